@@ -1,0 +1,15 @@
+// Float64 twins of shaders/residual.wgsl.
+
+// out (n) = a (n) + b (n)
+export function residualForward(
+  out: Float64Array,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+}
+
+// out (n) += b (n)
+export function residualAccumulate(out: Float64Array, b: ArrayLike<number>): void {
+  for (let i = 0; i < out.length; i++) out[i] += b[i];
+}
