@@ -7,6 +7,9 @@ export interface BufferSlice {
   readonly size: number;
 }
 
+/** What a kernel launcher accepts for a tensor: a whole buffer or a slice of one. */
+export type Buf = BufferSlice | GPUBuffer;
+
 const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /** WebGPU binds storage buffers in 4-byte words; a zero-sized binding is invalid. */

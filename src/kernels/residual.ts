@@ -1,5 +1,5 @@
 import code from '../../shaders/residual.wgsl?raw';
-import type { BufferSlice } from '../gpu/buffers';
+import type { Buf } from '../gpu/buffers';
 import { createOp, type PreparedOp } from '../gpu/createOp';
 import type { GpuContext } from '../gpu/device';
 import { grid1d } from '../gpu/ops';
@@ -7,8 +7,6 @@ import type { ShaderSource } from '../gpu/pipelineCache';
 
 const shader: ShaderSource = { name: 'residual', code };
 const WG = 256;
-
-type Buf = BufferSlice | GPUBuffer;
 
 // out (n) = a (n) + b (n)
 export function residualForward(

@@ -1,0 +1,5 @@
+import { residualChecks } from '../kernels/residual.check';
+import type { KernelCheck } from './types';
+
+/** Every kernel self-check, in the order the "Check kernels" panel runs them. */
+export const allChecks: readonly KernelCheck[] = [...residualChecks];
