@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { presetById } from '../model/config';
+import { learningRateAt } from './lrSchedule';
+
+const t = { ...presetById('tiny').train, learningRate: 1e-3, minLearningRate: 1e-4, warmupSteps: 10, maxSteps: 110 };
+
+describe('learningRateAt', () => {
+  it('warms up linearly to the peak', () => {
+    expect(learningRateAt(0, t)).toBeCloseTo(1e-4, 12);
+    expect(learningRateAt(4, t)).toBeCloseTo(5e-4, 12);
+    expect(learningRateAt(9, t)).toBeCloseTo(1e-3, 12);
+  });
+  it('decays by a cosine to the minimum', () => {
+    expect(learningRateAt(10, t)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(60, t)).toBeCloseTo(5.5e-4, 12);
+    expect(learningRateAt(110, t)).toBeCloseTo(1e-4, 12);
+    expect(learningRateAt(500, t)).toBe(1e-4);
+  });
+  it('never increases after warmup', () => {
+    for (let s = 10; s < 110; s++) expect(learningRateAt(s + 1, t)).toBeLessThanOrEqual(learningRateAt(s, t));
+  });
+});
