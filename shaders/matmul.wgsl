@@ -1,0 +1,93 @@
+// Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]].
+// op is identity or transpose, chosen by override constants so each variant is its own pipeline
+// and the inner loop carries no branches. A workgroup computes a BM x BN tile of out
+// (BM = 4 WG_Y, BN = 4 WG_X); each invocation keeps a 4 x 4 block of sums in registers. Tiles of
+// op(A) and op(B), TK deep, are staged k-major in workgroup memory, so the inner loop reads one
+// vec4 of each and does 16 multiply-adds. Each output is one running sum over k in index order
+// (no split-K, no atomics), so the same inputs give bit-identical outputs.
+
+struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideOut: u32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> a: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+override TRANS_A: bool = false; // A stored (K,M) instead of (M,K)
+override TRANS_B: bool = false; // B stored (N,K) instead of (K,N)
+override HAS_BIAS: bool = false;
+override ACCUMULATE: bool = false; // out += product (gradients), instead of out = product
+override WG_X: u32 = 16;
+override WG_Y: u32 = 16;
+override TK: u32 = 16;
+
+override BM: u32 = 4u * WG_Y;
+override BN: u32 = 4u * WG_X;
+
+// As[k][m], Bs[k][n]: one vec4 holds the 4 rows (columns) one invocation owns.
+var<workgroup> As: array<vec4f, TK * WG_Y>;
+var<workgroup> Bs: array<vec4f, TK * WG_X>;
+
+// op(A)[m][k] of batch item `base`, or 0 outside the matrix (tile edges).
+fn loadA(base: u32, m: u32, k: u32) -> f32 {
+  if (m >= p.M || k >= p.K) { return 0.0; }
+  if (TRANS_A) { return a[base + k * p.M + m]; }
+  return a[base + m * p.K + k];
+}
+
+// op(B)[k][n] of batch item `base`, or 0 outside the matrix.
+fn loadB(base: u32, k: u32, n: u32) -> f32 {
+  if (k >= p.K || n >= p.N) { return 0.0; }
+  if (TRANS_B) { return b[base + n * p.K + k]; }
+  return b[base + k * p.N + n];
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+          @builtin(local_invocation_index) li: u32) {
+  let m0 = wid.y * BM;
+  let n0 = wid.x * BN;
+  let baseA = wid.z * p.strideA;
+  let baseB = wid.z * p.strideB;
+  var acc: array<vec4f, 4>;
+  for (var k0 = 0u; k0 < p.K; k0 += TK) {
+    // Consecutive invocations load consecutive addresses of the stored layout.
+    for (var e = li; e < BM * TK; e += WG_X * WG_Y) {
+      var m: u32;
+      var k: u32;
+      if (TRANS_A) { k = e / BM; m = e % BM; } else { m = e / TK; k = e % TK; }
+      As[k * WG_Y + m / 4u][m % 4u] = loadA(baseA, m0 + m, k0 + k);
+    }
+    for (var e = li; e < BN * TK; e += WG_X * WG_Y) {
+      var n: u32;
+      var k: u32;
+      if (TRANS_B) { n = e / TK; k = e % TK; } else { k = e / BN; n = e % BN; }
+      Bs[k * WG_X + n / 4u][n % 4u] = loadB(baseB, k0 + k, n0 + n);
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < TK; k++) {
+      let av = As[k * WG_Y + lid.y];
+      let bv = Bs[k * WG_X + lid.x];
+      acc[0] += av.x * bv;
+      acc[1] += av.y * bv;
+      acc[2] += av.z * bv;
+      acc[3] += av.w * bv;
+    }
+    workgroupBarrier();
+  }
+  let baseOut = wid.z * p.strideOut;
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + lid.y * 4u + i;
+    for (var j = 0u; j < 4u; j++) {
+      let n = n0 + lid.x * 4u + j;
+      if (m < p.M && n < p.N) {
+        let o = baseOut + m * p.N + n;
+        var v = acc[i][j];
+        if (HAS_BIAS) { v += bias[n]; }
+        if (ACCUMULATE) { v += out[o]; }
+        out[o] = v;
+      }
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { submitOps } from '../gpu/ops';
+import * as ref from '../reference/matmul';
+import { type Comparison, compare, F32_EPS } from '../selftest/compare';
+import type { KernelCheck } from '../selftest/types';
+import { Rng } from '../util/rng';
+import { biasBackward, type MatmulShape, matmul } from './matmul';
+
+// Each output is a running f32 sum over k (K rounded products and adds, one multiply-add each),
+// then at most a bias add and an accumulate add: the standard dot-product bound gives
+// |err| <= gamma_(K+2) (sum_k |a_mk b_kn| + |bias_n| + |old out_mn|), gamma_n ~ n 2^-24; held
+// to twice that. The same bound with M rows holds bias backward.
+const MATMUL_TOLERANCE =
+  '|err| <= 2 (K+2) 2^-24 (sum_k |a_mk b_kn| + |bias_n| + |old out_mn|) (f32 dot-product bound)';
+const BIAS_TOLERANCE = '|err| <= 2 (M+1) 2^-24 (sum_m |dout_mn| + |old dbias_n|) (f32 sum bound)';
+const TINY = 1e-38;
+
+const abs = (x: Float32Array) => Float64Array.from(x, Math.abs);
+
+interface MatmulCase extends MatmulShape {
+  bias?: boolean;
+}
+
+function describeVariant(c: MatmulCase): string {
+  const op = `${c.transA ? 'A^T' : 'A'} ${c.transB ? 'B^T' : 'B'}`;
+  const extras = [
+    c.bias ? '+ bias' : '',
+    c.accumulate ? '+ out' : '',
+    c.batch ? `batch ${c.batch}` : '',
+    c.strideA === 0 ? 'A broadcast' : '',
+    c.strideB === 0 ? 'B broadcast' : '',
+  ];
+  return [op, ...extras].filter(Boolean).join(' ');
+}
+
+function sizes(c: MatmulCase) {
+  const batch = c.batch ?? 1;
+  const strideA = c.strideA ?? c.M * c.K;
+  const strideB = c.strideB ?? c.K * c.N;
+  return {
+    a: strideA * (batch - 1) + c.M * c.K,
+    b: strideB * (batch - 1) + c.K * c.N,
+    out: batch * c.M * c.N,
+  };
+}
+
+function matmulCheck(c: MatmulCase): KernelCheck {
+  const { M, N, K } = c;
+  return {
+    kernel: 'matmul',
+    variant: describeVariant(c),
+    shape: `M=${M} N=${N} K=${K}`,
+    tolerance: MATMUL_TOLERANCE,
+    async run(ctx, bufs) {
+      const rng = new Rng(M * 10007 + N * 101 + K);
+      const n = sizes(c);
+      const a = rng.normalArray(n.a);
+      const b = rng.normalArray(n.b);
+      const bias = c.bias ? rng.normalArray(N) : null;
+      const old = c.accumulate ? rng.normalArray(n.out) : new Float32Array(n.out);
+      const out = bufs.upload('out', old);
+      const op = await matmul(
+        ctx,
+        out,
+        bufs.upload('a', a),
+        bufs.upload('b', b),
+        bias && bufs.upload('bias', bias),
+        c,
+      );
+      submitOps(ctx, [op]);
+      const expected = Float64Array.from(old);
+      ref.matmul(expected, a, b, bias, c);
+      // The same sums over absolute values: sum_k |a b| + |bias| + |old out|.
+      const magnitude = abs(old);
+      ref.matmul(magnitude, abs(a), abs(b), bias && abs(bias), c);
+      const bound = (i: number) => 2 * (K + 2) * F32_EPS * magnitude[i] + TINY;
+      return { out: compare(await bufs.read(out, n.out), expected, bound) };
+    },
+  };
+}
+
+function biasBackwardCheck(M: number, N: number): KernelCheck {
+  return {
+    kernel: 'matmul',
+    variant: 'bias backward',
+    shape: `M=${M} N=${N}`,
+    tolerance: BIAS_TOLERANCE,
+    async run(ctx, bufs) {
+      const rng = new Rng(M * 1009 + N);
+      const dout = rng.normalArray(M * N);
+      const old = rng.normalArray(N);
+      const dbias = bufs.upload('dbias', old);
+      submitOps(ctx, [await biasBackward(ctx, dbias, bufs.upload('dout', dout), M, N)]);
+      const expected = Float64Array.from(old);
+      ref.biasBackward(expected, dout, M, N);
+      const magnitude = abs(old);
+      ref.biasBackward(magnitude, abs(dout), M, N);
+      const bound = (i: number) => 2 * (M + 1) * F32_EPS * magnitude[i] + TINY;
+      return { dbias: compare(await bufs.read(dbias, N), expected, bound) };
+    },
+  };
+}
+
+// Runs the forward variant twice on the same inputs and compares the bits of the two outputs.
+function determinismCheck(M: number, N: number, K: number): KernelCheck {
+  const shape: MatmulShape = { M, N, K, transB: true };
+  return {
+    kernel: 'matmul',
+    variant: 'A B^T + bias run twice',
+    shape: `M=${M} N=${N} K=${K}`,
+    tolerance: 'bit-identical outputs (fixed summation order)',
+    async run(ctx, bufs) {
+      const rng = new Rng(M + N + K);
+      const a = bufs.upload('a', rng.normalArray(M * K));
+      const b = bufs.upload('b', rng.normalArray(N * K));
+      const bias = bufs.upload('bias', rng.normalArray(N));
+      const runs: Uint32Array[] = [];
+      for (const label of ['out1', 'out2']) {
+        const out = bufs.zeros(label, M * N);
+        submitOps(ctx, [await matmul(ctx, out, a, b, bias, shape)]);
+        runs.push(new Uint32Array((await bufs.read(out, M * N)).buffer));
+      }
+      // Any differing bit pattern differs by at least 1 as an integer: a bound of 1/2 fails it.
+      const bits: Comparison = compare(runs[1], runs[0], () => 0.5);
+      return { out: bits };
+    },
+  };
+}
+
+const AWKWARD: readonly [number, number, number][] = [
+  [1, 1, 1],
+  [7, 33, 129],
+  [129, 7, 33],
+  [33, 129, 7],
+  [1, 129, 33],
+];
+
+const TRANSPOSES = [
+  { transA: false, transB: false },
+  { transA: false, transB: true },
+  { transA: true, transB: false },
+  { transA: true, transB: true },
+];
+
+export const matmulChecks: KernelCheck[] = [
+  ...TRANSPOSES.flatMap((t) =>
+    AWKWARD.map(([M, N, K], i) => matmulCheck({ M, N, K, ...t, bias: i % 2 === 1 })),
+  ),
+  // The GPT engine's uses: forward (A B^T + bias), dinp (A B, accumulate), dW (A^T B, accumulate).
+  matmulCheck({ M: 257, N: 130, K: 200, transB: true, bias: true }),
+  matmulCheck({ M: 33, N: 129, K: 7, accumulate: true }),
+  matmulCheck({ M: 129, N: 33, K: 7, transA: true, accumulate: true }),
+  matmulCheck({ M: 7, N: 33, K: 129, transA: true, transB: true, bias: true, accumulate: true }),
+  matmulCheck({ M: 1, N: 1, K: 1, transA: true, transB: true, bias: true, accumulate: true }),
+  // Batched (attention's products): contiguous items, and one operand shared by every item.
+  matmulCheck({ M: 33, N: 7, K: 129, batch: 3 }),
+  matmulCheck({ M: 7, N: 33, K: 129, batch: 3, transB: true, strideB: 0, bias: true }),
+  matmulCheck({ M: 33, N: 7, K: 1, batch: 3, transA: true, strideA: 0, accumulate: true }),
+  biasBackwardCheck(1, 7),
+  biasBackwardCheck(33, 129),
+  biasBackwardCheck(300, 65),
+  determinismCheck(129, 130, 200),
+];

@@ -1,0 +1,88 @@
+import biasBackwardCode from '../../shaders/bias_backward.wgsl?raw';
+import matmulCode from '../../shaders/matmul.wgsl?raw';
+import type { Buf } from '../gpu/buffers';
+import { createOp, type PreparedOp } from '../gpu/createOp';
+import type { GpuContext } from '../gpu/device';
+import type { ShaderSource } from '../gpu/pipelineCache';
+
+const matmulShader: ShaderSource = { name: 'matmul', code: matmulCode };
+const biasBackwardShader: ShaderSource = { name: 'bias_backward', code: biasBackwardCode };
+
+// Invocations per workgroup along N and M, and the depth of a staged k-tile; each invocation
+// computes 4 x 4 outputs, so a workgroup covers (4 WG_Y) x (4 WG_X) of out.
+const WG_X = 16;
+const WG_Y = 16;
+const TK = 16;
+const BIAS_WG = 64;
+
+export interface MatmulShape {
+  M: number;
+  N: number;
+  K: number;
+  /** Number of products, one per batch item (default 1). */
+  batch?: number;
+  /** A is stored (K,M) and used transposed. */
+  transA?: boolean;
+  /** B is stored (N,K) and used transposed (a linear layer's weight in llm.c layout). */
+  transB?: boolean;
+  /** out += product instead of out = product. */
+  accumulate?: boolean;
+  /** Elements between batch items of A (default M*K; 0 uses one A for every item). */
+  strideA?: number;
+  /** Elements between batch items of B (default K*N; 0 uses one B for every item). */
+  strideB?: number;
+  /** Elements between batch items of out (default M*N). */
+  strideOut?: number;
+}
+
+// out (batch,M,N) = op(a) (batch,M,K) · op(b) (batch,K,N) [+ bias (N)] [+ out]
+export function matmul(
+  ctx: GpuContext,
+  out: Buf,
+  a: Buf,
+  b: Buf,
+  bias: Buf | null,
+  shape: MatmulShape,
+): Promise<PreparedOp> {
+  const { M, N, K, batch = 1, transA = false, transB = false, accumulate = false } = shape;
+  const strideA = shape.strideA ?? M * K;
+  const strideB = shape.strideB ?? K * N;
+  const strideOut = shape.strideOut ?? M * N;
+  const variant = `${transA ? 't' : 'n'}${transB ? 't' : 'n'}${bias ? '_bias' : ''}${accumulate ? '_acc' : ''}`;
+  return createOp(ctx, {
+    label: `matmul_${variant}`,
+    shader: matmulShader,
+    entryPoint: 'matmul',
+    constants: {
+      TRANS_A: Number(transA),
+      TRANS_B: Number(transB),
+      HAS_BIAS: Number(bias !== null),
+      ACCUMULATE: Number(accumulate),
+      WG_X,
+      WG_Y,
+      TK,
+    },
+    params: { u32: [M, N, K, strideA, strideB, strideOut] },
+    // Without a bias the binding is never read; `a` fills it since a binding cannot be empty.
+    buffers: [out, a, b, bias ?? a],
+    workgroups: [Math.ceil(N / (4 * WG_X)), Math.ceil(M / (4 * WG_Y)), batch],
+  });
+}
+
+// dbias (N) += sum over rows of dout (M,N)
+export function biasBackward(
+  ctx: GpuContext,
+  dbias: Buf,
+  dout: Buf,
+  M: number,
+  N: number,
+): Promise<PreparedOp> {
+  return createOp(ctx, {
+    label: 'bias_backward',
+    shader: biasBackwardShader,
+    constants: { WG: BIAS_WG },
+    params: { u32: [M, N] },
+    buffers: [dbias, dout],
+    workgroups: [Math.ceil(N / BIAS_WG)],
+  });
+}
