@@ -1,0 +1,270 @@
+import type { GpuContext } from '../gpu/device';
+import { submitOps } from '../gpu/ops';
+import * as ref from '../reference/attention';
+import type { CheckBuffers } from '../selftest/checkBuffers';
+import { compare, F32_EPS } from '../selftest/compare';
+import type { KernelCheck } from '../selftest/types';
+import { Rng } from '../util/rng';
+import { attentionBackward, attentionForward, attentionSavedLength } from './attention';
+
+type Shape = readonly [B: number, T: number, C: number, NH: number];
+
+const ULP = 2 * F32_EPS;
+// First-order bounds below, doubled to cover the second-order terms they drop.
+const SAFETY = 2;
+// WGSL's accuracy: exp within 3 + 2|x| ULP; log within 3 ULP, or 2^-21 absolute on [0.5, 2];
+// division within 2.5 ULP.
+const expUlps = (x: number) => 3 + 2 * Math.abs(x);
+const DIV_ULPS = 2.5;
+const LOG_ABS = 2 ** -21;
+
+const FORWARD_TOLERANCE =
+  '2 x first order: logit s_ij carries e_ij = hs 2^-24 scale sum_d|q k| + 2^-24 (2|s| + |s - m|) ' +
+  'plus the exp error (3 + 2|s - m|) ULP; out_id <= sum_j p_ij |v_jd| e_ij + |out_id| sum_j p_ij e_ij ' +
+  '+ (t + 6) 2^-24 (sum_j p_ij |v_jd| + |out_id|) (weighted sum, normaliser, division); ' +
+  'lse <= sum_j p_ij e_ij + (t + 1) 2^-24 + log error (2^-21 + 3 ULP) + 2^-24 |lse|';
+const BACKWARD_TOLERANCE =
+  '2 x first order: P_ij = exp(s_ij - lse_i) carries relative r_ij = logit error + lse bound + ' +
+  'exp error; dP_ij = dout_i . v_j carries hs 2^-24 sum|dout v|; D_i and dS_ij = P (dP - D) ' +
+  'propagate both; dq, dk, dv sum |error of each term| + (n + 2) 2^-24 sum|term| over their n ' +
+  'terms; plus 2^-24 |dqkv| for the accumulation';
+
+interface Bounds {
+  out: Float64Array;
+  lse: Float64Array;
+  dqkv: Float64Array;
+}
+
+// Per-element error bounds of the f32 kernels, propagated in float64 from the exact values.
+function attentionBounds(
+  qkv: Float32Array,
+  dout: Float32Array,
+  B: number,
+  T: number,
+  C: number,
+  NH: number,
+): Bounds {
+  const hs = C / NH;
+  const scale = 1 / Math.sqrt(hs);
+  const C3 = 3 * C;
+  const eps = F32_EPS;
+  const out = new Float64Array(B * T * C);
+  const lse = new Float64Array(B * NH * T);
+  const dqkv = new Float64Array(B * T * C3);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < NH; h++) {
+      const q0 = b * T * C3 + h * hs;
+      const k0 = q0 + C;
+      const v0 = q0 + 2 * C;
+      const o0 = b * T * C + h * hs;
+      for (let i = 0; i < T; i++) {
+        const n = i + 1;
+        const s = new Float64Array(n);
+        const ds = new Float64Array(n);
+        const dP = new Float64Array(n);
+        const ddP = new Float64Array(n);
+        for (let j = 0; j < n; j++) {
+          let x = 0;
+          let ax = 0;
+          let g = 0;
+          let ag = 0;
+          for (let d = 0; d < hs; d++) {
+            const qk = qkv[q0 + i * C3 + d] * qkv[k0 + j * C3 + d];
+            x += qk;
+            ax += Math.abs(qk);
+            const gv = dout[o0 + i * C + d] * qkv[v0 + j * C3 + d];
+            g += gv;
+            ag += Math.abs(gv);
+          }
+          s[j] = x * scale;
+          ds[j] = hs * eps * ax * scale + 2 * eps * Math.abs(s[j]);
+          dP[j] = g;
+          ddP[j] = hs * eps * ag;
+        }
+        const m = Math.max(...s);
+        let l = 0;
+        for (let j = 0; j < n; j++) l += Math.exp(s[j] - m);
+        const p = s.map((x) => Math.exp(x - m) / l);
+        // relative error of each unnormalised weight exp(s - m)
+        const r = s.map((x, j) => ds[j] + eps * Math.abs(x - m) + expUlps(x - m) * ULP);
+        let rbar = 0;
+        for (let j = 0; j < n; j++) rbar += p[j] * r[j];
+        const lseI = m + Math.log(l);
+        const L =
+          SAFETY *
+          (rbar + n * eps + LOG_ABS + 3 * ULP * Math.abs(Math.log(l)) + eps * Math.abs(lseI));
+        lse[b * NH * T + h * T + i] = L;
+        for (let d = 0; d < hs; d++) {
+          let o = 0;
+          let S = 0;
+          let err = 0;
+          for (let j = 0; j < n; j++) {
+            const v = qkv[v0 + j * C3 + d];
+            o += p[j] * v;
+            S += p[j] * Math.abs(v);
+            err += p[j] * Math.abs(v) * r[j];
+          }
+          const acc = (n + 1 + DIV_ULPS * 2) * eps * (S + Math.abs(o));
+          out[o0 + i * C + d] = SAFETY * (err + Math.abs(o) * rbar + acc);
+        }
+
+        // Backward: P rebuilt from the f32 lse, whose error L shifts every exponent.
+        const xb = s.map((x) => x - lseI);
+        const P = xb.map(Math.exp);
+        const rho = xb.map((x, j) => ds[j] + L + eps * Math.abs(x) + expUlps(x) * ULP);
+        let D = 0;
+        let dD = 0;
+        let absPdP = 0;
+        for (let j = 0; j < n; j++) {
+          D += P[j] * dP[j];
+          absPdP += P[j] * Math.abs(dP[j]);
+          dD += rho[j] * P[j] * Math.abs(dP[j]) + P[j] * ddP[j];
+        }
+        dD += n * eps * absPdP;
+        for (let j = 0; j < n; j++) {
+          const dS = P[j] * (dP[j] - D);
+          const ddS =
+            rho[j] * Math.abs(dS) +
+            P[j] * (ddP[j] + dD + eps * Math.abs(dP[j] - D)) +
+            eps * Math.abs(dS);
+          // Row sums (dq) have n terms; column sums (dk, dv) have T - j.
+          const rowTerm = scale * (ddS + (n + 2) * eps * Math.abs(dS));
+          const colTerm = scale * (ddS + (T - j + 2) * eps * Math.abs(dS));
+          const vTerm = (rho[j] + (T - j + 2) * eps) * P[j];
+          for (let d = 0; d < hs; d++) {
+            dqkv[q0 + i * C3 + d] += SAFETY * rowTerm * Math.abs(qkv[k0 + j * C3 + d]);
+            dqkv[k0 + j * C3 + d] += SAFETY * colTerm * Math.abs(qkv[q0 + i * C3 + d]);
+            dqkv[v0 + j * C3 + d] += SAFETY * vTerm * Math.abs(dout[o0 + i * C + d]);
+          }
+        }
+      }
+    }
+  }
+  return { out, lse, dqkv };
+}
+
+const shapeName = ([B, T, C, NH]: Shape) => `B=${B} T=${T} C=${C} NH=${NH}`;
+
+// A bound that is zero (an exact output) still admits nothing but an exact match.
+const within = (bound: Float64Array, expected?: Float64Array) => (i: number) =>
+  bound[i] + (expected ? F32_EPS * Math.abs(expected[i]) : 0) + 1e-38;
+
+interface Inputs {
+  qkv: Float32Array;
+  dout: Float32Array;
+  dqkv0: Float32Array;
+}
+
+function inputs([B, T, C]: Shape): Inputs {
+  const rng = new Rng(B * 1_000_003 + T * 1009 + C);
+  return {
+    qkv: rng.normalArray(B * T * 3 * C),
+    dout: rng.normalArray(B * T * C),
+    dqkv0: rng.normalArray(B * T * 3 * C),
+  };
+}
+
+// Runs the GPU forward then backward (dqkv starting from dqkv0) and reads every result.
+async function runGpu(ctx: GpuContext, bufs: CheckBuffers, shape: Shape, x: Inputs) {
+  const [B, T, C, NH] = shape;
+  const nSaved = attentionSavedLength(B, T, NH);
+  const qkv = bufs.upload('qkv', x.qkv);
+  const out = bufs.zeros('out', B * T * C);
+  const saved = bufs.zeros('saved', nSaved);
+  const dqkv = bufs.upload('dqkv', x.dqkv0);
+  const dout = bufs.upload('dout', x.dout);
+  submitOps(ctx, [
+    await attentionForward(ctx, out, saved, qkv, B, T, C, NH),
+    await attentionBackward(ctx, dqkv, dout, qkv, saved, B, T, C, NH),
+  ]);
+  return {
+    out: await bufs.read(out, B * T * C),
+    lse: await bufs.read(saved, nSaved),
+    dqkv: await bufs.read(dqkv, x.dqkv0.length),
+  };
+}
+
+function forwardCheck(shape: Shape): KernelCheck {
+  const [B, T, C, NH] = shape;
+  return {
+    kernel: 'attention',
+    variant: 'forward',
+    shape: shapeName(shape),
+    tolerance: FORWARD_TOLERANCE,
+    async run(ctx, bufs) {
+      const x = inputs(shape);
+      const qkv = bufs.upload('qkv', x.qkv);
+      const out = bufs.zeros('out', B * T * C);
+      const saved = bufs.zeros('saved', attentionSavedLength(B, T, NH));
+      submitOps(ctx, [await attentionForward(ctx, out, saved, qkv, B, T, C, NH)]);
+      const expectedOut = new Float64Array(B * T * C);
+      const expectedLse = new Float64Array(B * NH * T);
+      ref.attentionForward(expectedOut, expectedLse, x.qkv, B, T, C, NH);
+      const bounds = attentionBounds(x.qkv, x.dout, B, T, C, NH);
+      return {
+        out: compare(await bufs.read(out, B * T * C), expectedOut, within(bounds.out)),
+        lse: compare(await bufs.read(saved, B * NH * T), expectedLse, within(bounds.lse)),
+      };
+    },
+  };
+}
+
+function backwardCheck(shape: Shape): KernelCheck {
+  const [B, T, C, NH] = shape;
+  return {
+    kernel: 'attention',
+    variant: 'backward (dqkv +=)',
+    shape: shapeName(shape),
+    tolerance: BACKWARD_TOLERANCE,
+    async run(ctx, bufs) {
+      const x = inputs(shape);
+      const gpu = await runGpu(ctx, bufs, shape, x);
+      const out = new Float64Array(B * T * C);
+      const lse = new Float64Array(B * NH * T);
+      ref.attentionForward(out, lse, x.qkv, B, T, C, NH);
+      const expected = Float64Array.from(x.dqkv0);
+      ref.attentionBackward(expected, x.dout, x.qkv, lse, B, T, C, NH);
+      const bounds = attentionBounds(x.qkv, x.dout, B, T, C, NH);
+      return { dqkv: compare(gpu.dqkv, expected, within(bounds.dqkv, expected)) };
+    },
+  };
+}
+
+// Forward and backward twice on fresh buffers: every output bit-identical (compared as u32).
+function determinismCheck(shape: Shape): KernelCheck {
+  return {
+    kernel: 'attention',
+    variant: 'forward + backward run twice, bitwise equal',
+    shape: shapeName(shape),
+    tolerance: 'bit-identical: fixed loop orders and reduction trees, no atomics',
+    async run(ctx, bufs) {
+      const x = inputs(shape);
+      const first = await runGpu(ctx, bufs, shape, x);
+      const second = await runGpu(ctx, bufs, shape, x);
+      const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+      const exact = () => 0.5;
+      return {
+        out: compare(bits(second.out), bits(first.out), exact),
+        lse: compare(bits(second.lse), bits(first.lse), exact),
+        dqkv: compare(bits(second.dqkv), bits(first.dqkv), exact),
+      };
+    },
+  };
+}
+
+const SHAPES: Shape[] = [
+  [1, 1, 1, 1],
+  [1, 7, 7, 1],
+  [2, 33, 12, 3],
+  [1, 129, 33, 3],
+  [2, 64, 64, 4],
+  [1, 200, 128, 2],
+  // hs = 128, the widest head
+  [1, 17, 128, 1],
+];
+
+export const attentionChecks: KernelCheck[] = [
+  ...SHAPES.map(forwardCheck),
+  ...SHAPES.map(backwardCheck),
+  determinismCheck([2, 64, 64, 4]),
+];
