@@ -40,10 +40,58 @@ export function dispatchOp(
 }
 
 /** Encodes ops in order in one compute pass and submits them as one command buffer. */
-export function submitOps(ctx: GpuContext, ops: readonly KernelOp[], label = 'ops'): void {
+export function submitOps(ctx: GpuContext, ops: readonly Command[], label = 'ops'): void {
   const encoder = ctx.device.createCommandEncoder({ label });
-  const pass = encoder.beginComputePass({ label });
-  for (const op of ops) op.encode(pass);
-  pass.end();
+  encodeCommands(encoder, ops, label);
   ctx.device.queue.submit([encoder.finish()]);
+}
+
+/** Zeroes a buffer between kernels (outside a compute pass). */
+export interface ClearCommand {
+  readonly clear: GPUBuffer;
+}
+
+/** Copies bytes between buffers between kernels (outside a compute pass). */
+export interface CopyCommand {
+  readonly copy: {
+    from: GPUBuffer;
+    fromOffset: number;
+    to: GPUBuffer;
+    toOffset: number;
+    size: number;
+  };
+}
+
+/** One entry of a recorded step: a kernel launch, a clear, or a copy. */
+export type Command = KernelOp | ClearCommand | CopyCommand;
+
+/**
+ * Encodes commands in order into one encoder: consecutive kernels share a compute pass, and a
+ * clear or copy closes the pass, since those are encoder commands.
+ */
+export function encodeCommands(
+  encoder: GPUCommandEncoder,
+  commands: readonly Command[],
+  label: string,
+): void {
+  let pass: GPUComputePassEncoder | null = null;
+  for (const c of commands) {
+    if ('encode' in c) {
+      pass ??= encoder.beginComputePass({ label });
+      c.encode(pass);
+      continue;
+    }
+    pass?.end();
+    pass = null;
+    if ('clear' in c) encoder.clearBuffer(c.clear);
+    else
+      encoder.copyBufferToBuffer(
+        c.copy.from,
+        c.copy.fromOffset,
+        c.copy.to,
+        c.copy.toOffset,
+        c.copy.size,
+      );
+  }
+  pass?.end();
 }

@@ -36,9 +36,9 @@ export async function readFloats(
 
 /**
  * A fixed ring of staging buffers for reading a small result (e.g. the loss) every step without
- * allocating: the step encodes a copy into the next free slot, and the caller maps it later.
- * When every slot is still in flight, `encodeCopy` returns -1 and that step's value is skipped
- * rather than stalling the queue.
+ * allocating: the step encodes a copy into the next slot, and the caller maps it later.
+ * Slots are used in turn; the caller keeps at most `count` reads in flight (a step waits for
+ * the oldest read before it reuses that slot).
  */
 export class ReadbackRing {
   private readonly slots: GPUBuffer[];
@@ -61,10 +61,11 @@ export class ReadbackRing {
     this.busy = this.slots.map(() => false);
   }
 
-  /** Encodes a copy of `source` into a free slot; returns the slot, or -1 if none is free. */
+  /** Encodes a copy of `source` into the next slot and returns the slot. */
   encodeCopy(encoder: GPUCommandEncoder, source: GPUBuffer, sourceOffset = 0): number {
     const slot = this.next;
-    if (this.busy[slot]) return -1;
+    if (this.busy[slot])
+      throw new Error(`ReadbackRing ${this.slots[slot].label} reused before it was read`);
     encoder.copyBufferToBuffer(source, sourceOffset, this.slots[slot], 0, this.byteLength);
     this.busy[slot] = true;
     this.next = (slot + 1) % this.slots.length;

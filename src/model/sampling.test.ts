@@ -8,7 +8,8 @@ describe('sampleToken', () => {
   });
   it('never leaves the top k', () => {
     const rng = new Rng(2);
-    for (let i = 0; i < 500; i++) expect([2, 3]).toContain(sampleToken([0, 0, 5, 4.5, 0], 5, 2, rng));
+    for (let i = 0; i < 500; i++)
+      expect([2, 3]).toContain(sampleToken([0, 0, 5, 4.5, 0], 5, 2, rng));
   });
   it('follows the softmax probabilities at temperature 1', () => {
     const rng = new Rng(3);

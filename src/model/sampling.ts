@@ -4,7 +4,12 @@ import type { Rng } from '../util/rng';
  * Draws a token from logits (V) at `temperature` among the `topK` most likely (0 = all).
  * Temperature 0 picks the most likely token (ties to the lowest id), so it is deterministic.
  */
-export function sampleToken(logits: ArrayLike<number>, temperature: number, topK: number, rng: Rng): number {
+export function sampleToken(
+  logits: ArrayLike<number>,
+  temperature: number,
+  topK: number,
+  rng: Rng,
+): number {
   const V = logits.length;
   let best = 0;
   for (let i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;

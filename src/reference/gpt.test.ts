@@ -25,7 +25,15 @@ function setup() {
 describe('reference GPT', () => {
   it('starts near the uniform loss log(V) at GPT-2 initialisation', () => {
     const params = initParams(config, table, 1);
-    const { meanLoss } = referenceGpt(config, params, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 3, 4, 5, 6, 7, 8, 9, 10, 0], B, T, table);
+    const { meanLoss } = referenceGpt(
+      config,
+      params,
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      [2, 3, 4, 5, 6, 7, 8, 9, 10, 0],
+      B,
+      T,
+      table,
+    );
     expect(Math.abs(meanLoss - Math.log(config.vocabSize))).toBeLessThan(0.05);
   });
 
@@ -45,7 +53,9 @@ describe('reference GPT', () => {
         const down = referenceGpt(config, params, tokens, targets, B, T, table).meanLoss;
         params[i] = saved;
         const fd = (up - down) / (2 * h);
-        expect(Math.abs(grads[i] - fd), `${t.name}[${i - t.offset}]`).toBeLessThan(1e-7 + 1e-5 * Math.abs(fd));
+        expect(Math.abs(grads[i] - fd), `${t.name}[${i - t.offset}]`).toBeLessThan(
+          1e-7 + 1e-5 * Math.abs(fd),
+        );
         checked++;
       }
     }

@@ -65,7 +65,7 @@ export function referenceGpt(
   const encoded = f(BT * C);
   embeddingForward(encoded, tokens, p('wte'), p('wpe'), B, T, C);
   const layers: Layer[] = [];
-  let x = encoded;
+  let x: Float64Array = encoded;
   for (let l = 0; l < L; l++) {
     const h = `h.${l}.`;
     const a: Layer = {
@@ -85,15 +85,53 @@ export function referenceGpt(
       fcproj: f(BT * C),
       residual3: f(BT * C),
     };
-    layernormForward(a.ln1, a.ln1Mean, a.ln1Rstd, x, p(`${h}ln_1.weight`), p(`${h}ln_1.bias`), BT, C);
-    matmul(a.qkv, a.ln1, p(`${h}attn.c_attn.weight`), p(`${h}attn.c_attn.bias`), { M: BT, N: 3 * C, K: C, transB: true });
+    layernormForward(
+      a.ln1,
+      a.ln1Mean,
+      a.ln1Rstd,
+      x,
+      p(`${h}ln_1.weight`),
+      p(`${h}ln_1.bias`),
+      BT,
+      C,
+    );
+    matmul(a.qkv, a.ln1, p(`${h}attn.c_attn.weight`), p(`${h}attn.c_attn.bias`), {
+      M: BT,
+      N: 3 * C,
+      K: C,
+      transB: true,
+    });
     attentionForward(a.atty, a.attSaved, a.qkv, B, T, C, NH);
-    matmul(a.attproj, a.atty, p(`${h}attn.c_proj.weight`), p(`${h}attn.c_proj.bias`), { M: BT, N: C, K: C, transB: true });
+    matmul(a.attproj, a.atty, p(`${h}attn.c_proj.weight`), p(`${h}attn.c_proj.bias`), {
+      M: BT,
+      N: C,
+      K: C,
+      transB: true,
+    });
     residualForward(a.residual2, x, a.attproj);
-    layernormForward(a.ln2, a.ln2Mean, a.ln2Rstd, a.residual2, p(`${h}ln_2.weight`), p(`${h}ln_2.bias`), BT, C);
-    matmul(a.fch, a.ln2, p(`${h}mlp.c_fc.weight`), p(`${h}mlp.c_fc.bias`), { M: BT, N: 4 * C, K: C, transB: true });
+    layernormForward(
+      a.ln2,
+      a.ln2Mean,
+      a.ln2Rstd,
+      a.residual2,
+      p(`${h}ln_2.weight`),
+      p(`${h}ln_2.bias`),
+      BT,
+      C,
+    );
+    matmul(a.fch, a.ln2, p(`${h}mlp.c_fc.weight`), p(`${h}mlp.c_fc.bias`), {
+      M: BT,
+      N: 4 * C,
+      K: C,
+      transB: true,
+    });
     geluForward(a.fchGelu, a.fch, BT * 4 * C);
-    matmul(a.fcproj, a.fchGelu, p(`${h}mlp.c_proj.weight`), p(`${h}mlp.c_proj.bias`), { M: BT, N: C, K: 4 * C, transB: true });
+    matmul(a.fcproj, a.fchGelu, p(`${h}mlp.c_proj.weight`), p(`${h}mlp.c_proj.bias`), {
+      M: BT,
+      N: C,
+      K: 4 * C,
+      transB: true,
+    });
     residualForward(a.residual3, a.residual2, a.fcproj);
     layers.push(a);
     x = a.residual3;
@@ -116,11 +154,35 @@ export function referenceGpt(
   const dln = f(BT * C);
   matmul(dln, dlogits, p('wte'), null, { M: BT, N: C, K: V });
   matmul(g('wte'), dlogits, lnf, null, { M: V, N: C, K: BT, transA: true, accumulate: true });
-  layernormBackward(dresidual, g('ln_f.weight'), g('ln_f.bias'), dln, x, p('ln_f.weight'), lnfMean, lnfRstd, BT, C);
+  layernormBackward(
+    dresidual,
+    g('ln_f.weight'),
+    g('ln_f.bias'),
+    dln,
+    x,
+    p('ln_f.weight'),
+    lnfMean,
+    lnfRstd,
+    BT,
+    C,
+  );
   // dinp (M,C) = dout · W; dW += dout^T · inp; dbias += colsum(dout)
-  const linearBackward = (dinp: Float64Array, name: string, dout: Float64Array, inp: Float64Array, K: number, OC: number) => {
+  const linearBackward = (
+    dinp: Float64Array,
+    name: string,
+    dout: Float64Array,
+    inp: Float64Array,
+    K: number,
+    OC: number,
+  ) => {
     matmul(dinp, dout, p(`${name}.weight`), null, { M: BT, N: K, K: OC });
-    matmul(g(`${name}.weight`), dout, inp, null, { M: OC, N: K, K: BT, transA: true, accumulate: true });
+    matmul(g(`${name}.weight`), dout, inp, null, {
+      M: OC,
+      N: K,
+      K: BT,
+      transA: true,
+      accumulate: true,
+    });
     biasBackward(g(`${name}.bias`), dout, BT, OC);
   };
   for (let l = L - 1; l >= 0; l--) {
@@ -134,11 +196,33 @@ export function referenceGpt(
     linearBackward(dfchGelu, `${h}mlp.c_proj`, dresidual, a.fchGelu, 4 * C, C);
     geluBackward(dfch, a.fch, dfchGelu, BT * 4 * C);
     linearBackward(dln, `${h}mlp.c_fc`, dfch, a.ln2, C, 4 * C);
-    layernormBackward(dresidual, g(`${h}ln_2.weight`), g(`${h}ln_2.bias`), dln, a.residual2, p(`${h}ln_2.weight`), a.ln2Mean, a.ln2Rstd, BT, C);
+    layernormBackward(
+      dresidual,
+      g(`${h}ln_2.weight`),
+      g(`${h}ln_2.bias`),
+      dln,
+      a.residual2,
+      p(`${h}ln_2.weight`),
+      a.ln2Mean,
+      a.ln2Rstd,
+      BT,
+      C,
+    );
     linearBackward(datty, `${h}attn.c_proj`, dresidual, a.atty, C, C);
     attentionBackward(dqkv, datty, a.qkv, a.attSaved, B, T, C, NH);
     linearBackward(dln, `${h}attn.c_attn`, dqkv, a.ln1, C, 3 * C);
-    layernormBackward(dresidual, g(`${h}ln_1.weight`), g(`${h}ln_1.bias`), dln, xin, p(`${h}ln_1.weight`), a.ln1Mean, a.ln1Rstd, BT, C);
+    layernormBackward(
+      dresidual,
+      g(`${h}ln_1.weight`),
+      g(`${h}ln_1.bias`),
+      dln,
+      xin,
+      p(`${h}ln_1.weight`),
+      a.ln1Mean,
+      a.ln1Rstd,
+      BT,
+      C,
+    );
   }
   embeddingBackward(g('wte'), g('wpe'), dresidual, tokens, B, T, C);
   return { logits, losses, seqLoss, meanLoss: meanLoss[0], grads };

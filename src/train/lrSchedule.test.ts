@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { presetById } from '../model/config';
 import { learningRateAt } from './lrSchedule';
 
-const t = { ...presetById('tiny').train, learningRate: 1e-3, minLearningRate: 1e-4, warmupSteps: 10, maxSteps: 110 };
+const t = {
+  ...presetById('tiny').train,
+  learningRate: 1e-3,
+  minLearningRate: 1e-4,
+  warmupSteps: 10,
+  maxSteps: 110,
+};
 
 describe('learningRateAt', () => {
   it('warms up linearly to the peak', () => {
@@ -17,6 +23,7 @@ describe('learningRateAt', () => {
     expect(learningRateAt(500, t)).toBe(1e-4);
   });
   it('never increases after warmup', () => {
-    for (let s = 10; s < 110; s++) expect(learningRateAt(s + 1, t)).toBeLessThanOrEqual(learningRateAt(s, t));
+    for (let s = 10; s < 110; s++)
+      expect(learningRateAt(s + 1, t)).toBeLessThanOrEqual(learningRateAt(s, t));
   });
 });

@@ -1,0 +1,284 @@
+import { type BufferSlice, createStorage } from '../gpu/buffers';
+import type { GpuContext } from '../gpu/device';
+import { type Command, encodeCommands } from '../gpu/ops';
+import { ReadbackRing, readFloats } from '../gpu/readback';
+import { type AdamwOp, adamw } from '../kernels/adamw';
+import { packDecayMask } from '../kernels/decayMask';
+import { gradNorm, gradNormPartialsLength } from '../kernels/gradnorm';
+import { groupTokens, TokenGroupBuffers, type TokenGroups } from '../kernels/tokenGroups';
+import { Activations } from '../model/activations';
+import type { GPTConfig, TrainConfig } from '../model/config';
+import { buildBackward, buildForward, GptModel } from '../model/gpt';
+import { learningRateAt } from './lrSchedule';
+
+/** Where batches come from: fills (B,T) inputs and targets and says which blocks it used. */
+export interface BatchSource {
+  next(inputs: Uint32Array, targets: Uint32Array): readonly number[];
+}
+
+/** What one optimizer step measured, read back from the GPU a few steps later. */
+export interface StepResult {
+  step: number;
+  loss: number;
+  /** Mean loss of each sequence of each micro-batch, in the order the source gave the blocks. */
+  sequenceLosses: Float32Array;
+  blockIds: number[];
+  gradNorm: number;
+  lr: number;
+  tokens: number;
+}
+
+/** u32 slices bound per micro-batch start at multiples of 64 words (256 bytes). */
+const pad64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/** In-flight steps before the CPU waits for the oldest loss: enough to keep the GPU busy. */
+const READBACK_DEPTH = 3;
+
+/**
+ * The pretraining loop's GPU side: every step is one command submission built from launches
+ * prepared once; losses return through a ring of staging buffers without stalling the queue.
+ */
+export class Trainer {
+  readonly model: GptModel;
+  private readonly m: GPUBuffer;
+  private readonly v: GPUBuffer;
+  private readonly acts: Activations;
+  private readonly tokens: GPUBuffer;
+  private readonly targets: GPUBuffer;
+  private readonly stepLosses: GPUBuffer;
+  private readonly ring: ReadbackRing;
+  private readonly evalRing: ReadbackRing;
+  private readonly hostInputs: Uint32Array<ArrayBuffer>;
+  private readonly hostTargets: Uint32Array<ArrayBuffer>;
+  private readonly groupsHost: TokenGroups[];
+  private readonly groupBuffers: TokenGroupBuffers[];
+  private readonly owned: GPUBuffer[] = [];
+  private commands: Command[] = [];
+  private evalCommands: Command[] = [];
+  private optimizer!: AdamwOp;
+  private pending: Promise<StepResult>[] = [];
+  /** Optimizer steps taken so far. */
+  step = 0;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly config: GPTConfig,
+    readonly train: TrainConfig,
+    initialParams: Float32Array,
+  ) {
+    const { batchSize: B, gradAccumSteps: A } = train;
+    const T = config.blockSize;
+    this.model = new GptModel(ctx, config, initialParams);
+    const own = (b: GPUBuffer) => {
+      this.owned.push(b);
+      return b;
+    };
+    const n = this.model.table.totalLength;
+    this.m = own(createStorage(ctx, 'adam.m', n));
+    this.v = own(createStorage(ctx, 'adam.v', n));
+    this.acts = new Activations(ctx, config, B, T, true);
+    this.tokens = own(createStorage(ctx, 'tokens', A * pad64(B * T)));
+    this.targets = own(createStorage(ctx, 'targets', A * pad64(B * T)));
+    // Per micro-batch: B sequence losses and the mean; then the gradient norm and clip scale.
+    this.stepLosses = own(createStorage(ctx, 'stepLosses', A * (B + 1) + 2));
+    this.ring = new ReadbackRing(ctx, 'stepLosses', (A * (B + 1) + 2) * 4, READBACK_DEPTH);
+    this.evalRing = new ReadbackRing(ctx, 'evalLoss', 4, 1);
+    this.hostInputs = new Uint32Array(A * pad64(B * T));
+    this.hostTargets = new Uint32Array(A * pad64(B * T));
+    this.groupsHost = [];
+    this.groupBuffers = Array.from({ length: A }, () => new TokenGroupBuffers(ctx, B * T));
+  }
+
+  static async create(
+    ctx: GpuContext,
+    config: GPTConfig,
+    train: TrainConfig,
+    initialParams: Float32Array,
+  ): Promise<Trainer> {
+    const t = new Trainer(ctx, config, train, initialParams);
+    await t.prepare();
+    return t;
+  }
+
+  private slice(buffer: GPUBuffer, microStep: number): BufferSlice {
+    const BT = this.train.batchSize * this.config.blockSize;
+    return { buffer, offset: microStep * pad64(BT) * 4, size: BT * 4 };
+  }
+
+  /** Builds every launch of a step once; `step()` only encodes them. */
+  private async prepare(): Promise<void> {
+    const { ctx, model, acts, train } = this;
+    const { batchSize: B, gradAccumSteps: A } = train;
+    const T = this.config.blockSize;
+    const n = model.table.totalLength;
+    const dlossScale = 1 / (B * T * A);
+    const commands: Command[] = [{ clear: model.grads }];
+    for (let a = 0; a < A; a++) {
+      const tok = this.slice(this.tokens, a);
+      const tgt = this.slice(this.targets, a);
+      commands.push(
+        ...(await buildForward(ctx, model, acts, tok, tgt, { kind: 'train', dlossScale })),
+      );
+      commands.push(...(await buildBackward(ctx, model, acts, this.groupBuffers[a])));
+      commands.push(
+        {
+          copy: {
+            from: acts.seqLoss,
+            fromOffset: 0,
+            to: this.stepLosses,
+            toOffset: a * B * 4,
+            size: B * 4,
+          },
+        },
+        {
+          copy: {
+            from: acts.meanLoss,
+            fromOffset: 0,
+            to: this.stepLosses,
+            toOffset: (A * B + a) * 4,
+            size: 4,
+          },
+        },
+      );
+    }
+    const norm = this.own(createStorage(ctx, 'gradNorm', 2));
+    const partials = this.own(createStorage(ctx, 'gradNorm.partials', gradNormPartialsLength(n)));
+    const decayRanges = model.table.tensors.filter((t) => t.decay);
+    const mask = this.own(createStorage(ctx, 'decayMask', packDecayMask(n, decayRanges)));
+    this.optimizer = await adamw(
+      ctx,
+      model.params,
+      this.m,
+      this.v,
+      model.grads,
+      norm,
+      mask,
+      n,
+      this.hyper(0),
+    );
+    commands.push(
+      await gradNorm(ctx, norm, partials, model.grads, n, train.gradClip),
+      this.optimizer,
+      {
+        copy: {
+          from: norm,
+          fromOffset: 0,
+          to: this.stepLosses,
+          toOffset: A * (B + 1) * 4,
+          size: 8,
+        },
+      },
+    );
+    this.commands = commands;
+    this.evalCommands = await buildForward(
+      ctx,
+      model,
+      acts,
+      this.slice(this.tokens, 0),
+      this.slice(this.targets, 0),
+      {
+        kind: 'eval',
+      },
+    );
+  }
+
+  private own(b: GPUBuffer): GPUBuffer {
+    this.owned.push(b);
+    return b;
+  }
+
+  private hyper(step: number) {
+    const t = this.train;
+    return {
+      lr: learningRateAt(step, t),
+      beta1: t.beta1,
+      beta2: t.beta2,
+      eps: 1e-8,
+      weightDecay: t.weightDecay,
+      step: step + 1,
+    };
+  }
+
+  /**
+   * Queues one optimizer step and returns its result's promise without waiting for the GPU,
+   * unless READBACK_DEPTH steps are already in flight: then it first waits for the oldest.
+   */
+  async queueStep(source: BatchSource): Promise<Promise<StepResult>> {
+    if (this.pending.length >= READBACK_DEPTH) await this.pending.shift();
+    const { batchSize: B, gradAccumSteps: A } = this.train;
+    const BT = B * this.config.blockSize;
+    const stride = pad64(BT);
+    const blockIds: number[] = [];
+    for (let a = 0; a < A; a++) {
+      const inputs = this.hostInputs.subarray(a * stride, a * stride + BT);
+      blockIds.push(...source.next(inputs, this.hostTargets.subarray(a * stride, a * stride + BT)));
+      this.groupsHost[a] = groupTokens(inputs, this.groupsHost[a]);
+      this.groupBuffers[a].write(this.ctx, this.groupsHost[a]);
+    }
+    const queue = this.ctx.device.queue;
+    queue.writeBuffer(this.tokens, 0, this.hostInputs);
+    queue.writeBuffer(this.targets, 0, this.hostTargets);
+    const step = this.step++;
+    const hp = this.hyper(step);
+    this.optimizer.setStep(hp);
+    const encoder = this.ctx.device.createCommandEncoder({ label: `step ${step}` });
+    encodeCommands(encoder, this.commands, 'train step');
+    const slot = this.ring.encodeCopy(encoder, this.stepLosses);
+    queue.submit([encoder.finish()]);
+    const result = this.ring.read(slot).then((bytes) => {
+      const f = new Float32Array(bytes);
+      let loss = 0;
+      for (let a = 0; a < A; a++) loss += f[A * B + a];
+      return {
+        step,
+        loss: loss / A,
+        sequenceLosses: f.slice(0, A * B),
+        blockIds,
+        gradNorm: f[A * (B + 1)],
+        lr: hp.lr,
+        tokens: A * BT,
+      };
+    });
+    this.pending.push(result);
+    return result;
+  }
+
+  /** Waits for every queued step. */
+  async drain(): Promise<void> {
+    await Promise.all(this.pending.splice(0));
+  }
+
+  /** Mean validation loss over `batches` batches from `source` (forward only). */
+  async evaluate(source: BatchSource, batches: number): Promise<number> {
+    await this.drain();
+    const BT = this.train.batchSize * this.config.blockSize;
+    let total = 0;
+    for (let i = 0; i < batches; i++) {
+      const inputs = this.hostInputs.subarray(0, BT);
+      source.next(inputs, this.hostTargets.subarray(0, BT));
+      this.ctx.device.queue.writeBuffer(this.tokens, 0, this.hostInputs, 0, BT);
+      this.ctx.device.queue.writeBuffer(this.targets, 0, this.hostTargets, 0, BT);
+      const encoder = this.ctx.device.createCommandEncoder({ label: 'eval' });
+      encodeCommands(encoder, this.evalCommands, 'eval');
+      const slot = this.evalRing.encodeCopy(encoder, this.acts.meanLoss);
+      this.ctx.device.queue.submit([encoder.finish()]);
+      total += new Float32Array(await this.evalRing.read(slot))[0];
+    }
+    return total / batches;
+  }
+
+  /** The current parameters, copied back to the CPU (for checkpoints, tests, sampling). */
+  async readParams(): Promise<Float32Array> {
+    await this.drain();
+    return readFloats(this.ctx, this.model.params, this.model.table.totalLength);
+  }
+
+  destroy(): void {
+    this.ring.destroy();
+    this.evalRing.destroy();
+    this.acts.destroy();
+    this.model.destroy();
+    for (const b of this.owned) b.destroy();
+    for (const g of this.groupBuffers) g.destroy();
+  }
+}
