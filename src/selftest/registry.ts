@@ -1,4 +1,8 @@
+import { adamwChecks } from '../kernels/adamw.check';
 import { attentionChecks } from '../kernels/attention.check';
+import { crossentropyChecks } from '../kernels/crossentropy.check';
+import { embeddingChecks } from '../kernels/embedding.check';
+import { gradNormChecks } from '../kernels/gradnorm.check';
 import { matmulChecks } from '../kernels/matmul.check';
 import { residualChecks } from '../kernels/residual.check';
 import type { KernelCheck } from './types';
@@ -7,5 +11,9 @@ import type { KernelCheck } from './types';
 export const allChecks: readonly KernelCheck[] = [
   ...residualChecks,
   ...matmulChecks,
+  ...gradNormChecks,
+  ...adamwChecks,
   ...attentionChecks,
+  ...crossentropyChecks,
+  ...embeddingChecks,
 ];
