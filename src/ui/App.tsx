@@ -1,7 +1,25 @@
+import { CheckPanel } from './CheckPanel';
+import { GpuPanel } from './GpuPanel';
+
 export function App() {
   return (
-    <main>
-      <h1>WebGPU Training Studio</h1>
-    </main>
+    <>
+      <header className="header">
+        <h1>WebGPU Training Studio</h1>
+        <p className="tagline">
+          Train a small GPT on your own GPU in the browser; a research tool for LFR and LoRA-RITE.
+        </p>
+        <ul className="roadmap" aria-label="What exists so far">
+          <li className="ready">GPU report</li>
+          <li className="ready">Kernel check and matmul benchmark</li>
+          <li className="next">Training: coming next</li>
+          <li className="next">Data, LFR, LoRA-RITE: later</li>
+        </ul>
+      </header>
+      <main>
+        <GpuPanel />
+        <CheckPanel />
+      </main>
+    </>
   );
 }
