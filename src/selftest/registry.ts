@@ -2,7 +2,9 @@ import { adamwChecks } from '../kernels/adamw.check';
 import { attentionChecks } from '../kernels/attention.check';
 import { crossentropyChecks } from '../kernels/crossentropy.check';
 import { embeddingChecks } from '../kernels/embedding.check';
+import { geluChecks } from '../kernels/gelu.check';
 import { gradNormChecks } from '../kernels/gradnorm.check';
+import { layernormChecks } from '../kernels/layernorm.check';
 import { matmulChecks } from '../kernels/matmul.check';
 import { residualChecks } from '../kernels/residual.check';
 import type { KernelCheck } from './types';
@@ -16,4 +18,6 @@ export const allChecks: readonly KernelCheck[] = [
   ...attentionChecks,
   ...crossentropyChecks,
   ...embeddingChecks,
+  ...layernormChecks,
+  ...geluChecks,
 ];
