@@ -11,9 +11,9 @@ import type { GPTConfig, TrainConfig } from '../model/config';
 import { buildBackward, buildForward, GptModel } from '../model/gpt';
 import { learningRateAt } from './lrSchedule';
 
-/** Where batches come from: fills (B,T) inputs and targets and says which blocks it used. */
+/** Where batches come from (a BatchSampler): block ids (B) and their inputs, targets (B,T). */
 export interface BatchSource {
-  next(inputs: Uint32Array, targets: Uint32Array): readonly number[];
+  next(ids: Uint32Array, inputs: Uint32Array, targets: Uint32Array): void;
 }
 
 /** What one optimizer step measured, read back from the GPU a few steps later. */
@@ -22,7 +22,7 @@ export interface StepResult {
   loss: number;
   /** Mean loss of each sequence of each micro-batch, in the order the source gave the blocks. */
   sequenceLosses: Float32Array;
-  blockIds: number[];
+  blockIds: Uint32Array;
   gradNorm: number;
   lr: number;
   tokens: number;
@@ -51,6 +51,7 @@ export class Trainer {
   private readonly hostInputs: Uint32Array<ArrayBuffer>;
   private readonly hostTargets: Uint32Array<ArrayBuffer>;
   private readonly groupsHost: TokenGroups[];
+  private readonly evalIds: Uint32Array;
   private readonly groupBuffers: TokenGroupBuffers[];
   private readonly owned: GPUBuffer[] = [];
   private commands: Command[] = [];
@@ -86,6 +87,7 @@ export class Trainer {
     this.hostInputs = new Uint32Array(A * pad64(B * T));
     this.hostTargets = new Uint32Array(A * pad64(B * T));
     this.groupsHost = [];
+    this.evalIds = new Uint32Array(B);
     this.groupBuffers = Array.from({ length: A }, () => new TokenGroupBuffers(ctx, B * T));
   }
 
@@ -200,18 +202,24 @@ export class Trainer {
   }
 
   /**
-   * Queues one optimizer step and returns its result's promise without waiting for the GPU,
-   * unless READBACK_DEPTH steps are already in flight: then it first waits for the oldest.
+   * Queues one optimizer step and hands back its result's promise (wrapped, so awaiting the
+   * call does not wait for the GPU), unless READBACK_DEPTH steps are already in flight: then it
+   * first waits for the oldest.
    */
-  async queueStep(source: BatchSource): Promise<Promise<StepResult>> {
+  async queueStep(source: BatchSource): Promise<{ result: Promise<StepResult> }> {
     if (this.pending.length >= READBACK_DEPTH) await this.pending.shift();
     const { batchSize: B, gradAccumSteps: A } = this.train;
     const BT = B * this.config.blockSize;
     const stride = pad64(BT);
-    const blockIds: number[] = [];
+    // Handed to the step's result, so one small array per step is the price of exact ids.
+    const blockIds = new Uint32Array(A * B);
     for (let a = 0; a < A; a++) {
       const inputs = this.hostInputs.subarray(a * stride, a * stride + BT);
-      blockIds.push(...source.next(inputs, this.hostTargets.subarray(a * stride, a * stride + BT)));
+      source.next(
+        blockIds.subarray(a * B, (a + 1) * B),
+        inputs,
+        this.hostTargets.subarray(a * stride, a * stride + BT),
+      );
       this.groupsHost[a] = groupTokens(inputs, this.groupsHost[a]);
       this.groupBuffers[a].write(this.ctx, this.groupsHost[a]);
     }
@@ -240,7 +248,7 @@ export class Trainer {
       };
     });
     this.pending.push(result);
-    return result;
+    return { result };
   }
 
   /** Waits for every queued step. */
@@ -254,8 +262,7 @@ export class Trainer {
     const BT = this.train.batchSize * this.config.blockSize;
     let total = 0;
     for (let i = 0; i < batches; i++) {
-      const inputs = this.hostInputs.subarray(0, BT);
-      source.next(inputs, this.hostTargets.subarray(0, BT));
+      source.next(this.evalIds, this.hostInputs.subarray(0, BT), this.hostTargets.subarray(0, BT));
       this.ctx.device.queue.writeBuffer(this.tokens, 0, this.hostInputs, 0, BT);
       this.ctx.device.queue.writeBuffer(this.targets, 0, this.hostTargets, 0, BT);
       const encoder = this.ctx.device.createCommandEncoder({ label: 'eval' });
