@@ -16,7 +16,7 @@ const IGNORE: u32 = 0xffffffffu;
 // Below every finite f32, so the first logit of a row always wins the max.
 const NEG_MAX: f32 = -0x1.fffffep+127f;
 
-override WG: u32 = 256; // a power of two: the trees halve it
+override WG: u32 = 256; // a power of two: the trees halve it (see crossentropyWorkgroupSize)
 
 var<workgroup> red: array<f32, WG>;
 

@@ -4,25 +4,30 @@ import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
 import {
-  CROSSENTROPY_WG,
   crossentropyForward,
   crossentropyForwardBackward,
+  crossentropyWorkgroupSize,
   IGNORE_INDEX,
   sequenceLoss,
 } from './crossentropy';
 
-const TREE_DEPTH = Math.log2(CROSSENTROPY_WG);
+// Each invocation's stride loop is K terms deep, then D tree levels.
+function depths(cols: number): { K: number; D: number } {
+  const wg = crossentropyWorkgroupSize(cols);
+  return { K: Math.ceil(cols / wg), D: Math.log2(wg) };
+}
 
 // Per row, in units of 2^-24: x - m rounded then exp within 3 + 2|x - m| ulp (WGSL's bound):
-// 6 + 5R relative; the sum of positive terms is K = ceil(V/256) terms deep plus 8 tree levels;
-// log within 2^-21 absolute or 3 ulp: 8 + 6 ln S; then x_t - m and the final subtraction rounded.
+// 6 + 5R relative; the sum of positive terms is K + D additions deep; log within 2^-21 absolute
+// or 3 ulp: 8 + 6 ln S; then x_t - m and the final subtraction rounded.
 const LOSS_TOLERANCE =
-  '|err| <= 2^-24 (22 + 5R + K + 6 ln S + |x_t - m| + loss), R = max|x - m| of the row, ' +
-  'K = ceil(V/256): exp within 3 + 2|x| ulp, sum K + 8 levels deep, log 3 ulp; ignored rows exactly 0';
+  '|err| <= 2^-24 (14 + 5R + K + D + 6 ln S + |x_t - m| + loss), R = max|x - m| of the row, ' +
+  'K = ceil(V/WG) stride terms, D = log2 WG tree levels: exp within 3 + 2|x| ulp, log 3 ulp; ' +
+  'ignored rows exactly 0';
 // p = exp(x - m) * (1/S): the relative errors of exp (6 + 5|x - m|), of S (as above), of the
 // reciprocal (2.5 ulp) and the product, then p - onehot and the scale each rounded once.
 const DLOGITS_TOLERANCE =
-  '|err| <= |scale| 2^-24 (p (26 + 5|x - m| + 5R + K) + 2 |p - onehot|); ignored rows exactly 0';
+  '|err| <= |scale| 2^-24 (p (18 + 5|x - m| + 5R + K + D) + 2 |p - onehot|); ignored rows exactly 0';
 
 // 3x1000 leaves rows unignored on either side of an ignored one; 33x129 sits 100 above zero,
 // where exp without the max shift overflows f32.
@@ -81,12 +86,12 @@ function lossComparison(
   rows: RowBounds[],
   V: number,
 ): Comparison {
-  const K = Math.ceil(V / CROSSENTROPY_WG);
+  const { K, D } = depths(V);
   return compare(actual, expected, (i) => {
     if (targets[i] === IGNORE_INDEX) return 1e-38;
     const { R, dt } = rows[i];
     const lnS = expected[i] + dt;
-    return F32_EPS * (22 + 5 * R + K + 6 * lnS + Math.abs(dt) + expected[i]);
+    return F32_EPS * (14 + 5 * R + K + D + 6 * lnS + Math.abs(dt) + expected[i]);
   });
 }
 
@@ -136,7 +141,7 @@ function forwardBackwardCheck(c: Case): KernelCheck {
       const expectedDlogits = Float64Array.from(logits);
       ref.crossentropyForwardBackward(expectedLosses, expectedDlogits, targets, N, V, scale);
       const rows = rowBounds(logits, targets, N, V);
-      const K = Math.ceil(V / CROSSENTROPY_WG);
+      const { K, D } = depths(V);
       const dlogitsBound = (k: number) => {
         const i = Math.floor(k / V);
         const t = targets[i];
@@ -145,7 +150,9 @@ function forwardBackwardCheck(c: Case): KernelCheck {
         const onehot = k % V === t ? 1 : 0;
         const p = expectedDlogits[k] / scale + onehot;
         const dv = Math.abs(logits[k] - (logits[i * V + t] - rows[i].dt));
-        return F32_EPS * scale * (p * (26 + 5 * dv + 5 * R + K) + 2 * Math.abs(p - onehot)) + 1e-38;
+        return (
+          F32_EPS * scale * (p * (18 + 5 * dv + 5 * R + K + D) + 2 * Math.abs(p - onehot)) + 1e-38
+        );
       };
       return {
         losses: lossComparison(await bufs.read(losses, N), expectedLosses, targets, rows, V),
@@ -186,10 +193,10 @@ function determinismCheck(c: Case): KernelCheck {
   };
 }
 
-// Sequence sums are ceil(T/256) + 8 additions deep, the batch sum B more; the division 2.5 ulp.
+// Sequence sums are K + D additions deep, the batch sum B more; the division 2.5 ulp.
 const SEQUENCE_TOLERANCE =
-  'seqLoss: |err| <= 2^-24 (ceil(T/256) + 13) seqLoss; meanLoss: 2^-24 (ceil(T/256) + B + 13) ' +
-  'meanLoss (sums of non-negative terms, division 2.5 ulp); nothing counted: exactly 0';
+  'seqLoss: |err| <= 2^-24 (K + D + 5) seqLoss; meanLoss: |err| <= 2^-24 (K + D + B + 5) meanLoss; ' +
+  'K = ceil(T/WG), D = log2 WG (sums of non-negative terms, division 2.5 ulp); nothing counted: exactly 0';
 
 function sequenceLossCheck(B: number, T: number, withIgnored: boolean): KernelCheck {
   return {
@@ -223,17 +230,17 @@ function sequenceLossCheck(B: number, T: number, withIgnored: boolean): KernelCh
       const expectedSeq = new Float64Array(B);
       const expectedMean = new Float64Array(1);
       ref.sequenceLoss(expectedSeq, expectedMean, losses, targets, B, T);
-      const K = Math.ceil(T / CROSSENTROPY_WG);
+      const { K, D } = depths(T);
       return {
         seqLoss: compare(
           await bufs.read(seqLoss, B),
           expectedSeq,
-          (b) => F32_EPS * (K + TREE_DEPTH + 5) * expectedSeq[b] + 1e-38,
+          (b) => F32_EPS * (K + D + 5) * expectedSeq[b] + 1e-38,
         ),
         meanLoss: compare(
           await bufs.read(meanLoss, 1),
           expectedMean,
-          () => F32_EPS * (K + TREE_DEPTH + B + 5) * expectedMean[0] + 1e-38,
+          () => F32_EPS * (K + D + B + 5) * expectedMean[0] + 1e-38,
         ),
       };
     },

@@ -6,8 +6,14 @@ import { grid1d } from '../gpu/ops';
 import type { ShaderSource } from '../gpu/pipelineCache';
 
 const shader: ShaderSource = { name: 'crossentropy', code };
-// Invocations per row; the shader's trees need a power of two.
-export const CROSSENTROPY_WG = 256;
+/**
+ * Invocations per row (a power of two, for the trees): enough that each loops over about 8
+ * columns, from 32 to 256. Small vocabularies get small workgroups: on SwiftShader a 256-wide
+ * workgroup over 256 logits ran ~30x slower than a 32-wide one, its barriers dominating.
+ */
+export function crossentropyWorkgroupSize(cols: number): number {
+  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(cols / 8))));
+}
 
 /** A target that contributes loss 0 and gradient 0 (padding, prompt tokens in fine-tuning). */
 export const IGNORE_INDEX = 0xffffffff;
@@ -25,7 +31,7 @@ export function crossentropyForward(
     label: 'crossentropy_forward',
     shader,
     entryPoint: 'forward',
-    constants: { WG: CROSSENTROPY_WG },
+    constants: { WG: crossentropyWorkgroupSize(V) },
     params: { u32: [N, V], f32: [0] },
     buffers: [losses, targets, logits],
     workgroups: grid1d(N),
@@ -48,7 +54,7 @@ export function crossentropyForwardBackward(
     label: 'crossentropy_forward_backward',
     shader,
     entryPoint: 'forward_backward',
-    constants: { WG: CROSSENTROPY_WG },
+    constants: { WG: crossentropyWorkgroupSize(V) },
     params: { u32: [N, V], f32: [dlossScale] },
     buffers: [losses, targets, logits],
     workgroups: grid1d(N),
@@ -70,7 +76,7 @@ export function sequenceLoss(
     label: 'sequence_loss',
     shader,
     entryPoint: 'sequence_loss',
-    constants: { WG: CROSSENTROPY_WG },
+    constants: { WG: crossentropyWorkgroupSize(T) },
     params: { u32: [B, T], f32: [0] },
     buffers: [losses, targets, seqLoss, meanLoss],
     workgroups: [1],
