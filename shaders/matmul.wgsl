@@ -1,9 +1,9 @@
 // Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]].
 // op is identity or transpose, chosen by override constants so each variant is its own pipeline
 // and the inner loop carries no branches. A workgroup computes a BM x BN tile of out
-// (BM = 4 WG_Y, BN = 4 WG_X); each invocation keeps a 4 x 4 block of sums in registers. Tiles of
+// (BM = RM WG_Y, BN = 4 WG_X); each invocation keeps an RM x 4 block of sums in registers. Tiles of
 // op(A) and op(B), TK deep, are staged k-major in workgroup memory, so the inner loop reads one
-// vec4 of each and does 16 multiply-adds. Each output is one running sum over k in index order
+// RM scalars of A and one vec4 of B and does 4 RM multiply-adds. Each output is one running sum over k in index order
 // (no split-K, no atomics), so the same inputs give bit-identical outputs.
 
 struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideOut: u32 }
@@ -21,12 +21,13 @@ override ACCUMULATE: bool = false; // out += product (gradients), instead of out
 override WG_X: u32 = 16;
 override WG_Y: u32 = 16;
 override TK: u32 = 16;
+override RM: u32 = 4; // rows of out per invocation (1 to 4); each row is a vec4 of 4 columns
 
-override BM: u32 = 4u * WG_Y;
+override BM: u32 = RM * WG_Y;
 override BN: u32 = 4u * WG_X;
 
-// As[k][m], Bs[k][n]: one vec4 holds the 4 rows (columns) one invocation owns.
-var<workgroup> As: array<vec4f, TK * WG_Y>;
+// As[k][m] and Bs[k][n], k-major: the k-th step reads RM scalars of As and one vec4 of Bs.
+var<workgroup> As: array<f32, TK * BM>;
 var<workgroup> Bs: array<vec4f, TK * WG_X>;
 
 // op(A)[m][k] of batch item `base`, or 0 outside the matrix (tile edges).
@@ -57,7 +58,7 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
       var m: u32;
       var k: u32;
       if (TRANS_A) { k = e / BM; m = e % BM; } else { m = e / TK; k = e % TK; }
-      As[k * WG_Y + m / 4u][m % 4u] = loadA(baseA, m0 + m, k0 + k);
+      As[k * BM + m] = loadA(baseA, m0 + m, k0 + k);
     }
     for (var e = li; e < BN * TK; e += WG_X * WG_Y) {
       var n: u32;
@@ -67,18 +68,14 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
     }
     workgroupBarrier();
     for (var k = 0u; k < TK; k++) {
-      let av = As[k * WG_Y + lid.y];
       let bv = Bs[k * WG_X + lid.x];
-      acc[0] += av.x * bv;
-      acc[1] += av.y * bv;
-      acc[2] += av.z * bv;
-      acc[3] += av.w * bv;
+      for (var i = 0u; i < RM; i++) { acc[i] += As[k * BM + lid.y * RM + i] * bv; }
     }
     workgroupBarrier();
   }
   let baseOut = wid.z * p.strideOut;
-  for (var i = 0u; i < 4u; i++) {
-    let m = m0 + lid.y * 4u + i;
+  for (var i = 0u; i < RM; i++) {
+    let m = m0 + lid.y * RM + i;
     for (var j = 0u; j < 4u; j++) {
       let n = n0 + lid.x * 4u + j;
       if (m < p.M && n < p.N) {
