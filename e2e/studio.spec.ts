@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { StudioPage } from './pages/StudioPage';
 
 // Every registered kernel check, then three matmuls, on SwiftShader: minutes, not seconds.
-const CHECK_TIMEOUT = 12 * 60_000;
+const CHECK_TIMEOUT = 25 * 60_000;
 
 test('reports the GPU adapter and its key limits', async ({ page }) => {
   const studio = new StudioPage(page);
@@ -25,7 +25,10 @@ test('checks every registered kernel from the UI: all pass, then matmul speed is
   const total = await studio.registeredChecks();
   expect(total).toBeGreaterThan(0);
 
-  await studio.checkKernels(CHECK_TIMEOUT);
+  await studio.startCheck();
+  // The kernels run in the worker: the page keeps painting while they do.
+  expect(await studio.frameLatencyMs()).toBeLessThan(3000);
+  await studio.waitForCheck(CHECK_TIMEOUT);
 
   await expect(studio.rows).toHaveCount(total);
   await expect(studio.rows.and(page.locator('[data-status="pass"]'))).toHaveCount(total);

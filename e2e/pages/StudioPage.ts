@@ -40,12 +40,26 @@ export class StudioPage {
     return Number(await this.checkCount.getAttribute('data-count'));
   }
 
-  /** Clicks "Check kernels" and waits until the checks and the benchmark have finished. */
-  async checkKernels(timeout: number): Promise<void> {
+  /** Clicks "Check kernels" and waits until the run has visibly started. */
+  async startCheck(): Promise<void> {
     await expect(this.checkButton).toBeEnabled();
     await this.checkButton.click();
     await expect(this.progress).toBeVisible();
+  }
+
+  /** Waits until the checks and the benchmark have finished. */
+  async waitForCheck(timeout: number): Promise<void> {
     await expect(this.summary).toHaveAttribute('data-done', 'true', { timeout });
+  }
+
+  /** How long the UI thread takes to paint the next frame: small when it is not blocked. */
+  async frameLatencyMs(): Promise<number> {
+    return this.page.evaluate(() => {
+      const t0 = performance.now();
+      return new Promise<number>((resolve) =>
+        requestAnimationFrame(() => resolve(performance.now() - t0)),
+      );
+    });
   }
 
   /** Destroys the GPU device from the worker, as a driver reset would. */

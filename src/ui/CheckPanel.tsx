@@ -31,7 +31,9 @@ function CheckRow({ info, result }: { info: CheckInfo; result: CheckResult | und
       <td className="num" title={`tolerance: ${info.tolerance}`}>
         {result && !result.error ? formatRatio(result.worstRatio) : ''}
       </td>
-      <td className="tolerance">{info.tolerance}</td>
+      <td className="tolerance" title={info.tolerance}>
+        {info.tolerance}
+      </td>
       <td className="num">{result ? formatMs(result.ms) : ''}</td>
     </tr>
   );
@@ -142,6 +144,7 @@ export function CheckPanel() {
         </div>
       )}
       <Failures />
+      <Bench />
       {results.length > 0 && (
         <div className="table-wrap">
           <table className="checks" data-testid="check-table">
@@ -169,7 +172,6 @@ export function CheckPanel() {
           </table>
         </div>
       )}
-      <Bench />
     </section>
   );
 }
