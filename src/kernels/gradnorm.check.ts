@@ -5,26 +5,32 @@ import type { CheckBuffers } from '../selftest/checkBuffers';
 import { compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
-import { GRAD_NORM_PER_THREAD, GRAD_NORM_WG, gradNorm, gradNormPartialsLength } from './gradnorm';
+import {
+  ELEMS_PER_WG,
+  GRAD_NORM_FINISH_WG,
+  GRAD_NORM_PER_THREAD,
+  GRAD_NORM_WG,
+  gradNorm,
+  gradNormPartialsLength,
+} from './gradnorm';
 
 // Every square passes through at most d roundings: its own, PER_THREAD - 1 strided adds, the
-// log2(WG) tree, ceil(partials / WG) - 1 adds in finish and its log2(WG) tree. Terms are
-// non-negative, so the sum is off by at most d 2^-24 relative; the sqrt halves that and adds its
-// own error (WGSL allows 1 / inverseSqrt: 2 + 2.5 ulp = 9 units of 2^-24).
+// log2(WG) tree, ceil(partials / FINISH_WG) - 1 adds in finish and its log2(FINISH_WG) tree.
+// Terms are non-negative, so the sum is off by at most d 2^-24 relative; the sqrt halves that and
+// adds its own error (WGSL allows 1 / inverseSqrt: 2 + 2.5 ulp = 9 units of 2^-24).
 function normRelError(n: number): number {
-  const log2Wg = Math.log2(GRAD_NORM_WG);
   const d =
     1 +
     (GRAD_NORM_PER_THREAD - 1) +
-    log2Wg +
-    (Math.ceil(gradNormPartialsLength(n) / GRAD_NORM_WG) - 1) +
-    log2Wg;
+    Math.log2(GRAD_NORM_WG) +
+    (Math.ceil(gradNormPartialsLength(n) / GRAD_NORM_FINISH_WG) - 1) +
+    Math.log2(GRAD_NORM_FINISH_WG);
   return (d / 2 + 9) * F32_EPS;
 }
 const TOLERANCE =
-  'norm: (d/2 + 9) 2^-24 |norm|, d = 1 + (PER_THREAD-1) + 2 log2(WG) + ceil(partials/WG) - 1 ' +
-  '(depth of the summation tree, sqrt within 4.5 ulp); scale: that + 8 2^-24 (maxNorm and 1e-6 ' +
-  'rounded to f32, one add, a 2.5-ulp divide), relative to the scale';
+  'norm: (d/2 + 9) 2^-24 |norm|, d = PER_THREAD + log2(WG) + ceil(partials/FINISH_WG) - 1 + ' +
+  'log2(FINISH_WG) (depth of the summation tree, sqrt within 4.5 ulp); scale: that + 8 2^-24 ' +
+  '(maxNorm and 1e-6 rounded to f32, one add, a 2.5-ulp divide), relative to the scale';
 
 async function runGradNorm(
   ctx: GpuContext,
@@ -77,7 +83,7 @@ const mixedMagnitudes = (n: number) => (rng: Rng) => {
 };
 
 /** Stage 2 loops only when there are more partials than its workgroup has invocations. */
-const TWO_FINISH_ROUNDS = (GRAD_NORM_WG + 2) * GRAD_NORM_WG * GRAD_NORM_PER_THREAD - 7;
+const TWO_FINISH_ROUNDS = (GRAD_NORM_FINISH_WG + 2) * ELEMS_PER_WG - 7;
 
 function determinismCheck(n: number): KernelCheck {
   return {
