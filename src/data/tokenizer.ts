@@ -28,7 +28,7 @@ export const byteTokenizer: Tokenizer = {
   name: 'byte',
   vocabSize: 256,
   eosId: BYTE_EOS,
-  encode: (text) => Uint32Array.from(utf8Encoder.encode(text)),
+  encode: (text) => new Uint32Array(utf8Encoder.encode(text)),
   decode(ids) {
     const bytes = Uint8Array.from(ids);
     let text = '';
