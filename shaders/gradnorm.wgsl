@@ -11,8 +11,8 @@ struct Params { count: u32, max_norm: f32 }
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> inp: array<f32>;
 
-override WG: u32 = 256; // a power of two: the tree halves it
-override PER_THREAD: u32 = 16;
+override WG: u32 = 64; // a power of two: the tree halves it
+override PER_THREAD: u32 = 64;
 
 var<workgroup> sh: array<f32, WG>;
 
