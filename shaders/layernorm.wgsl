@@ -1,7 +1,7 @@
 // LayerNorm over the last dimension (GPT-2's ln_1, ln_2, ln_f), forward and backward.
-// Every reduction is a fixed tree: each invocation sums its strided elements in index order, then
-// the workgroup halves the partial sums log2(size) times. No atomics, so the results are
-// bit-identical from run to run.
+// Every reduction is a fixed tree: each of the lanes sharing a row (or a column) sums its strided
+// elements in index order, then the lanes' partial sums are halved log2(lanes) times in workgroup
+// memory. No atomics, so the results are bit-identical from run to run.
 
 struct Params { N: u32, C: u32, eps: f32 }
 
@@ -22,54 +22,63 @@ struct Params { N: u32, C: u32, eps: f32 }
 @group(0) @binding(6) var<storage, read_write> dinp: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dbias: array<f32>;
 
-// Invocations per row: a power of two, at most C rounded up, so small rows waste little.
 override WG: u32 = 256;
-// backward_params: COLS adjacent columns per workgroup (coalesced reads of a row), each column's
-// rows split over LANES invocations; both powers of two.
-override COLS: u32 = 32;
-override LANES: u32 = 8;
+// Row kernels: ROW_LANES invocations share a row (a power of two dividing WG), so a workgroup
+// holds WG / ROW_LANES rows. Few lanes for small C: every tree level costs a workgroup barrier,
+// and on a CPU driver (SwiftShader) barriers, not arithmetic, set the time.
+override ROW_LANES: u32 = 32;
+// backward_params: COL_LANES invocations share a column's rows; WG / COL_LANES adjacent columns
+// per workgroup, so the lanes of one row read a contiguous run of dout and inp.
+override COL_LANES: u32 = 8;
 
 var<workgroup> partial: array<vec2f, WG>;
-var<workgroup> colPartial: array<vec2f, COLS * LANES>;
 
-// Sum of v over the workgroup (a fixed tree); every invocation gets the total.
-fn rowSum(lid: u32, v: vec2f) -> vec2f {
+// Sum of v over the `lanes` invocations lid - lane * stride + k * stride, k < lanes, by a fixed
+// tree; all of them get the total. Called by every invocation of the workgroup (barriers).
+fn laneSum(lid: u32, lane: u32, lanes: u32, stride: u32, v: vec2f) -> vec2f {
   partial[lid] = v;
   workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { partial[lid] += partial[lid + s]; }
+  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) { partial[lid] += partial[lid + s * stride]; }
     workgroupBarrier();
   }
-  let total = partial[0];
+  let total = partial[lid - lane * stride];
   // Nobody may overwrite partial for the next sum before everyone has read this one.
   workgroupBarrier();
   return total;
 }
 
-// out (N,C), mean (N), rstd (N) = (inp - mean) * rstd * weight (C) + bias (C); one workgroup a row
+struct RowSlot { row: u32, lane: u32, live: bool }
+
+// Which row and lane an invocation of a row kernel serves; rows past N idle through the barriers.
+fn rowSlot(wid: vec3u, nwg: vec3u, lid: u32) -> RowSlot {
+  let row = (wid.x + wid.y * nwg.x) * (WG / ROW_LANES) + lid / ROW_LANES;
+  return RowSlot(row, lid % ROW_LANES, row < p.N);
+}
+
+// out (N,C), mean (N), rstd (N) = (inp - mean) * rstd * weight (C) + bias (C)
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
            @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= p.N) { return; }
-  let base = row * p.C;
-  let c = f32(p.C);
+  let slot = rowSlot(wid, nwg, lid);
+  let len = select(0u, p.C, slot.live); // rows past N sum nothing
+  let base = slot.row * p.C;
   var s = 0.0;
-  for (var i = lid; i < p.C; i += WG) { s += inp[base + i]; }
-  let m = rowSum(lid, vec2f(s, 0.0)).x / c;
+  for (var i = slot.lane; i < len; i += ROW_LANES) { s += inp[base + i]; }
+  let m = laneSum(lid, slot.lane, ROW_LANES, 1u, vec2f(s, 0.0)).x / f32(p.C);
   // Two passes: squared deviations from the mean, not E[x^2] - m^2, which cancels when |m| >> std.
   var q = 0.0;
-  for (var i = lid; i < p.C; i += WG) {
+  for (var i = slot.lane; i < len; i += ROW_LANES) {
     let d = inp[base + i] - m;
     q += d * d;
   }
-  let r = inverseSqrt(rowSum(lid, vec2f(q, 0.0)).x / c + p.eps);
-  for (var i = lid; i < p.C; i += WG) {
+  let r = inverseSqrt(laneSum(lid, slot.lane, ROW_LANES, 1u, vec2f(q, 0.0)).x / f32(p.C) + p.eps);
+  for (var i = slot.lane; i < len; i += ROW_LANES) {
     out[base + i] = (inp[base + i] - m) * r * weight[i] + bias[i];
   }
-  if (lid == 0u) {
-    mean[row] = m;
-    rstd[row] = r;
+  if (slot.live && slot.lane == 0u) {
+    mean[slot.row] = m;
+    rstd[slot.row] = r;
   }
 }
 
@@ -77,19 +86,23 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 @compute @workgroup_size(WG)
 fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                   @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= p.N) { return; }
-  let base = row * p.C;
-  let m = mean[row];
-  let r = rstd[row];
+  let slot = rowSlot(wid, nwg, lid);
+  let len = select(0u, p.C, slot.live); // rows past N sum nothing
+  let base = slot.row * p.C;
+  var m = 0.0;
+  var r = 0.0;
+  if (slot.live) {
+    m = mean[slot.row];
+    r = rstd[slot.row];
+  }
   var s = vec2f(0.0);
-  for (var i = lid; i < p.C; i += WG) {
+  for (var i = slot.lane; i < len; i += ROW_LANES) {
     let dnorm = weight[i] * dout[base + i];
     let xhat = (inp[base + i] - m) * r;
     s += vec2f(dnorm, dnorm * xhat);
   }
-  let t = rowSum(lid, s) / f32(p.C);
-  for (var i = lid; i < p.C; i += WG) {
+  let t = laneSum(lid, slot.lane, ROW_LANES, 1u, s) / f32(p.C);
+  for (var i = slot.lane; i < len; i += ROW_LANES) {
     let dnorm = weight[i] * dout[base + i];
     let xhat = (inp[base + i] - m) * r;
     dinp[base + i] += r * (dnorm - t.x - xhat * t.y);
@@ -97,26 +110,22 @@ fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
 }
 
 // dweight (C) += sum_n dout * xhat, dbias (C) += sum_n dout: column sums over the N rows
-@compute @workgroup_size(COLS * LANES)
+@compute @workgroup_size(WG)
 fn backward_params(@builtin(workgroup_id) wid: vec3u,
                    @builtin(local_invocation_index) lid: u32) {
-  let col = wid.x * COLS + lid % COLS;
-  let lane = lid / COLS;
+  let cols = WG / COL_LANES;
+  let col = wid.x * cols + lid % cols;
+  let lane = lid / cols;
   var s = vec2f(0.0);
   if (col < p.C) {
-    for (var n = lane; n < p.N; n += LANES) {
+    for (var n = lane; n < p.N; n += COL_LANES) {
       let g = dout[n * p.C + col];
       s += vec2f(g * ((inp[n * p.C + col] - mean[n]) * rstd[n]), g);
     }
   }
-  colPartial[lid] = s;
-  workgroupBarrier();
-  for (var k = LANES / 2u; k > 0u; k >>= 1u) {
-    if (lane < k) { colPartial[lid] += colPartial[lid + k * COLS]; }
-    workgroupBarrier();
-  }
+  let total = laneSum(lid, lane, COL_LANES, cols, s);
   if (lane == 0u && col < p.C) {
-    dweight[col] += colPartial[lid].x;
-    dbias[col] += colPartial[lid].y;
+    dweight[col] += total.x;
+    dbias[col] += total.y;
   }
 }

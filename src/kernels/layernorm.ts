@@ -7,13 +7,24 @@ import type { ShaderSource } from '../gpu/pipelineCache';
 
 const shader: ShaderSource = { name: 'layernorm', code };
 const EPS = 1e-5; // GPT-2's layer_norm_epsilon
-/** backward_params: columns per workgroup, and invocations sharing one column's rows. */
-export const LN_COLS = 32;
-export const LN_LANES = 8;
+const WG = 256;
+/** backward_params: invocations sharing one column's rows (WG / LN_COL_LANES columns a workgroup). */
+export const LN_COL_LANES = 8;
 
-/** Invocations per row: the power of two covering C, capped at 256 (the workgroup limit). */
-export function layernormRowWorkgroup(C: number): number {
-  return Math.min(256, 2 ** Math.ceil(Math.log2(Math.max(1, C))));
+/**
+ * Invocations sharing a row: enough for about 32 elements each, at most 32 (a warp, as in llm.c).
+ * Small rows get few lanes and many rows per workgroup, so few barriers per row.
+ */
+export function layernormRowLanes(C: number): number {
+  return Math.min(32, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(C / 32)))));
+}
+
+function rowConstants(N: number, C: number) {
+  const lanes = layernormRowLanes(C);
+  return {
+    constants: { WG, ROW_LANES: lanes },
+    workgroups: grid1d(Math.ceil(N / (WG / lanes))),
+  };
 }
 
 // out (N,C), mean (N), rstd (N) = layernorm(inp (N,C)) * weight (C) + bias (C)
@@ -32,10 +43,9 @@ export function layernormForward(
     label: 'layernorm_forward',
     shader,
     entryPoint: 'forward',
-    constants: { WG: layernormRowWorkgroup(C) },
     params: { u32: [N, C], f32: [EPS] },
     buffers: [inp, mean, rstd, bias, weight, out],
-    workgroups: grid1d(N),
+    ...rowConstants(N, C),
   });
 }
 
@@ -62,19 +72,18 @@ export async function layernormBackward(
       label: 'layernorm_backward_input',
       shader,
       entryPoint: 'backward_input',
-      constants: { WG: layernormRowWorkgroup(C) },
       params,
       buffers: [inp, mean, rstd, dout, weight, dinp],
-      workgroups: grid1d(N),
+      ...rowConstants(N, C),
     }),
     createOp(ctx, {
       label: 'layernorm_backward_params',
       shader,
       entryPoint: 'backward_params',
-      constants: { COLS: LN_COLS, LANES: LN_LANES },
+      constants: { WG, COL_LANES: LN_COL_LANES },
       params,
       buffers: [inp, mean, rstd, dout, dweight, dbias],
-      workgroups: [Math.ceil(C / LN_COLS)],
+      workgroups: [Math.ceil(C / (WG / LN_COL_LANES))],
     }),
   ]);
   return {
