@@ -1,7 +1,7 @@
 // Maintainer script, run by hand (never by the studio or its tests): copies the OpenWebText
 // slices from the shared data folder into public/data/openwebtext/ with a manifest, a README
 // carrying the source's provenance, and the 3-document fixture the tokenizer test checks.
-//   node scripts/data/ship-openwebtext.mjs [/work/shared/data/openwebtext]
+//   node scripts/data/ship-openwebtext.mjs [/work/shared/data/openwebtext] && npx biome check --write src/data/fixtures
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -76,7 +76,12 @@ export function encodeDocuments(
 ): TokenStream {
   const encoded = documents.map((doc) => tokenizer.encode(doc));
   const length = encoded.reduce((n, ids) => n + ids.length + 1, 0);
-  const tokens = tokenizer.vocabSize <= 256 ? new Uint8Array(length) : new Uint16Array(length);
+  const tokens =
+    tokenizer.vocabSize <= 1 << 8
+      ? new Uint8Array(length)
+      : tokenizer.vocabSize <= 1 << 16
+        ? new Uint16Array(length)
+        : new Uint32Array(length);
   let at = 0;
   for (const ids of encoded) {
     tokens.set(ids, at);
