@@ -6,6 +6,8 @@ import { chromiumLaunchOptions } from './e2e/chromium.ts';
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
+  // Pre-bundled so a fresh cache (CI) does not re-bundle mid-run and reload the test page.
+  optimizeDeps: { include: ['gpt-tokenizer/encoding/r50k_base', 'comlink'] },
   build: { target: 'es2022' },
   test: {
     projects: [
