@@ -29,6 +29,7 @@ test('checks every registered kernel from the UI: all pass, then matmul speed is
   // The kernels run in the worker: the page keeps painting while they do.
   expect(await studio.frameLatencyMs()).toBeLessThan(3000);
   await studio.waitForCheck(CHECK_TIMEOUT);
+  await expect(studio.runError).toHaveCount(0);
 
   await expect(studio.rows).toHaveCount(total);
   await expect(studio.rows.and(page.locator('[data-status="pass"]'))).toHaveCount(total);

@@ -7,6 +7,8 @@ export class StudioPage {
   readonly limits: Locator;
   readonly gpuError: Locator;
   readonly deviceLost: Locator;
+  readonly checksPanel: Locator;
+  readonly runError: Locator;
   readonly checkButton: Locator;
   readonly checkCount: Locator;
   readonly progress: Locator;
@@ -21,6 +23,8 @@ export class StudioPage {
     this.limits = page.getByTestId('limits-table');
     this.gpuError = page.getByTestId('gpu-error');
     this.deviceLost = page.getByTestId('device-lost');
+    this.checksPanel = page.getByTestId('checks-panel');
+    this.runError = page.getByTestId('run-error');
     this.checkButton = page.getByTestId('check-kernels');
     this.checkCount = page.getByTestId('check-count');
     this.progress = page.getByTestId('check-progress');
@@ -47,9 +51,9 @@ export class StudioPage {
     await expect(this.progress).toBeVisible();
   }
 
-  /** Waits until the checks and the benchmark have finished. */
+  /** Waits until the checks and the benchmark have finished (or the run stopped). */
   async waitForCheck(timeout: number): Promise<void> {
-    await expect(this.summary).toHaveAttribute('data-done', 'true', { timeout });
+    await expect(this.checksPanel).toHaveAttribute('data-phase', 'done', { timeout });
   }
 
   /** How long the UI thread takes to paint the next frame: small when it is not blocked. */

@@ -94,7 +94,12 @@ export function CheckPanel() {
   const summary = useStudio(useShallow(summarize));
 
   return (
-    <section className="panel" aria-labelledby="checks-title">
+    <section
+      className="panel"
+      aria-labelledby="checks-title"
+      data-testid="checks-panel"
+      data-phase={phase}
+    >
       <h2 id="checks-title">Check kernels</h2>
       <p className="muted">
         Runs every WGSL kernel on your GPU and compares it with a float64 CPU reference at awkward
@@ -132,7 +137,6 @@ export function CheckPanel() {
           data-testid="check-summary"
           data-passed={summary.passed}
           data-failed={summary.failed}
-          data-done={phase === 'done' ? 'true' : 'false'}
         >
           {summary.passed} passed, {summary.failed} failed
           {summary.done < summary.total ? ` (${summary.total - summary.done} to go)` : ''}
