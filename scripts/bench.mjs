@@ -22,7 +22,8 @@ if (!name || !/^[\w-]+$/.test(name) || !existsSync(resolve(root, `src/bench/${na
 const server = await createServer({
   root,
   logLevel: 'warn',
-  server: { host: '127.0.0.1', port: 0, strictPort: false },
+  // No file watching or HMR: other work in the tree must not reload the page mid-run.
+  server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
   // Scan only this page for dependencies, so none is discovered mid-run (that reloads the page).
   optimizeDeps: { entries: [`src/bench/${name}.html`] },
 });
@@ -43,6 +44,14 @@ try {
       clearTimeout(timer);
       done(code);
     };
+    let loads = 0;
+    page.on('load', () => {
+      loads += 1;
+      if (loads > 1) {
+        console.error(`bench ${name}: the page reloaded mid-run; figures would repeat`);
+        finish(1);
+      }
+    });
     page.on('pageerror', (e) => {
       console.error(`bench ${name}: page error: ${e.message}`);
       finish(1);

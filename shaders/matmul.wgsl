@@ -1,10 +1,10 @@
 // Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]].
 // op is identity or transpose, chosen by override constants so each variant is its own pipeline
 // and the inner loop carries no branches. A workgroup computes a BM x BN tile of out
-// (BM = RM WG_Y, BN = 4 WG_X); each invocation keeps an RM x 4 block of sums in registers. Tiles of
-// op(A) and op(B), TK deep, are staged k-major in workgroup memory, so the inner loop reads one
-// RM scalars of A and one vec4 of B and does 4 RM multiply-adds. Each output is one running sum over k in index order
-// (no split-K, no atomics), so the same inputs give bit-identical outputs.
+// (BM = RM WG_Y, BN = 4 WG_X); each invocation keeps an RM x 4 block of sums in registers.
+// Tiles of op(A) and op(B), TK deep, are staged k-major in workgroup memory, so each k step
+// reads RM scalars of A and one vec4 of B for 4 RM multiply-adds. Each output is one running
+// sum over k in index order (no split-K, no atomics): the same inputs give bit-identical outputs.
 
 struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideOut: u32 }
 
@@ -73,11 +73,16 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
     }
     workgroupBarrier();
   }
-  let baseOut = wid.z * p.strideOut;
+  store(acc, wid.z, wid.y * BM + lid.y * RM, wid.x * BN + lid.x * 4u);
+}
+
+// out[z][m0 + i][n0 + j] = acc[i][j] [+ bias] [+ out], inside the matrix.
+fn store(acc: array<vec4f, 4>, z: u32, m0: u32, n0: u32) {
+  let baseOut = z * p.strideOut;
   for (var i = 0u; i < RM; i++) {
-    let m = m0 + lid.y * RM + i;
+    let m = m0 + i;
     for (var j = 0u; j < 4u; j++) {
-      let n = n0 + lid.x * 4u + j;
+      let n = n0 + j;
       if (m < p.M && n < p.N) {
         let o = baseOut + m * p.N + n;
         var v = acc[i][j];
@@ -87,4 +92,33 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
       }
     }
   }
+}
+
+// The same product without workgroup memory: each invocation reads its RM rows of op(A) and
+// 4 columns of op(B) straight from storage. On a CPU adapter (SwiftShader) the caches serve the
+// reuse, and skipping the staging copies and barriers measured 1.5-2.4x faster; GPUs want the
+// staged kernel above. Rows and columns past the edge are clamped to the last one: their sums
+// are computed but never stored, so the k loop needs no bounds checks.
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let m0 = wid.y * BM + lid.y * RM;
+  let n0 = wid.x * BN + lid.x * 4u;
+  // Where each row of op(A) and column of op(B) starts, and the step from k to k + 1.
+  let stepA = select(1u, p.M, TRANS_A);
+  let stepB = select(p.N, 1u, TRANS_B);
+  var rowA: array<u32, 4>;
+  var colB: array<u32, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    let m = min(m0 + i, p.M - 1u);
+    let n = min(n0 + i, p.N - 1u);
+    rowA[i] = wid.z * p.strideA + select(m * p.K, m, TRANS_A);
+    colB[i] = wid.z * p.strideB + select(n, n * p.K, TRANS_B);
+  }
+  var acc: array<vec4f, 4>;
+  for (var k = 0u; k < p.K; k++) {
+    let bv = vec4f(b[colB[0] + k * stepB], b[colB[1] + k * stepB], b[colB[2] + k * stepB],
+                   b[colB[3] + k * stepB]);
+    for (var i = 0u; i < RM; i++) { acc[i] += a[rowA[i] + k * stepA] * bv; }
+  }
+  store(acc, wid.z, m0, n0);
 }

@@ -1,5 +1,5 @@
-// Tile-shape sweep for shaders/matmul.wgsl (node scripts/bench.mjs tune): the launcher's
-// constants were chosen from this page's figures on SwiftShader.
+// Path and tile sweep for shaders/matmul.wgsl (node scripts/bench.mjs tune): the launcher's
+// constants and its per-adapter path were chosen from this page's figures.
 import code from '../../shaders/matmul.wgsl?raw';
 import { createStorage } from '../gpu/buffers';
 import { createOp } from '../gpu/createOp';
@@ -9,12 +9,13 @@ import { emit, runBench } from './report';
 import { gflops, productsPerRepeat, timeOp } from './timing';
 
 const CONFIGS = [
-  { WG_X: 16, WG_Y: 16, RM: 4, TK: 16 },
-  { WG_X: 8, WG_Y: 8, RM: 4, TK: 32 },
-  { WG_X: 8, WG_Y: 8, RM: 4, TK: 16 },
-  { WG_X: 8, WG_Y: 16, RM: 2, TK: 32 },
+  { entry: 'matmul', WG_X: 16, WG_Y: 16, RM: 4, TK: 16 },
+  { entry: 'matmul', WG_X: 8, WG_Y: 8, RM: 4, TK: 32 },
+  { entry: 'matmul_direct', WG_X: 16, WG_Y: 16, RM: 4 },
+  { entry: 'matmul_direct', WG_X: 8, WG_Y: 8, RM: 4 },
+  { entry: 'matmul_direct', WG_X: 16, WG_Y: 16, RM: 2 },
 ];
-const ROUNDS = 5;
+const ROUNDS = 4;
 
 async function main(): Promise<void> {
   const ctx = await acquireGpu();
@@ -26,11 +27,11 @@ async function main(): Promise<void> {
   const out = createStorage(ctx, 'out', n * n);
   const cases = CONFIGS.flatMap((c) => [false, true].map((transB) => ({ ...c, transB })));
   const ops = await Promise.all(
-    cases.map(({ transB, ...c }) =>
+    cases.map(({ entry, transB, ...c }) =>
       createOp(ctx, {
-        label: 'tune',
+        label: entry,
         shader,
-        entryPoint: 'matmul',
+        entryPoint: entry,
         constants: { ...c, TRANS_B: Number(transB) },
         params: { u32: [n, n, n, 0, 0, 0] },
         buffers: [out, a, b, a],

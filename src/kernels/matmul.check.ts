@@ -3,7 +3,7 @@ import * as ref from '../reference/matmul';
 import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
-import { biasBackward, type MatmulShape, matmul } from './matmul';
+import { biasBackward, type MatmulPath, type MatmulShape, matmul, matmulVia } from './matmul';
 
 // Each output is a running f32 sum over k (K rounded products and adds, one multiply-add each),
 // then at most a bias add and an accumulate add: the standard dot-product bound gives
@@ -18,6 +18,8 @@ const abs = (x: Float32Array) => Float64Array.from(x, Math.abs);
 
 interface MatmulCase extends MatmulShape {
   bias?: boolean;
+  /** Forces one path; by default the one matmul() picks for this adapter. */
+  path?: MatmulPath;
 }
 
 function describeVariant(c: MatmulCase): string {
@@ -28,6 +30,7 @@ function describeVariant(c: MatmulCase): string {
     c.batch ? `batch ${c.batch}` : '',
     c.strideA === 0 ? 'A broadcast' : '',
     c.strideB === 0 ? 'B broadcast' : '',
+    c.path ? `(${c.path})` : '',
   ];
   return [op, ...extras].filter(Boolean).join(' ');
 }
@@ -58,14 +61,14 @@ function matmulCheck(c: MatmulCase): KernelCheck {
       const bias = c.bias ? rng.normalArray(N) : null;
       const old = c.accumulate ? rng.normalArray(n.out) : new Float32Array(n.out);
       const out = bufs.upload('out', old);
-      const op = await matmul(
-        ctx,
+      const args = [
         out,
         bufs.upload('a', a),
         bufs.upload('b', b),
         bias && bufs.upload('bias', bias),
         c,
-      );
+      ] as const;
+      const op = await (c.path ? matmulVia(ctx, c.path, ...args) : matmul(ctx, ...args));
       submitOps(ctx, [op]);
       const expected = Float64Array.from(old);
       ref.matmul(expected, a, b, bias, c);
@@ -155,6 +158,12 @@ export const matmulChecks: KernelCheck[] = [
   matmulCheck({ M: 33, N: 7, K: 129, batch: 3 }),
   matmulCheck({ M: 7, N: 33, K: 129, batch: 3, transB: true, strideB: 0, bias: true }),
   matmulCheck({ M: 33, N: 7, K: 1, batch: 3, transA: true, strideA: 0, accumulate: true }),
+  // Both paths on every adapter, whichever matmul() picks here.
+  ...(['staged', 'direct'] as const).flatMap((path) => [
+    matmulCheck({ M: 33, N: 7, K: 129, transA: true, transB: true, bias: true, path }),
+    matmulCheck({ M: 129, N: 130, K: 33, transA: true, accumulate: true, path }),
+    matmulCheck({ M: 7, N: 129, K: 33, batch: 3, transB: true, strideB: 0, bias: true, path }),
+  ]),
   biasBackwardCheck(1, 7),
   biasBackwardCheck(33, 129),
   biasBackwardCheck(300, 65),

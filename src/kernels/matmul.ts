@@ -8,10 +8,23 @@ import type { ShaderSource } from '../gpu/pipelineCache';
 const matmulShader: ShaderSource = { name: 'matmul', code: matmulCode };
 const biasBackwardShader: ShaderSource = { name: 'bias_backward', code: biasBackwardCode };
 
-// Invocations per workgroup along N and M, and the depth of a staged k-tile; each invocation
-// computes 4 x 4 outputs, so a workgroup covers (4 WG_Y) x (4 WG_X) of out.
+/**
+ * How the product is computed: 'staged' copies tiles into workgroup memory (what GPUs want);
+ * 'direct' reads storage straight away, which measured 1.5-2.4x faster on SwiftShader (CPU
+ * caches do the staging; barriers are costly there). See src/bench/tune.ts.
+ */
+export type MatmulPath = 'staged' | 'direct';
+
+export function matmulPath(ctx: GpuContext): MatmulPath {
+  const a = ctx.adapter;
+  return a.architecture === 'swiftshader' || a.isFallbackAdapter ? 'direct' : 'staged';
+}
+
+// Invocations per workgroup along N and M, rows per invocation, and the depth of a staged k-tile;
+// each invocation computes RM x 4 outputs, so a workgroup covers (RM WG_Y) x (4 WG_X) of out.
 const WG_X = 16;
 const WG_Y = 16;
+const RM = 4;
 const TK = 16;
 const BIAS_WG = 64;
 
@@ -44,15 +57,28 @@ export function matmul(
   bias: Buf | null,
   shape: MatmulShape,
 ): Promise<PreparedOp> {
+  return matmulVia(ctx, matmulPath(ctx), out, a, b, bias, shape);
+}
+
+// matmul by a chosen path (the checks run both on every adapter)
+export function matmulVia(
+  ctx: GpuContext,
+  path: MatmulPath,
+  out: Buf,
+  a: Buf,
+  b: Buf,
+  bias: Buf | null,
+  shape: MatmulShape,
+): Promise<PreparedOp> {
   const { M, N, K, batch = 1, transA = false, transB = false, accumulate = false } = shape;
   const strideA = shape.strideA ?? M * K;
   const strideB = shape.strideB ?? K * N;
   const strideOut = shape.strideOut ?? M * N;
   const variant = `${transA ? 't' : 'n'}${transB ? 't' : 'n'}${bias ? '_bias' : ''}${accumulate ? '_acc' : ''}`;
   return createOp(ctx, {
-    label: `matmul_${variant}`,
+    label: `matmul_${path}_${variant}`,
     shader: matmulShader,
-    entryPoint: 'matmul',
+    entryPoint: path === 'staged' ? 'matmul' : 'matmul_direct',
     constants: {
       TRANS_A: Number(transA),
       TRANS_B: Number(transB),
@@ -60,12 +86,13 @@ export function matmul(
       ACCUMULATE: Number(accumulate),
       WG_X,
       WG_Y,
-      TK,
+      RM,
+      ...(path === 'staged' ? { TK } : {}),
     },
     params: { u32: [M, N, K, strideA, strideB, strideOut] },
     // Without a bias the binding is never read; `a` fills it since a binding cannot be empty.
     buffers: [out, a, b, bias ?? a],
-    workgroups: [Math.ceil(N / (4 * WG_X)), Math.ceil(M / (4 * WG_Y)), batch],
+    workgroups: [Math.ceil(N / (4 * WG_X)), Math.ceil(M / (RM * WG_Y)), batch],
   });
 }
 
