@@ -45,7 +45,6 @@ describe('TfjsGpt', () => {
     trainer.destroy();
     expect(ctx.takeUncapturedErrors().map((e) => e.message)).toEqual([]);
 
-    console.log('ours done', performance.now());
     const model = new TfjsGpt(config, train, init);
     const sampler = new BatchSampler(blocks, train.batchSize, train.seed);
     const ids = new Uint32Array(train.batchSize);
@@ -63,14 +62,6 @@ describe('TfjsGpt', () => {
       tensorsAfter.push(tf.memory().numTensors);
     }
     model.dispose();
-    console.log(
-      JSON.stringify({
-        ours: ours.map((r) => [r.loss, r.gradNorm]),
-        theirs,
-        tensorsBefore,
-        tensorsAfter,
-      }),
-    );
 
     // Tolerance 1e-4 relative, as the Trainer is held to against the float64 reference: each
     // side is an f32 evaluation (~1e-6 relative here) of the same exact loss and gradient

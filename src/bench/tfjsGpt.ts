@@ -145,7 +145,10 @@ export class TfjsGpt {
       const tgt = tf.tensor1d(Int32Array.from(targets), 'int32');
       const { value, grads } = tf.variableGrads(() => this.loss(tok, tgt, B), this.params);
       const dparams = this.params.map((param) => grads[param.name]);
-      const gradNorm = tf.sqrt(tf.addN(dparams.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+      // Added pairwise, not by tf.addN: the WebGPU backend's addN of more inputs than a shader
+      // may bind storage buffers silently returns zeros.
+      const sumSq = dparams.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b));
+      const gradNorm = tf.sqrt(sumSq) as tf.Scalar;
       // The Trainer's clip: min(1, clip / (norm + 1e-6)), or none when clip is 0.
       const scale = gradClip > 0 ? tf.minimum(1, tf.div(gradClip, tf.add(gradNorm, 1e-6))) : 1;
       dparams.forEach((dparam, i) => {
