@@ -96,7 +96,7 @@ fn store(acc: array<vec4f, 4>, z: u32, m0: u32, n0: u32) {
 
 // The same product without workgroup memory: each invocation reads its RM rows of op(A) and
 // 4 columns of op(B) straight from storage. On a CPU adapter (SwiftShader) the caches serve the
-// reuse, and skipping the staging copies and barriers measured 1.5-2.4x faster; GPUs want the
+// reuse, and skipping the staging copies and barriers measured 1.5-2x faster; GPUs want the
 // staged kernel above. Rows and columns past the edge are clamped to the last one: their sums
 // are computed but never stored, so the k loop needs no bounds checks.
 @compute @workgroup_size(WG_X, WG_Y)

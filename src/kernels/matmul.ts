@@ -10,7 +10,7 @@ const biasBackwardShader: ShaderSource = { name: 'bias_backward', code: biasBack
 
 /**
  * How the product is computed: 'staged' copies tiles into workgroup memory (what GPUs want);
- * 'direct' reads storage straight away, which measured 1.5-2.4x faster on SwiftShader (CPU
+ * 'direct' reads storage straight away, which measured 1.5-2x faster on SwiftShader (CPU
  * caches do the staging; barriers are costly there). See src/bench/tune.ts.
  */
 export type MatmulPath = 'staged' | 'direct';
@@ -22,10 +22,12 @@ export function matmulPath(ctx: GpuContext): MatmulPath {
 
 // Invocations per workgroup along N and M, rows per invocation, and the depth of a staged k-tile;
 // each invocation computes RM x 4 outputs, so a workgroup covers (RM WG_Y) x (4 WG_X) of out.
-const WG_X = 16;
-const WG_Y = 16;
-const RM = 4;
-const TK = 16;
+// The direct path's 8 x 8 beat 16 x 16 on SwiftShader (src/bench/tune.ts); the staged path keeps
+// the 64 x 64 tiles usual on GPUs.
+const TILING = {
+  staged: { WG_X: 16, WG_Y: 16, RM: 4, TK: 16 },
+  direct: { WG_X: 8, WG_Y: 8, RM: 4 },
+} as const;
 const BIAS_WG = 64;
 
 export interface MatmulShape {
@@ -74,6 +76,7 @@ export function matmulVia(
   const strideA = shape.strideA ?? M * K;
   const strideB = shape.strideB ?? K * N;
   const strideOut = shape.strideOut ?? M * N;
+  const tiling = TILING[path];
   const variant = `${transA ? 't' : 'n'}${transB ? 't' : 'n'}${bias ? '_bias' : ''}${accumulate ? '_acc' : ''}`;
   return createOp(ctx, {
     label: `matmul_${path}_${variant}`,
@@ -84,15 +87,12 @@ export function matmulVia(
       TRANS_B: Number(transB),
       HAS_BIAS: Number(bias !== null),
       ACCUMULATE: Number(accumulate),
-      WG_X,
-      WG_Y,
-      RM,
-      ...(path === 'staged' ? { TK } : {}),
+      ...tiling,
     },
     params: { u32: [M, N, K, strideA, strideB, strideOut] },
     // Without a bias the binding is never read; `a` fills it since a binding cannot be empty.
     buffers: [out, a, b, bias ?? a],
-    workgroups: [Math.ceil(N / (4 * WG_X)), Math.ceil(M / (RM * WG_Y)), batch],
+    workgroups: [Math.ceil(N / (4 * tiling.WG_X)), Math.ceil(M / (tiling.RM * tiling.WG_Y)), batch],
   });
 }
 
