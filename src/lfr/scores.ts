@@ -1,0 +1,203 @@
+// Per-block scores from the training forward pass: every StepResult's per-sequence losses become
+// perplexities of the blocks it trained on, with no extra evaluation pass.
+
+/** Time slices of history per block unless the caller asks otherwise. */
+export const DEFAULT_SLICES = 64;
+
+/** Phases whose per-block means are kept (LFR has 4, the random baseline 1). */
+export const MAX_PHASES = 8;
+
+export interface ScoreStoreOptions {
+  /** Columns of history per block; the memory is 4 bytes per block per slice. */
+  slices?: number;
+}
+
+/** One slice of a block's history: the score at the block's last visit in that slice. */
+export interface HistoryPoint {
+  slice: number;
+  score: number;
+}
+
+/** The history of every block: data[k * blockCount + id] is block id's last score in slice k. */
+export interface ScoreGrid {
+  /** (slices, blockCount), NaN where the block was not visited in the slice. A view, not a copy. */
+  data: Float32Array;
+  slices: number;
+  blockCount: number;
+  /** Steps per slice: slice k covers steps [k * sliceWidth, (k + 1) * sliceWidth). */
+  sliceWidth: number;
+}
+
+/**
+ * Scores of `blockCount` blocks. A score is the block's perplexity, exp(mean loss over its
+ * sequence), at the moment it was trained on (before that step's weight update).
+ *
+ * Memory is fixed at construction: per block 12 bytes (visits, last score, last step), 4 bytes
+ * per history slice, and 12 bytes per phase seen (a float64 sum and a count), so 100k blocks
+ * with the default 64 slices and LFR's 4 phases take 100k x (12 + 256 + 48) B = 31.6 MB however
+ * long the run. History slices start one step wide; when a step falls past the last slice,
+ * adjacent pairs merge (keeping the later visit) and the width doubles.
+ */
+export class BlockScores {
+  readonly slices: number;
+  private readonly visitCount: Uint32Array;
+  private readonly last: Float32Array;
+  private readonly lastStepOf: Int32Array;
+  private readonly history: Float32Array;
+  private readonly phaseSum: (Float64Array | undefined)[] = [];
+  private readonly phaseCount: (Uint32Array | undefined)[] = [];
+  private width = 1;
+  private used = 0;
+
+  constructor(
+    readonly blockCount: number,
+    options: ScoreStoreOptions = {},
+  ) {
+    const slices = options.slices ?? DEFAULT_SLICES;
+    if (!Number.isInteger(blockCount) || blockCount < 1) {
+      throw new Error(
+        `BlockScores: blockCount must be a whole number of at least 1, not ${blockCount}`,
+      );
+    }
+    if (!Number.isInteger(slices) || slices < 2 || slices % 2 !== 0) {
+      throw new Error(
+        `BlockScores: slices must be an even whole number of at least 2, not ${slices}`,
+      );
+    }
+    this.slices = slices;
+    this.visitCount = new Uint32Array(blockCount);
+    this.last = new Float32Array(blockCount).fill(Number.NaN);
+    this.lastStepOf = new Int32Array(blockCount).fill(-1);
+    this.history = new Float32Array(slices * blockCount).fill(Number.NaN);
+  }
+
+  /** Steps per history slice (a power of two). */
+  get sliceWidth(): number {
+    return this.width;
+  }
+
+  /** History slices holding at least one visit so far (from slice 0). */
+  get usedSlices(): number {
+    return this.used;
+  }
+
+  /** Bytes held by the store's arrays. */
+  get bytes(): number {
+    let n =
+      this.visitCount.byteLength +
+      this.last.byteLength +
+      this.lastStepOf.byteLength +
+      this.history.byteLength;
+    for (const s of this.phaseSum) n += s?.byteLength ?? 0;
+    for (const c of this.phaseCount) n += c?.byteLength ?? 0;
+    return n;
+  }
+
+  // blockIds (N), sequenceLosses (N): the blocks one step trained on and their mean losses
+  record(
+    step: number,
+    phase: number,
+    blockIds: ArrayLike<number>,
+    sequenceLosses: ArrayLike<number>,
+  ): void {
+    const n = this.blockCount;
+    if (!Number.isInteger(step) || step < 0) {
+      throw new Error(`BlockScores.record: step must be a whole number >= 0, not ${step}`);
+    }
+    if (!Number.isInteger(phase) || phase < 0 || phase >= MAX_PHASES) {
+      throw new Error(`BlockScores.record: phase must be in [0, ${MAX_PHASES}), not ${phase}`);
+    }
+    if (blockIds.length !== sequenceLosses.length) {
+      throw new Error(
+        `BlockScores.record: ${blockIds.length} block ids but ${sequenceLosses.length} losses`,
+      );
+    }
+    while (Math.floor(step / this.width) >= this.slices) this.mergeSlices();
+    const k = Math.floor(step / this.width);
+    this.used = Math.max(this.used, k + 1);
+    this.phaseSum[phase] ??= new Float64Array(n);
+    this.phaseCount[phase] ??= new Uint32Array(n);
+    const sum = this.phaseSum[phase];
+    const count = this.phaseCount[phase];
+    for (let i = 0; i < blockIds.length; i++) {
+      const id = blockIds[i];
+      if (!(id >= 0 && id < n && Number.isInteger(id))) {
+        throw new Error(`BlockScores.record: block id ${id} is not in [0, ${n})`);
+      }
+      const score = Math.exp(sequenceLosses[i]);
+      this.visitCount[id]++;
+      this.last[id] = score;
+      this.lastStepOf[id] = step;
+      this.history[k * n + id] = score;
+      sum[id] += score;
+      count[id]++;
+    }
+  }
+
+  // Slice j takes slices 2j and 2j + 1 (the later visit wins), so a cell stays "the last visit".
+  private mergeSlices(): void {
+    const n = this.blockCount;
+    const h = this.history;
+    const half = this.slices / 2;
+    for (let j = 0; j < half; j++) {
+      for (let id = 0; id < n; id++) {
+        const later = h[(2 * j + 1) * n + id];
+        h[j * n + id] = Number.isNaN(later) ? h[2 * j * n + id] : later;
+      }
+    }
+    h.fill(Number.NaN, half * n);
+    this.width *= 2;
+    this.used = Math.ceil(this.used / 2);
+  }
+
+  visits(id: number): number {
+    return this.visitCount[id];
+  }
+
+  /** Perplexity at the block's last visit; NaN before its first. */
+  lastScore(id: number): number {
+    return this.last[id];
+  }
+
+  /** Step of the block's last visit; -1 before its first. */
+  lastStep(id: number): number {
+    return this.lastStepOf[id];
+  }
+
+  /** The block's visited slices in time order with its last score in each. */
+  historyOf(id: number): HistoryPoint[] {
+    const out: HistoryPoint[] = [];
+    for (let k = 0; k < this.used; k++) {
+      const score = this.history[k * this.blockCount + id];
+      if (!Number.isNaN(score)) out.push({ slice: k, score });
+    }
+    return out;
+  }
+
+  /** Mean score of each block over its visits in `phase` (what a Focus cut ranks); NaN if none. */
+  phaseMeans(phase: number): Float64Array {
+    const out = new Float64Array(this.blockCount).fill(Number.NaN);
+    const sum = this.phaseSum[phase];
+    const count = this.phaseCount[phase];
+    if (!sum || !count) return out;
+    for (let id = 0; id < this.blockCount; id++) {
+      if (count[id] > 0) out[id] = sum[id] / count[id];
+    }
+    return out;
+  }
+
+  /** Visits of each block in `phase`. */
+  phaseVisits(phase: number): Uint32Array {
+    return this.phaseCount[phase]?.slice() ?? new Uint32Array(this.blockCount);
+  }
+
+  /** The (usedSlices, blockCount) history for drawing. */
+  grid(): ScoreGrid {
+    return {
+      data: this.history.subarray(0, this.used * this.blockCount),
+      slices: this.used,
+      blockCount: this.blockCount,
+      sliceWidth: this.width,
+    };
+  }
+}
