@@ -1,5 +1,16 @@
 import { callback, type StudioWorker, studioWorker } from '../worker/client';
+import type { Progress, TrainingStatus } from '../worker/protocol';
+import { selectAdapter } from './gpuSlice';
+import {
+  type FieldKey,
+  formFromPreset,
+  type PresetId,
+  presetOf,
+  settingsFromForm,
+  validateForm,
+} from './settingsForm';
 import { useStudio } from './store';
+import { initialRun } from './trainingSlice';
 
 /** The matmul sizes benchmarked after the checks: small enough for a CPU adapter. */
 export const BENCH_SIZES = [128, 256, 512];
@@ -21,6 +32,7 @@ export async function connectGpu(): Promise<void> {
   try {
     const gpu = await w.acquire(callback((loss) => useStudio.setState({ deviceLost: loss })));
     useStudio.setState({ gpu });
+    revalidate();
     useStudio.setState({ checks: await w.listChecks() });
   } catch (e) {
     useStudio.setState({ gpu: { ok: false, kind: 'other', message: message(e) } });
@@ -59,4 +71,152 @@ export async function runKernelChecks(): Promise<void> {
 /** Destroys the worker's device (as a driver reset would); for trying the device-lost path. */
 export async function loseDevice(): Promise<void> {
   await worker().loseDevice();
+}
+
+/** Re-checks the form against the adapter's limits and, once loaded, the preset's data. */
+function revalidate(): void {
+  const s = useStudio.getState();
+  const settings = settingsFromForm(s.presetId, s.form);
+  const adapter = selectAdapter(s);
+  const limits = adapter && {
+    maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize,
+  };
+  const summary = s.data.summary;
+  const trainTokens = summary?.tokenizer === settings.tokenizer ? summary.trainTokens : undefined;
+  useStudio.setState({ settingsErrors: validateForm(settings, limits, trainTokens) });
+}
+
+/** Fills the form with a preset's settings. */
+export function selectPreset(id: PresetId): void {
+  useStudio.setState({ presetId: id, form: formFromPreset(presetOf(id)) });
+  revalidate();
+}
+
+/** One field as typed; the messages follow on every keystroke. */
+export function editSetting(key: FieldKey, value: string): void {
+  useStudio.setState((s) => ({ form: { ...s.form, [key]: value } }));
+  revalidate();
+}
+
+// Events from an earlier run (e.g. the final one its stop sends) must not reach a newer run's charts.
+let runId = 0;
+
+function applyProgress(id: number, p: Progress): void {
+  if (id !== runId) return;
+  const s = useStudio.getState();
+  // In place: the history is append-only and its version tells subscribers it grew.
+  s.history.steps.push(...p.points);
+  s.history.val.push(...p.val);
+  useStudio.setState({
+    run: {
+      phase: p.state,
+      step: p.step,
+      maxSteps: p.maxSteps,
+      tokensSeen: p.tokensSeen,
+      tokensPerSec: p.tokensPerSec,
+      msPerStep: p.msPerStep,
+      gflops: p.gflops,
+      etaMs: p.etaMs,
+      error: p.state === 'failed' ? (p.error ?? 'the run failed without a message') : undefined,
+    },
+    historyVersion: s.historyVersion + (p.points.length > 0 || p.val.length > 0 ? 1 : 0),
+  });
+}
+
+/** Fetches the preset's data (with progress), then builds and starts a run from the form. */
+export async function startTraining(): Promise<void> {
+  revalidate();
+  const s = useStudio.getState();
+  if (s.settingsErrors.length > 0) return;
+  const settings = settingsFromForm(s.presetId, s.form);
+  const id = ++runId;
+  const w = worker();
+  useStudio.setState({
+    run: { ...initialRun, phase: 'loading-data', maxSteps: settings.train.maxSteps },
+    startError: undefined,
+    history: { steps: [], val: [] },
+    historyVersion: s.historyVersion + 1,
+    sample: { busy: false, prompt: '', text: undefined, error: undefined },
+    data: {
+      ...s.data,
+      tokenizer: settings.tokenizer,
+      loading: true,
+      file: '',
+      loaded: 0,
+      total: null,
+      error: undefined,
+    },
+  });
+  try {
+    const summary = await w.loadData(
+      settings.tokenizer,
+      callback((p) => {
+        if (id === runId) useStudio.setState((st) => ({ data: { ...st.data, ...p } }));
+      }),
+    );
+    useStudio.setState((st) => ({ data: { ...st.data, loading: false, summary } }));
+  } catch (e) {
+    useStudio.setState((st) => ({
+      data: { ...st.data, loading: false, error: message(e) },
+      run: { ...st.run, phase: 'idle' },
+    }));
+    return;
+  }
+  revalidate();
+  if (useStudio.getState().settingsErrors.length > 0) {
+    useStudio.setState((st) => ({ run: { ...st.run, phase: 'idle' } }));
+    return;
+  }
+  useStudio.setState((st) => ({ run: { ...st.run, phase: 'starting' } }));
+  try {
+    const started = await w.startTraining(
+      settings,
+      callback((p) => applyProgress(id, p)),
+    );
+    if (!started.ok) {
+      useStudio.setState((st) => ({
+        startError: started.message,
+        run: { ...st.run, phase: 'idle' },
+      }));
+    } else if (useStudio.getState().run.phase === 'starting') {
+      useStudio.setState((st) => ({ run: { ...st.run, phase: 'running' } }));
+    }
+  } catch (e) {
+    useStudio.setState((st) => ({ startError: message(e), run: { ...st.run, phase: 'idle' } }));
+  }
+}
+
+async function control(verb: (w: StudioWorker) => Promise<TrainingStatus>): Promise<void> {
+  try {
+    const status = await verb(worker());
+    useStudio.setState((s) => ({
+      run: { ...s.run, phase: status.state === 'idle' ? 'idle' : status.state },
+    }));
+  } catch (e) {
+    useStudio.setState((s) => ({ run: { ...s.run, phase: 'failed', error: message(e) } }));
+  }
+}
+
+/** Stops queuing steps; the steps in flight still come back. */
+export const pauseTraining = () => control((w) => w.pause());
+export const resumeTraining = () => control((w) => w.resume());
+/** One optimizer step while paused. */
+export const stepTraining = () => control((w) => w.step());
+export const stopTraining = () => control((w) => w.stop());
+
+let samples = 0;
+
+/** Continues `prompt` from the current model; each press draws with a new seed. */
+export async function sampleText(
+  prompt: string,
+  options: { maxNewTokens: number; temperature: number; topK: number },
+): Promise<void> {
+  useStudio.setState((s) => ({ sample: { ...s.sample, busy: true, error: undefined } }));
+  try {
+    const text = await worker().sample(prompt, { ...options, seed: ++samples });
+    useStudio.setState({ sample: { busy: false, prompt, text, error: undefined } });
+  } catch (e) {
+    useStudio.setState((s) => ({ sample: { ...s.sample, busy: false, error: message(e) } }));
+  }
 }

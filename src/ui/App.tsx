@@ -1,5 +1,6 @@
 import { CheckPanel } from './CheckPanel';
 import { GpuPanel } from './GpuPanel';
+import { TrainingPanel } from './TrainingPanel';
 
 export function App() {
   return (
@@ -12,11 +13,12 @@ export function App() {
         <ul className="roadmap" aria-label="What exists so far">
           <li className="ready">GPU report</li>
           <li className="ready">Kernel check and matmul benchmark</li>
-          <li className="next">Training: coming next</li>
-          <li className="next">Data, LFR, LoRA-RITE: later</li>
+          <li className="ready">Training with live charts and sampling</li>
+          <li className="next">Your own text, LFR, LoRA-RITE: later</li>
         </ul>
       </header>
       <main>
+        <TrainingPanel />
         <GpuPanel />
         <CheckPanel />
       </main>

@@ -1,6 +1,9 @@
 // The plain data that crosses the worker boundary: no WebGPU object ever reaches the UI thread.
 import type { AdapterReport } from '../gpu/device';
+import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
+import type { SampleOptions } from '../model/generator';
 import type { CheckResult } from '../selftest/types';
+import type { Progress, SessionState, StepPoint, ValPoint } from '../train/session';
 
 export type { AdapterReport, CheckResult };
 
@@ -29,3 +32,51 @@ export interface DeviceLoss {
   reason: string;
   message: string;
 }
+
+/** Bytes of the dataset files fetched so far (total from Content-Length, null when unknown). */
+export interface DataProgress {
+  file: string;
+  loaded: number;
+  total: number | null;
+}
+
+/** A loaded dataset, as the form needs it to validate a batch against the data. */
+export interface DataSummary {
+  name: string;
+  tokenizer: TokenizerName;
+  trainTokens: number;
+  valTokens: number;
+  trainDocuments: number;
+}
+
+/** Everything a run is built from: a preset's tokenizer plus the edited model and train settings. */
+export interface TrainSettings {
+  tokenizer: TokenizerName;
+  model: GPTConfig;
+  train: TrainConfig;
+}
+
+/** Starting a run either works or says why not (every settings problem, one per line). */
+export type StartResult = { ok: true } | { ok: false; message: string };
+
+/** The worker's run as the controls need it; 'idle' before any run was created. */
+export interface TrainingStatus {
+  state: SessionState | 'idle';
+  step: number;
+  maxSteps: number;
+}
+
+export interface SampleRequest extends SampleOptions {
+  seed: number;
+}
+
+export type {
+  GPTConfig,
+  Progress,
+  SampleOptions,
+  SessionState,
+  StepPoint,
+  TokenizerName,
+  TrainConfig,
+  ValPoint,
+};

@@ -1,16 +1,58 @@
 // The studio's GPU thread: it alone holds WebGPU objects; the UI talks to it through comlink.
 import * as Comlink from 'comlink';
 import { measureMatmul } from '../bench/measureMatmul';
+import { type Dataset, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
+import { loadTokenizer } from '../data/tokenizer';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { GpuLimitError, GpuUnavailableError } from '../gpu/errors';
+import type { TokenizerName } from '../model/config';
 import { allChecks } from '../selftest/registry';
 import { runCheck } from '../selftest/runCheck';
-import type { BenchResult, CheckInfo, CheckResult, DeviceLoss, GpuStatus } from './protocol';
+import { type Progress, TrainingSession } from '../train/session';
+import type {
+  BenchResult,
+  CheckInfo,
+  CheckResult,
+  DataProgress,
+  DataSummary,
+  DeviceLoss,
+  GpuStatus,
+  SampleRequest,
+  StartResult,
+  TrainingStatus,
+  TrainSettings,
+} from './protocol';
 
 let ctx: GpuContext | undefined;
+// One load per tokenizer for the worker's lifetime; a failed load is forgotten so it can be retried.
+const datasets = new Map<TokenizerName, Promise<Dataset>>();
+let session: TrainingSession | undefined;
+let sessionData: Dataset | undefined;
+/** Steps done as of the last progress event (the session keeps its trainer private). */
+let stepsDone = 0;
 
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+function dataset(
+  tokenizer: TokenizerName,
+  onProgress?: (p: DataProgress) => void,
+): Promise<Dataset> {
+  let loading = datasets.get(tokenizer);
+  if (!loading) {
+    loading = loadTokenizer(tokenizer).then((t) =>
+      loadDataset(`${import.meta.env.BASE_URL}${OPENWEBTEXT_PATH}`, t, { onProgress }),
+    );
+    datasets.set(tokenizer, loading);
+    loading.catch(() => datasets.delete(tokenizer));
+  }
+  return loading;
+}
+
+function requireSession(): TrainingSession {
+  if (!session) throw new Error('No training run: press Train first.');
+  return session;
 }
 
 function requireGpu(): GpuContext {
@@ -78,6 +120,91 @@ const api = {
         onResult({ n, ms: Number.NaN, gflops: Number.NaN, error: errorMessage(e) });
       }
     }
+  },
+
+  /**
+   * Fetches the shipped OpenWebText slice for a tokenizer (once; later calls reuse it),
+   * reporting bytes as they arrive.
+   */
+  async loadData(
+    tokenizer: TokenizerName,
+    onProgress: (p: DataProgress) => void,
+  ): Promise<DataSummary> {
+    const d = await dataset(tokenizer, onProgress);
+    return {
+      name: d.name,
+      tokenizer,
+      trainTokens: d.train.tokens.length,
+      valTokens: d.val.tokens.length,
+      trainDocuments: d.train.docStarts.length,
+    };
+  },
+
+  /**
+   * Ends any previous run, then builds and starts a new one. Invalid settings come back as a
+   * message (one problem per line) before anything is allocated on the GPU.
+   */
+  async startTraining(
+    settings: TrainSettings,
+    onProgress: (p: Progress) => void,
+  ): Promise<StartResult> {
+    try {
+      const gpu = requireGpu();
+      const data = await dataset(settings.tokenizer);
+      if (session) {
+        await session.stop();
+        session.destroy();
+        session = undefined;
+      }
+      stepsDone = 0;
+      session = await TrainingSession.create(gpu, settings.model, settings.train, data, (p) => {
+        stepsDone = p.step;
+        onProgress(p);
+      });
+      sessionData = data;
+      session.start();
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, message: errorMessage(e) };
+    }
+  },
+
+  /** Resolves once the steps already queued have come back. */
+  async pause(): Promise<TrainingStatus> {
+    await requireSession().pause();
+    return api.status();
+  },
+
+  resume(): TrainingStatus {
+    requireSession().start();
+    return api.status();
+  },
+
+  /** One optimizer step while paused. */
+  async step(): Promise<TrainingStatus> {
+    await requireSession().stepOnce();
+    return api.status();
+  },
+
+  async stop(): Promise<TrainingStatus> {
+    await requireSession().stop();
+    return api.status();
+  },
+
+  /** Continues `prompt` from the run's current parameters; returns only the new text. */
+  async sample(prompt: string, options: SampleRequest): Promise<string> {
+    const run = requireSession();
+    const tokenizer = sessionData!.tokenizer;
+    const ids = Array.from(tokenizer.encode(prompt));
+    // An empty prompt starts a fresh document, as after the end-of-text token in training.
+    const { seed, ...sampling } = options;
+    const out = await run.sample(ids.length > 0 ? ids : [tokenizer.eosId], sampling, seed);
+    return tokenizer.decode(out);
+  },
+
+  status(): TrainingStatus {
+    if (!session) return { state: 'idle', step: 0, maxSteps: 0 };
+    return { state: session.state, step: stepsDone, maxSteps: session.train.maxSteps };
   },
 
   /** Destroys the device, as a driver reset would: lets tests exercise the device-lost path. */

@@ -1,0 +1,130 @@
+import { PRESETS } from '../model/config';
+import type {
+  DataSummary,
+  SessionState,
+  StepPoint,
+  TokenizerName,
+  ValPoint,
+} from '../worker/protocol';
+import { formFromPreset, type PresetId, type SettingsForm } from './settingsForm';
+
+/** A run from the page's side: fetching data and building it come before the session's states. */
+export type RunPhase = 'idle' | 'loading-data' | 'starting' | SessionState;
+
+export interface DataState {
+  tokenizer: TokenizerName | undefined;
+  loading: boolean;
+  file: string;
+  loaded: number;
+  total: number | null;
+  summary: DataSummary | undefined;
+  error: string | undefined;
+}
+
+export interface RunStats {
+  phase: RunPhase;
+  step: number;
+  maxSteps: number;
+  tokensSeen: number;
+  tokensPerSec: number;
+  msPerStep: number;
+  gflops: number;
+  etaMs: number;
+  /** Why the run itself failed (after it started). */
+  error: string | undefined;
+}
+
+/**
+ * Append-only: progress events push into these arrays in place, and `historyVersion` moves on
+ * so subscribers re-render. A new run gets new arrays; nothing copies the history per event.
+ */
+export interface History {
+  steps: StepPoint[];
+  val: ValPoint[];
+}
+
+export interface SampleState {
+  busy: boolean;
+  /** The prompt of the text shown, and the model's continuation of it. */
+  prompt: string;
+  text: string | undefined;
+  error: string | undefined;
+}
+
+export interface TrainingSlice {
+  presetId: PresetId;
+  form: SettingsForm;
+  settingsErrors: string[];
+  data: DataState;
+  run: RunStats;
+  /** Why the run could not start: settings the worker rejected, or no GPU. */
+  startError: string | undefined;
+  history: History;
+  historyVersion: number;
+  sample: SampleState;
+}
+
+export const initialRun: RunStats = {
+  phase: 'idle',
+  step: 0,
+  maxSteps: 0,
+  tokensSeen: 0,
+  tokensPerSec: 0,
+  msPerStep: 0,
+  gflops: 0,
+  etaMs: 0,
+  error: undefined,
+};
+
+export function initialTraining(): TrainingSlice {
+  return {
+    presetId: 'tiny',
+    form: formFromPreset(PRESETS[0]),
+    settingsErrors: [],
+    data: {
+      tokenizer: undefined,
+      loading: false,
+      file: '',
+      loaded: 0,
+      total: null,
+      summary: undefined,
+      error: undefined,
+    },
+    run: initialRun,
+    startError: undefined,
+    history: { steps: [], val: [] },
+    historyVersion: 0,
+    sample: { busy: false, prompt: '', text: undefined, error: undefined },
+  };
+}
+
+export const selectPresetId = (s: TrainingSlice) => s.presetId;
+export const selectForm = (s: TrainingSlice) => s.form;
+export const selectSettingsErrors = (s: TrainingSlice) => s.settingsErrors;
+export const selectData = (s: TrainingSlice) => s.data;
+export const selectRun = (s: TrainingSlice) => s.run;
+export const selectStartError = (s: TrainingSlice) => s.startError;
+export const selectHistoryVersion = (s: TrainingSlice) => s.historyVersion;
+export const selectSample = (s: TrainingSlice) => s.sample;
+
+/** A run the controls can act on: built, and neither finished nor failed. */
+export const selectRunLive = (s: TrainingSlice) =>
+  s.run.phase === 'ready' || s.run.phase === 'running' || s.run.phase === 'paused';
+/** Busy getting a run going: Train must not be pressed twice. */
+export const selectRunStarting = (s: TrainingSlice) =>
+  s.run.phase === 'loading-data' || s.run.phase === 'starting';
+/** A session exists in the worker, so its model can be sampled. */
+export const selectCanSample = (s: TrainingSlice) =>
+  s.run.phase !== 'idle' && !selectRunStarting(s) && s.history.steps.length > 0;
+
+/**
+ * At most `max` points spread evenly over the history, always with the first and last: the
+ * charts draw a few hundred points whatever the run's length, so each update costs O(max).
+ */
+export function thin<T>(points: readonly T[], max: number): T[] {
+  const n = points.length;
+  if (n <= max) return points.slice();
+  const out = new Array<T>(max);
+  for (let i = 0; i < max; i++) out[i] = points[Math.round((i * (n - 1)) / (max - 1))];
+  return out;
+}
