@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import {
+  exportSchedule,
+  historiesCsv,
+  historiesJson,
+  parseScheduleJson,
+  type ScheduleExport,
+  scheduleToJson,
+} from './export';
+import { Schedule } from './schedule';
+import { BlockScores } from './scores';
+import { DEFAULT_LFR_SETTINGS } from './settings';
+import { countingBlocks, play } from './testRun';
+
+const played = () => {
+  const s = Schedule.lfr(countingBlocks(20), DEFAULT_LFR_SETTINGS, { batchSize: 3, seed: 8 });
+  play(s, (id, phase) => ((id * 13 + phase * 5) % 7) / 3);
+  return s;
+};
+
+const tampered = (edit: (e: ScheduleExport) => void): string => {
+  const e = exportSchedule(played());
+  edit(e);
+  return JSON.stringify(e);
+};
+
+describe('schedule export', () => {
+  it('round-trips: the parsed file holds every phase kept ids and deciding scores', () => {
+    const s = played();
+    const parsed = parseScheduleJson(scheduleToJson(s));
+    expect(parsed).toEqual(exportSchedule(s));
+    expect(parsed.phases.map((p) => p.name)).toEqual(['learn', 'focus', 'review', 'focusAgain']);
+    parsed.phases.forEach((p, i) => {
+      expect(p.keptIds).toEqual(Array.from(s.keptIds(i)!));
+      expect([p.startStep, p.endStep]).toEqual([s.phases()[i].startStep, s.phases()[i].endStep]);
+    });
+    const focus = parsed.phases[1].decidingScores!;
+    expect(focus.decidedBy).toBe('learn');
+    expect(focus.dropPercent).toBe(50);
+    expect(focus.scores).toEqual(Array.from(s.cut(1)!.scores));
+    expect(focus.cutValue).toBe(s.cut(1)!.cutValue);
+    expect(parsed.phases[3].decidingScores!.decidedBy).toBe('review');
+    expect(parsed.phases[0].decidingScores).toBeUndefined();
+  });
+
+  it('exports a pending cut as null kept ids, and a random baseline', () => {
+    const s = Schedule.lfr(countingBlocks(20), DEFAULT_LFR_SETTINGS, { batchSize: 3, seed: 8 });
+    const pending = parseScheduleJson(scheduleToJson(s));
+    expect(pending.phases[1].keptIds).toBeNull();
+    expect(pending.phases[3].keptIds).toBeNull();
+    const base = parseScheduleJson(scheduleToJson(Schedule.baseline(s)));
+    expect(base.kind).toBe('random');
+    expect(base.settings).toBeNull();
+    expect(base.phases[0].keptIds).toHaveLength(20);
+  });
+
+  it('refuses a bad file with a clear message', () => {
+    expect(() => parseScheduleJson('{')).toThrow(/not JSON/);
+    expect(() => parseScheduleJson('[]')).toThrow(/must be a JSON object/);
+    expect(() => parseScheduleJson(tampered((e) => Object.assign(e, { version: 2 })))).toThrow(
+      /version must be 1, not 2/,
+    );
+    // Swap a kept block for a dropped one: same size, still ascending, not the cut.
+    const swapped = tampered((e) => {
+      const kept = e.phases[1].keptIds!;
+      const dropped = [...Array(20).keys()].find((id) => !kept.includes(id))!;
+      e.phases[1].keptIds = [...kept.slice(1), dropped].sort((a, b) => a - b);
+    });
+    expect(() => parseScheduleJson(swapped)).toThrow(
+      /phases\[1\]\.keptIds are not the blocks left when the 50% lowest/,
+    );
+    expect(() => parseScheduleJson(tampered((e) => e.phases[0].keptIds!.push(20)))).toThrow(
+      /phases\[0\]\.keptIds\[20\] = 20: ids must be whole numbers in \[0, 20\)/,
+    );
+    expect(() =>
+      parseScheduleJson(tampered((e) => Object.assign(e.settings!, { s1: 100 }))),
+    ).toThrow(/s1 is the percent of blocks a Focus drops/);
+    expect(() => parseScheduleJson(tampered((e) => e.phases.pop()))).toThrow(/has 4 phases, not 3/);
+    expect(() => parseScheduleJson(tampered((e) => (e.phases[2].startStep += 1)))).toThrow(
+      /phases\[2\]\.startStep is/,
+    );
+    expect(() =>
+      parseScheduleJson(tampered((e) => e.phases[3].decidingScores!.scores.pop())),
+    ).toThrow(/decidingScores must hold dropPercent, cutValue and 20 scores/);
+  });
+});
+
+describe('history export', () => {
+  it('writes one CSV row per visited slice and the same in JSON', () => {
+    const s = new BlockScores(3, { slices: 4 });
+    s.record(0, 0, [0, 2], [0, 1]);
+    s.record(1, 0, [2], [0]);
+    expect(historiesCsv(s)).toBe(
+      `block,slice,start_step,end_step,score\n0,0,0,1,1\n2,0,0,1,${Math.fround(Math.E)}\n2,1,1,2,1\n`,
+    );
+    expect(historiesJson(s)).toEqual({
+      sliceWidth: 1,
+      slices: 2,
+      blocks: [
+        { id: 0, visits: 1, lastScore: 1, lastStep: 0, history: [[0, 1]] },
+        { id: 1, visits: 0, lastScore: null, lastStep: -1, history: [] },
+        {
+          id: 2,
+          visits: 2,
+          lastScore: 1,
+          lastStep: 1,
+          history: [
+            [0, Math.fround(Math.E)],
+            [1, 1],
+          ],
+        },
+      ],
+    });
+  });
+});
