@@ -334,3 +334,50 @@ describe('biasCorrectedDecay', () => {
     expect(biasCorrectedDecay(0.9, 1000)).toBeCloseTo(0.9, 12);
   });
 });
+
+describe('LoRA-RITE on several pairs', () => {
+  it('keeps each pair invariant to its own S under the shared global-norm clip', () => {
+    const problems = [problem(10), problem(11)];
+    const reparam = [reparams.general(), reparams['scalar 1e3']()];
+    const run = (transformed: boolean) => {
+      const pairs = problems.map(({ a0, b0 }, i) =>
+        transformed
+          ? { a: matmul(a0, reparam[i].s), b: matmul(b0, reparam[i].sInvT) }
+          : { a: structuredClone(a0), b: structuredClone(b0) },
+      );
+      const state = createLoraRiteState(pairs);
+      let clipped = 0;
+      for (let t = 0; t < steps; t++) {
+        const grads = pairs.map((pair, i) => regressionGrad(pair, problems[i].batches[t]));
+        const stats = loraRiteStep(pairs, grads, state, { ...loraRiteDefaults, lr });
+        if (stats.clipScale < 1) clipped++;
+      }
+      return { pairs, clipped };
+    };
+    const one = run(false);
+    const two = run(true);
+    expect(one.clipped).toBeGreaterThan(0); // the shared clip took part
+    one.pairs.forEach((pair, i) => {
+      expect(relative(two.pairs[i].a, matmul(pair.a, reparam[i].s))).toBeLessThan(
+        F64_BOUND * reparam[i].cond,
+      );
+      expect(relative(two.pairs[i].b, matmul(pair.b, reparam[i].sInvT))).toBeLessThan(
+        F64_BOUND * reparam[i].cond,
+      );
+    });
+  });
+
+  it('lowers the regression loss', () => {
+    const { a0, b0, batches } = problem(12);
+    const pair = { a: structuredClone(a0), b: structuredClone(b0) };
+    // ||X Z^T - Y||^2 / N on the first batch
+    const loss = () => {
+      const residual = matmulNT(batches[0].x, matmulNT(pair.a, pair.b));
+      return frobenius(lincomb(1, residual, -1, batches[0].y)) ** 2 / batches[0].x.rows;
+    };
+    const before = loss();
+    const step = rite()(pair);
+    for (const batch of batches) step(batch);
+    expect(loss()).toBeLessThan(0.5 * before);
+  });
+});
