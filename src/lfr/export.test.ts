@@ -75,6 +75,9 @@ describe('schedule export', () => {
     expect(() =>
       parseScheduleJson(tampered((e) => Object.assign(e.settings!, { s1: 100 }))),
     ).toThrow(/s1 is the percent of blocks a Focus drops/);
+    expect(() => parseScheduleJson(tampered((e) => e.phases[2].keptIds!.pop()))).toThrow(
+      /phases\[2\]\.keptIds must list all 20 blocks/,
+    );
     expect(() => parseScheduleJson(tampered((e) => e.phases.pop()))).toThrow(/has 4 phases, not 3/);
     expect(() => parseScheduleJson(tampered((e) => (e.phases[2].startStep += 1)))).toThrow(
       /phases\[2\]\.startStep is/,

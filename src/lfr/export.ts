@@ -164,7 +164,9 @@ function checkScheduleExport(v: unknown): string[] {
     const focus = p.name === 'focus' || p.name === 'focusAgain';
     if (p.decidingScores === undefined) {
       if (focus && kept !== null) errors.push(`${at} has keptIds but no decidingScores.`);
-      else if (!focus && kept === null) errors.push(`${at}.keptIds are missing.`);
+      else if (!focus && kept?.length !== n) {
+        errors.push(`${at}.keptIds must list all ${n} blocks: only a Focus drops any.`);
+      }
       return;
     }
     if (!focus) {

@@ -17,48 +17,56 @@ export type ForgettingClass = (typeof FORGETTING_CLASSES)[number];
 export type ClassCounts = Record<ForgettingClass, number>;
 
 /**
- * A zig-zag tracker: `anchor` is the extreme of the current run (the minimum while falling, the
- * maximum while rising, the first score before any move), and a move needs to pass the anchor by
- * the tolerance, so noise around a level is no move. An initial rise is not forgetting: only a
- * rise after a fall is.
+ * Zig-zag trackers of n score sequences, in typed arrays so 100k blocks stay cheap. `anchor` is
+ * the extreme of the current run (the minimum while falling, the maximum while rising, the
+ * first score before any move), and a move must pass the anchor by the tolerance, so noise
+ * around a level is no move. An initial rise is not forgetting: only a rise after a fall is.
  */
-interface Trend {
-  count: number;
-  anchor: number;
+class Trends {
+  private readonly count: Uint32Array;
+  private readonly anchor: Float64Array;
   /** -1 falling, 0 no move yet, +1 rising. */
-  dir: number;
-  fell: boolean;
+  private readonly dir: Int8Array;
+  private readonly fell: Uint8Array;
   /** Rises that followed a fall. */
-  forgets: number;
-}
+  readonly forgets: Uint32Array;
 
-const newTrend = (): Trend => ({ count: 0, anchor: 0, dir: 0, fell: false, forgets: 0 });
-
-function push(t: Trend, s: number, tol: number): void {
-  if (Number.isNaN(s)) return;
-  t.count++;
-  if (t.count === 1) {
-    t.anchor = s;
-    return;
+  constructor(
+    n: number,
+    private readonly tol: number,
+  ) {
+    this.count = new Uint32Array(n);
+    this.anchor = new Float64Array(n);
+    this.dir = new Int8Array(n);
+    this.fell = new Uint8Array(n);
+    this.forgets = new Uint32Array(n);
   }
-  if (s < t.anchor * (1 - tol) && t.dir !== -1) {
-    t.dir = -1;
-    t.fell = true;
-    t.anchor = s;
-  } else if (s > t.anchor * (1 + tol) && t.dir !== 1) {
-    if (t.dir === -1) t.forgets++;
-    t.dir = 1;
-    t.anchor = s;
-  } else if ((t.dir === -1 && s < t.anchor) || (t.dir === 1 && s > t.anchor)) {
-    t.anchor = s;
-  }
-}
 
-function classOf(t: Trend): ForgettingClass {
-  if (t.count === 0) return 'unvisited';
-  if (t.forgets >= 2) return 'multipleDescent';
-  if (t.forgets === 1) return 'forgotten';
-  return t.fell ? 'learned' : 'unlearned';
+  push(i: number, s: number): void {
+    if (Number.isNaN(s)) return;
+    const a = this.anchor[i];
+    const dir = this.dir[i];
+    if (this.count[i]++ === 0) {
+      this.anchor[i] = s;
+    } else if (s < a * (1 - this.tol) && dir !== -1) {
+      this.dir[i] = -1;
+      this.fell[i] = 1;
+      this.anchor[i] = s;
+    } else if (s > a * (1 + this.tol) && dir !== 1) {
+      if (dir === -1) this.forgets[i]++;
+      this.dir[i] = 1;
+      this.anchor[i] = s;
+    } else if ((dir === -1 && s < a) || (dir === 1 && s > a)) {
+      this.anchor[i] = s;
+    }
+  }
+
+  classOf(i: number): ForgettingClass {
+    if (this.count[i] === 0) return 'unvisited';
+    if (this.forgets[i] >= 2) return 'multipleDescent';
+    if (this.forgets[i] === 1) return 'forgotten';
+    return this.fell[i] ? 'learned' : 'unlearned';
+  }
 }
 
 /** The class of one score sequence (NaN entries are skipped), and how often it was forgotten. */
@@ -66,9 +74,9 @@ export function classify(
   scores: ArrayLike<number>,
   tol = DEFAULT_TOLERANCE,
 ): { cls: ForgettingClass; forgets: number } {
-  const t = newTrend();
-  for (let i = 0; i < scores.length; i++) push(t, scores[i], tol);
-  return { cls: classOf(t), forgets: t.forgets };
+  const t = new Trends(1, tol);
+  for (let i = 0; i < scores.length; i++) t.push(0, scores[i]);
+  return { cls: t.classOf(0), forgets: t.forgets[0] };
 }
 
 const zeroCounts = (): ClassCounts => ({
@@ -85,13 +93,13 @@ const zeroCounts = (): ClassCounts => ({
  */
 export function classCountsOverTime(store: BlockScores, tol = DEFAULT_TOLERANCE): ClassCounts[] {
   const { data, slices, blockCount: n } = store.grid();
-  const trends = Array.from({ length: n }, newTrend);
+  const trends = new Trends(n, tol);
   const out: ClassCounts[] = [];
   for (let k = 0; k < slices; k++) {
     const counts = zeroCounts();
     for (let id = 0; id < n; id++) {
-      push(trends[id], data[k * n + id], tol);
-      counts[classOf(trends[id])]++;
+      trends.push(id, data[k * n + id]);
+      counts[trends.classOf(id)]++;
     }
     out.push(counts);
   }
@@ -101,13 +109,9 @@ export function classCountsOverTime(store: BlockScores, tol = DEFAULT_TOLERANCE)
 /** Every block's class by its whole history so far. */
 export function classesNow(store: BlockScores, tol = DEFAULT_TOLERANCE): ForgettingClass[] {
   const { data, slices, blockCount: n } = store.grid();
-  const out: ForgettingClass[] = [];
-  for (let id = 0; id < n; id++) {
-    const t = newTrend();
-    for (let k = 0; k < slices; k++) push(t, data[k * n + id], tol);
-    out.push(classOf(t));
-  }
-  return out;
+  const trends = new Trends(n, tol);
+  for (let k = 0; k < slices; k++) for (let id = 0; id < n; id++) trends.push(id, data[k * n + id]);
+  return Array.from({ length: n }, (_, id) => trends.classOf(id));
 }
 
 /** Blocks the first Focus dropped, and those whose Review score rose past their Learn score. */
