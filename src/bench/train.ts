@@ -1,0 +1,248 @@
+// The training benchmark (npm run bench:train): whole optimizer steps of our engine against the
+// same GPT in TensorFlow.js (src/bench/tfjsGpt.ts) on the same adapter, from the same initial
+// parameters and the same batches, per preset.
+import '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchSampler, Blocks } from '../data/blocks';
+import { fetchBytes, OPENWEBTEXT_PATH, type TokenStream, tokenStream } from '../data/dataset';
+import { byteTokenizer, loadTokenizer } from '../data/tokenizer';
+import { createStorage } from '../gpu/buffers';
+import { acquireGpu, type GpuContext } from '../gpu/device';
+import { type Command, submitOps } from '../gpu/ops';
+import { adamw } from '../kernels/adamw';
+import { packDecayMask } from '../kernels/decayMask';
+import { gradNorm, gradNormPartialsLength } from '../kernels/gradnorm';
+import { groupTokens, TokenGroupBuffers } from '../kernels/tokenGroups';
+import { Activations } from '../model/activations';
+import { PRESETS, type Preset } from '../model/config';
+import { buildBackward, buildForward, GptModel } from '../model/gpt';
+import { initParams } from '../model/init';
+import { buildParamTable } from '../model/params';
+import { learningRateAt } from '../train/lrSchedule';
+import { type StepResult, Trainer } from '../train/trainer';
+import { emit, runBench } from './report';
+import { TfjsGpt } from './tfjsGpt';
+
+interface Plan {
+  preset: Preset;
+  /** Untimed steps first: pipeline compilation and first-touch allocation. */
+  warmup: number;
+  steps: number;
+  /** Why the step count is lower than on a real GPU, if it is. */
+  reduced?: string;
+}
+
+interface Timing {
+  msPerStep: number;
+  /** Loss of the last timed step: both sides train the same model on the same batches. */
+  loss: number;
+}
+
+/** Below this speed-up over TF.js a preset's step is profiled. */
+const TARGET_RATIO = 2;
+
+const TEXT =
+  'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness, it was the epoch of belief, it was the epoch of incredulity. ';
+
+function plans(swiftshader: boolean): Plan[] {
+  const preset = (id: Preset['id']) => PRESETS.find((p) => p.id === id) as Preset;
+  if (!swiftshader)
+    return (['tiny', 'small', 'medium'] as const).map((id) => ({
+      preset: preset(id),
+      warmup: 2,
+      steps: 10,
+    }));
+  return [
+    { preset: preset('tiny'), warmup: 1, steps: 5 },
+    {
+      preset: preset('small'),
+      warmup: 1,
+      steps: 2,
+      reduced: 'SwiftShader: a small step takes tens of seconds, so 2 timed steps after 1 warm-up',
+    },
+  ];
+}
+
+/** Tiny trains on bytes of a fixed text; the GPT-2 presets on the shipped OpenWebText slice. */
+async function trainStream(preset: Preset): Promise<TokenStream> {
+  if (preset.tokenizer === 'byte') {
+    const ids = byteTokenizer.encode(TEXT.repeat(40));
+    return tokenStream('train', Uint8Array.from([...ids, byteTokenizer.eosId]), byteTokenizer);
+  }
+  const file = 'train.gpt2.bin';
+  const bytes = await fetchBytes(`/${OPENWEBTEXT_PATH}${file}`, file);
+  const ids = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  return tokenStream('train', ids, await loadTokenizer('gpt2'));
+}
+
+// The engine pipelines steps (several in flight, losses read back later): queue them all and
+// stop the clock at the last step's result.
+async function timeOurs(ctx: GpuContext, plan: Plan, init: Float32Array, blocks: Blocks) {
+  const { model, train } = plan.preset;
+  const trainer = await Trainer.create(ctx, model, train, init);
+  const sampler = new BatchSampler(blocks, train.batchSize, train.seed);
+  for (let s = 0; s < plan.warmup; s++) await (await trainer.queueStep(sampler)).result;
+  const t0 = performance.now();
+  let last: Promise<StepResult> | undefined;
+  for (let s = 0; s < plan.steps; s++) last = (await trainer.queueStep(sampler)).result;
+  const { loss } = await (last as Promise<StepResult>);
+  const msPerStep = (performance.now() - t0) / plan.steps;
+  trainer.destroy();
+  const errors = ctx.takeUncapturedErrors();
+  if (errors.length) throw new Error(`Our training step failed: ${errors[0].message}`);
+  return { msPerStep, loss };
+}
+
+// TF.js's own training loop: each step waits for its loss, which is what lets it make progress.
+async function timeTfjs(plan: Plan, init: Float32Array, blocks: Blocks): Promise<Timing> {
+  const { model: config, train } = plan.preset;
+  const model = new TfjsGpt(config, train, init);
+  const sampler = new BatchSampler(blocks, train.batchSize, train.seed);
+  const ids = new Uint32Array(train.batchSize);
+  const inputs = new Uint32Array(train.batchSize * config.blockSize);
+  const targets = new Uint32Array(train.batchSize * config.blockSize);
+  const step = async () => {
+    sampler.next(ids, inputs, targets);
+    const { loss, gradNorm } = model.trainStep(inputs, targets);
+    const value = (await loss.data())[0];
+    loss.dispose();
+    gradNorm.dispose();
+    return value;
+  };
+  for (let s = 0; s < plan.warmup; s++) await step();
+  const tensors = tf.memory().numTensors;
+  const t0 = performance.now();
+  let loss = Number.NaN;
+  for (let s = 0; s < plan.steps; s++) loss = await step();
+  const msPerStep = (performance.now() - t0) / plan.steps;
+  if (tf.memory().numTensors !== tensors) throw new Error('The TF.js step leaks tensors.');
+  model.dispose();
+  return { msPerStep, loss };
+}
+
+/**
+ * Where one of our steps spends its time: the Trainer's step (forward, backward, gradient norm,
+ * AdamW) rebuilt from the same launchers, each command submitted alone and waited for, so each
+ * time is one launch's; emitted per kernel label and phase, largest first, then the 5 slowest
+ * launches with their place in the phase's command list.
+ */
+async function profileOurs(ctx: GpuContext, plan: Plan, init: Float32Array, blocks: Blocks) {
+  const { id, model: config, train } = plan.preset;
+  const B = train.batchSize;
+  const T = config.blockSize;
+  const model = new GptModel(ctx, config, init);
+  const acts = new Activations(ctx, config, B, T, true);
+  const ids = new Uint32Array(B);
+  const inputs = new Uint32Array(B * T);
+  const targets = new Uint32Array(B * T);
+  new BatchSampler(blocks, B, train.seed).next(ids, inputs, targets);
+  const n = model.table.totalLength;
+  const decayRanges = model.table.tensors.filter((t) => t.decay);
+  const buffers = [
+    createStorage(ctx, 'profile:tokens', inputs),
+    createStorage(ctx, 'profile:targets', targets),
+    createStorage(ctx, 'profile:m', n),
+    createStorage(ctx, 'profile:v', n),
+    createStorage(ctx, 'profile:norm', 2),
+    createStorage(ctx, 'profile:partials', gradNormPartialsLength(n)),
+    createStorage(ctx, 'profile:mask', packDecayMask(n, decayRanges)),
+  ];
+  const [tokens, tgts, m, v, norm, partials, mask] = buffers;
+  const groups = new TokenGroupBuffers(ctx, B * T);
+  groups.write(ctx, groupTokens(inputs));
+  const { beta1, beta2, weightDecay } = train;
+  const hp = { lr: learningRateAt(0, train), beta1, beta2, eps: 1e-8, weightDecay, step: 1 };
+  const phases: [string, Command[]][] = [
+    [
+      'forward',
+      [
+        { clear: model.grads },
+        ...(await buildForward(ctx, model, acts, tokens, tgts, {
+          kind: 'train',
+          dlossScale: 1 / (B * T),
+        })),
+      ],
+    ],
+    ['backward', await buildBackward(ctx, model, acts, groups)],
+    [
+      'optimizer',
+      [
+        await gradNorm(ctx, norm, partials, model.grads, n, train.gradClip),
+        await adamw(ctx, model.params, m, v, model.grads, norm, mask, n, hp),
+      ],
+    ],
+  ];
+  // One whole step first, so no launch pays for first-touch allocation.
+  submitOps(
+    ctx,
+    phases.flatMap(([, commands]) => commands),
+    'profile warm-up',
+  );
+  await ctx.device.queue.onSubmittedWorkDone();
+  const byOp = new Map<string, { phase: string; op: string; launches: number; ms: number }>();
+  const launches: { phase: string; index: number; op: string; ms: number }[] = [];
+  for (const [phase, commands] of phases) {
+    for (const [index, command] of commands.entries()) {
+      const op = 'encode' in command ? command.label : 'clear' in command ? 'clear' : 'copy';
+      const t0 = performance.now();
+      submitOps(ctx, [command], op);
+      await ctx.device.queue.onSubmittedWorkDone();
+      const ms = performance.now() - t0;
+      launches.push({ phase, index, op, ms });
+      const key = `${phase}:${op}`;
+      const entry = byOp.get(key) ?? { phase, op, launches: 0, ms: 0 };
+      entry.launches++;
+      entry.ms += ms;
+      byOp.set(key, entry);
+    }
+  }
+  const total = launches.reduce((sum, l) => sum + l.ms, 0);
+  for (const e of [...byOp.values()].sort((a, b) => b.ms - a.ms)) {
+    emit({ bench: 'train-profile', preset: id, ...e, share: e.ms / total });
+  }
+  for (const l of launches.sort((a, b) => b.ms - a.ms).slice(0, 5)) {
+    emit({ bench: 'train-profile-launch', preset: id, ...l, share: l.ms / total });
+  }
+  emit({ bench: 'train-profile', preset: id, op: 'total', ms: total });
+  for (const b of buffers) b.destroy();
+  groups.destroy();
+  acts.destroy();
+  model.destroy();
+  const errors = ctx.takeUncapturedErrors();
+  if (errors.length) throw new Error(`Profiling our step failed: ${errors[0].message}`);
+}
+
+async function main(): Promise<void> {
+  const ctx = await acquireGpu();
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const { vendor, architecture } = ctx.adapter;
+  emit({ bench: 'adapter', vendor, architecture });
+  for (const plan of plans(architecture === 'swiftshader')) {
+    const { id, model, train } = plan.preset;
+    const init = initParams(model, buildParamTable(model), train.seed);
+    const blocks = new Blocks(await trainStream(plan.preset), model.blockSize);
+    const tokens = train.batchSize * model.blockSize;
+    const common = {
+      bench: 'train',
+      preset: id,
+      steps: plan.steps,
+      warmupSteps: plan.warmup,
+      batchSize: train.batchSize,
+      blockSize: model.blockSize,
+      ...(plan.reduced ? { reduced: plan.reduced } : {}),
+    };
+    const report = (impl: string, t: Timing) => {
+      const tokensPerSec = tokens / (t.msPerStep / 1000);
+      emit({ ...common, impl, msPerStep: t.msPerStep, tokensPerSec, loss: t.loss });
+      return tokensPerSec;
+    };
+    const ours = report('ours', await timeOurs(ctx, plan, init, blocks));
+    const theirs = report('tfjs', await timeTfjs(plan, init, blocks));
+    // Above 1 means ours trains faster.
+    emit({ bench: 'train', preset: id, impl: 'ratio', tokensPerSecRatio: ours / theirs });
+    if (ours / theirs < TARGET_RATIO) await profileOurs(ctx, plan, init, blocks);
+  }
+}
+
+runBench(main);
