@@ -3,9 +3,12 @@ import { TrainingPage } from './pages/TrainingPage';
 
 // 30 steps of the tiny preset with 3 validations, on SwiftShader (two shared CPU cores).
 const RUN_TIMEOUT = 10 * 60_000;
-// A main-thread task this long is a visible stall: 200 ms is twice RAIL's 100 ms response budget,
-// leaving room for the machine's two cores also running SwiftShader's training kernels.
-const LONG_TASK_LIMIT_MS = 200;
+// The page's own work per progress event is a few tens of ms of CPU (batched events, history
+// appended in place, charts thinned to 400 points, deferred and without animation). Long tasks are
+// timed on the wall clock, and here two cores also run SwiftShader's training threads (and other
+// jobs), which stretches them a few times: 500 ms stays under the 1 s at which a user loses the
+// thread, and fails a full-page re-render per event (measured at 1-2 s before this design).
+const LONG_TASK_LIMIT_MS = 500;
 
 test('shows why settings are invalid and keeps Train disabled until they are fixed', async ({
   page,

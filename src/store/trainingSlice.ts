@@ -128,3 +128,20 @@ export function thin<T>(points: readonly T[], max: number): T[] {
   for (let i = 0; i < max; i++) out[i] = points[Math.round((i * (n - 1)) / (max - 1))];
   return out;
 }
+
+/**
+ * About `count` round tick values (1, 2 or 5 times a power of ten apart) covering [lo, hi]:
+ * given to the charts so recharts does not search for ticks (and measure their text) per redraw.
+ */
+export function niceTicks(lo: number, hi: number, count: number): number[] {
+  if (!(hi > lo)) return [lo, lo + 1];
+  const raw = (hi - lo) / Math.max(1, count - 1);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  const start = Math.floor(lo / step) * step;
+  const ticks: number[] = [];
+  // Rounded to the step's decimals so labels read 0.3, not 0.30000000000000004.
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 1);
+  for (let t = start; t < hi + step * 0.999; t += step) ticks.push(Number(t.toFixed(decimals)));
+  return ticks;
+}

@@ -1,15 +1,7 @@
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { memo, useDeferredValue } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { useStudio } from '../store/store';
-import { selectHistoryVersion, selectRun, thin } from '../store/trainingSlice';
+import { niceTicks, selectHistoryVersion, thin } from '../store/trainingSlice';
 
 /** Points drawn per series: enough for a smooth curve, few enough to redraw in a frame. */
 const MAX_CHART_POINTS = 400;
@@ -17,28 +9,60 @@ const MAX_CHART_POINTS = 400;
 const formatLoss = (v: number) => v.toFixed(2);
 const formatLr = (v: number) => v.toExponential(1);
 
-/** Training loss at every step and validation loss at its steps, then the learning rate. */
+function range(values: readonly number[]): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return lo <= hi ? [lo, hi] : [0, 1];
+}
+
+/**
+ * Training loss at every step and validation loss at its steps, then the learning rate. Mounted
+ * before any run (recharts' first render is its dearest), redrawn only when the history grows;
+ * the axes get their ticks given (interval 0) so recharts measures no tick text.
+ */
 export function TrainingCharts() {
-  // The history grows in place; its version says when, so only then does this redraw.
-  useStudio(selectHistoryVersion);
-  const history = useStudio((s) => s.history);
-  const { maxSteps } = useStudio(selectRun);
+  // The history grows in place; its version says when. Deferred, so React redraws the charts
+  // in an interruptible background render instead of one long task per progress event.
+  const version = useDeferredValue(useStudio(selectHistoryVersion));
+  const maxSteps = useDeferredValue(useStudio((s) => s.run.maxSteps));
+  return <Charts version={version} maxSteps={maxSteps} />;
+}
+
+// `version` is only compared by memo: a new version means the history grew.
+const Charts = memo(function Charts({ maxSteps }: { version: number; maxSteps: number }) {
+  const history = useStudio.getState().history;
   const steps = thin(history.steps, MAX_CHART_POINTS);
   const val = thin(history.val, MAX_CHART_POINTS);
-  const domain: [number, number] = [0, Math.max(1, maxSteps)];
+  const xTicks = niceTicks(0, Math.max(1, maxSteps), 6);
+  const domain: [number, number] = [0, xTicks[xTicks.length - 1]];
+  const lossTicks = niceTicks(
+    ...range([...steps.map((p) => p.loss), ...val.map((p) => p.loss)]),
+    5,
+  );
+  const lrTicks = niceTicks(0, range(steps.map((p) => p.lr))[1], 3);
   return (
     <div className="charts">
       <figure data-testid="loss-chart" data-points={history.steps.length}>
         <figcaption>
-          Loss (cross-entropy, nats per token): training at each step, validation every evaluation
+          Loss (cross-entropy, nats per token): <span className="key train">training</span> at each
+          step, <span className="key val">validation</span> at each evaluation
         </figcaption>
         <ResponsiveContainer width="100%" height={240}>
           <LineChart margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="#eef0f3" />
-            <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} />
-            <YAxis width={44} domain={['auto', 'auto']} tickFormatter={formatLoss} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? formatLoss(v) : v)} />
-            <Legend />
+            <XAxis dataKey="step" type="number" domain={domain} ticks={xTicks} interval={0} />
+            <YAxis
+              width={44}
+              domain={[lossTicks[0], lossTicks[lossTicks.length - 1]]}
+              ticks={lossTicks}
+              interval={0}
+              tickFormatter={formatLoss}
+            />
             <Line
               data={steps}
               dataKey="loss"
@@ -63,9 +87,14 @@ export function TrainingCharts() {
         <figcaption>Learning rate: linear warmup, then cosine decay to the minimum</figcaption>
         <ResponsiveContainer width="100%" height={110}>
           <LineChart data={steps} margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
-            <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} />
-            <YAxis width={44} tickFormatter={formatLr} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? formatLr(v) : v)} />
+            <XAxis dataKey="step" type="number" domain={domain} ticks={xTicks} interval={0} />
+            <YAxis
+              width={44}
+              domain={[0, lrTicks[lrTicks.length - 1]]}
+              ticks={lrTicks}
+              interval={0}
+              tickFormatter={formatLr}
+            />
             <Line
               dataKey="lr"
               name="learning rate"
@@ -78,4 +107,4 @@ export function TrainingCharts() {
       </figure>
     </div>
   );
-}
+});

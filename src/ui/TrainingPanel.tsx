@@ -16,7 +16,7 @@ import {
   selectSettingsErrors,
   selectStartError,
 } from '../store/trainingSlice';
-import { formatBytes, formatDuration } from './format';
+import { formatBytes, formatCount, formatDuration } from './format';
 import { SamplePanel } from './SamplePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { TrainingCharts } from './TrainingCharts';
@@ -47,8 +47,8 @@ function DataProgressView() {
     const s = data.summary;
     return (
       <p className="muted" data-testid="data-summary">
-        Data: {s.name}, {s.trainTokens.toLocaleString('en')} training and{' '}
-        {s.valTokens.toLocaleString('en')} validation tokens ({s.tokenizer} tokenizer).
+        Data: {s.name}, {formatCount(s.trainTokens)} training and {formatCount(s.valTokens)}{' '}
+        validation tokens ({s.tokenizer} tokenizer).
       </p>
     );
   }
@@ -151,7 +151,7 @@ function Throughput() {
     <dl className="throughput" data-testid="throughput">
       <dt>tokens/s</dt>
       <dd data-testid="tokens-per-sec" data-value={run.tokensPerSec}>
-        {Math.round(run.tokensPerSec).toLocaleString('en')}
+        {formatCount(run.tokensPerSec)}
       </dd>
       <dt>ms/step</dt>
       <dd data-testid="ms-per-step">{run.msPerStep.toFixed(0)}</dd>
@@ -160,7 +160,7 @@ function Throughput() {
       </dt>
       <dd data-testid="gflops">{run.gflops.toFixed(2)}</dd>
       <dt>tokens seen</dt>
-      <dd data-testid="tokens-seen">{run.tokensSeen.toLocaleString('en')}</dd>
+      <dd data-testid="tokens-seen">{formatCount(run.tokensSeen)}</dd>
     </dl>
   );
 }
@@ -214,13 +214,15 @@ function RunErrors() {
 }
 
 export function TrainingPanel() {
-  const run = useStudio(selectRun);
+  // Only the phase: the readouts below subscribe to what they show, so a progress event
+  // re-renders them and not the settings form.
+  const phase = useStudio((s) => s.run.phase);
   return (
     <section
       className="panel training"
       aria-labelledby="training-title"
       data-testid="training-panel"
-      data-phase={run.phase}
+      data-phase={phase}
     >
       <h2 id="training-title">Train a GPT</h2>
       <p className="muted">

@@ -33,3 +33,10 @@ export function formatDuration(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
+
+const counts = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+
+/** A count with thousands separators (one shared formatter: building one per call is slow). */
+export function formatCount(n: number): string {
+  return counts.format(n);
+}
