@@ -57,8 +57,9 @@ function plans(swiftshader: boolean): Plan[] {
     {
       preset: preset('small'),
       warmup: 1,
-      steps: 2,
-      reduced: 'SwiftShader: a small step takes tens of seconds, so 2 timed steps after 1 warm-up',
+      steps: 1,
+      reduced:
+        'SwiftShader: a small step takes minutes (TF.js longer), so 1 timed step after 1 warm-up',
     },
   ];
 }
