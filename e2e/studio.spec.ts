@@ -43,11 +43,6 @@ test('checks every registered kernel from the UI: all pass, then matmul speed is
     await expect(studio.benchLines.filter({ hasText: `n = ${n} ` })).toContainText('GFLOP/s');
   }
   expect(pageErrors).toEqual([]);
-
-  // README's screenshot: STUDIO_SCREENSHOT=1 npx playwright test e2e/studio.spec.ts
-  if (process.env.STUDIO_SCREENSHOT) {
-    await page.screenshot({ path: 'e2e/screenshots/studio.png', fullPage: true });
-  }
 });
 
 test('shows a lost device as a message and stops offering the check', async ({ page }) => {

@@ -93,7 +93,7 @@ export const TRAIN_FIELDS: readonly FieldSpec[] = [
   {
     key: 'weightDecay',
     label: 'weight decay',
-    hint: 'AdamW decay on the matrices (not biases or norms); 0 to 0.1.',
+    hint: 'AdamW decay of matrices and embeddings (not biases or norms); 0 to 0.1.',
     step: 'any',
   },
   {

@@ -7,7 +7,7 @@ import { niceTicks, selectHistoryVersion, thin } from '../store/trainingSlice';
 const MAX_CHART_POINTS = 400;
 
 const formatLoss = (v: number) => v.toFixed(2);
-const formatLr = (v: number) => v.toExponential(1);
+const formatLr = (v: number) => (v === 0 ? '0' : v.toExponential(0));
 
 function range(values: readonly number[]): [number, number] {
   let lo = Number.POSITIVE_INFINITY;
