@@ -7,6 +7,7 @@ import { gradNormChecks } from '../kernels/gradnorm.check';
 import { layernormChecks } from '../kernels/layernorm.check';
 import { matmulChecks } from '../kernels/matmul.check';
 import { residualChecks } from '../kernels/residual.check';
+import { loraRiteChecks } from '../optim/loraRite.check';
 import type { KernelCheck } from './types';
 
 /** Every kernel self-check, in the order the "Check kernels" panel runs them. */
@@ -20,4 +21,5 @@ export const allChecks: readonly KernelCheck[] = [
   ...embeddingChecks,
   ...layernormChecks,
   ...geluChecks,
+  ...loraRiteChecks,
 ];
