@@ -12,7 +12,7 @@ import { chromiumArgs, chromiumPath } from '../e2e/chromium-flags.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const name = process.argv[2];
 // SwiftShader benchmarks take minutes on two shared cores.
-const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 20 * 60_000);
+const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 40 * 60_000);
 
 if (!name || !/^[\w-]+$/.test(name) || !existsSync(resolve(root, `src/bench/${name}.html`))) {
   console.error(`usage: node scripts/bench.mjs <name>, with src/bench/<name>.html present`);
