@@ -1,5 +1,6 @@
+import { checkUserTextSize } from '../data/userText';
 import { callback, type StudioWorker, studioWorker } from '../worker/client';
-import type { Progress, TrainingStatus } from '../worker/protocol';
+import type { DataChoice, Progress, TrainingStatus } from '../worker/protocol';
 import { selectAdapter } from './gpuSlice';
 import {
   type FieldKey,
@@ -85,6 +86,81 @@ function revalidate(): void {
   const summary = s.data.summary;
   const trainTokens = summary?.tokenizer === settings.tokenizer ? summary.trainTokens : undefined;
   useStudio.setState({ settingsErrors: validateForm(settings, limits, trainTokens) });
+}
+
+/** The data summary validated the form against; stale once the data choice changes. */
+function forgetDataSummary(): void {
+  useStudio.setState((s) => ({ data: { ...s.data, summary: undefined, error: undefined } }));
+  revalidate();
+}
+
+/** Asks the worker for text saved by an earlier visit; a saved text is chosen again. */
+export async function restoreUserData(): Promise<void> {
+  try {
+    const { choice, texts } = await worker().listUserData();
+    useStudio.setState((s) => ({
+      dataChoice: choice,
+      userText: { ...s.userText, summary: texts[0] },
+    }));
+  } catch (e) {
+    useStudio.setState((s) => ({ userText: { ...s.userText, error: message(e) } }));
+  }
+}
+
+/** Picks the data the next run trains on. */
+export async function chooseData(choice: DataChoice): Promise<void> {
+  if (choice === 'user' && !useStudio.getState().userText.summary) {
+    // Nothing loaded yet: show the drop zone; the worker switches once a file is loaded.
+    useStudio.setState({ dataChoice: choice });
+    return;
+  }
+  try {
+    useStudio.setState({ dataChoice: await worker().useData(choice) });
+    forgetDataSummary();
+  } catch (e) {
+    useStudio.setState((s) => ({ userText: { ...s.userText, error: message(e) } }));
+  }
+}
+
+/**
+ * Reads a dropped or picked file and has the worker check, tokenize and save it for the current
+ * preset's tokenizer. A refused file only sets the error: the text loaded before stays.
+ */
+export async function loadUserFile(file: File, field: string): Promise<void> {
+  const s = useStudio.getState();
+  const tokenizer = settingsFromForm(s.presetId, s.form).tokenizer;
+  useStudio.setState((st) => ({
+    userText: {
+      ...st.userText,
+      error: undefined,
+      loading: { fileName: file.name, progress: { documents: 0, total: 0 } },
+    },
+  }));
+  try {
+    // Before reading: a huge file would be copied to the worker only to be refused there.
+    checkUserTextSize(file.size, file.name);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const summary = await worker().loadUserText(
+      bytes,
+      file.name,
+      field,
+      tokenizer,
+      callback((progress) =>
+        useStudio.setState((st) => ({
+          userText: { ...st.userText, loading: { fileName: file.name, progress } },
+        })),
+      ),
+    );
+    useStudio.setState({
+      dataChoice: 'user',
+      userText: { summary, loading: undefined, error: undefined },
+    });
+    forgetDataSummary();
+  } catch (e) {
+    useStudio.setState((st) => ({
+      userText: { ...st.userText, loading: undefined, error: message(e) },
+    }));
+  }
 }
 
 /** Fills the form with a preset's settings. */

@@ -2,16 +2,18 @@ import { create } from 'zustand';
 import { type ChecksSlice, initialChecks } from './checksSlice';
 import { type GpuSlice, initialGpu } from './gpuSlice';
 import { initialTraining, type TrainingSlice } from './trainingSlice';
+import { initialUserData, type UserDataSlice } from './userDataSlice';
 
-export type StudioState = GpuSlice & ChecksSlice & TrainingSlice;
+export type StudioState = GpuSlice & ChecksSlice & TrainingSlice & UserDataSlice;
 
 /** The studio's one store, made of slices; actions live in actions.ts, not in the store. */
 export const useStudio = create<StudioState>()(() => ({
   ...initialGpu,
   ...initialChecks,
   ...initialTraining(),
+  ...initialUserData,
 }));
 
 export function resetStudio(): void {
-  useStudio.setState({ ...initialGpu, ...initialChecks, ...initialTraining() });
+  useStudio.setState({ ...initialGpu, ...initialChecks, ...initialTraining(), ...initialUserData });
 }

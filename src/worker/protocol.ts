@@ -5,6 +5,7 @@ import type { SampleOptions } from '../model/generator';
 import type { CheckResult } from '../selftest/types';
 import type { Progress, SessionState, StepPoint, ValPoint } from '../train/session';
 
+export type { TokenizeProgress } from '../data/userText';
 export type { AdapterReport, CheckResult };
 
 /** The outcome of acquiring the GPU in the worker: the adapter, or why there is none. */
@@ -47,6 +48,19 @@ export interface DataSummary {
   trainTokens: number;
   valTokens: number;
   trainDocuments: number;
+}
+
+/** Which data the next run trains on: the shipped OpenWebText slice or the user's own text. */
+export type DataChoice = 'openwebtext' | 'user';
+
+/** The user's loaded text: its source, how it was read and tokenized, and its size. */
+export interface UserDataSummary {
+  fileName: string;
+  field: string;
+  tokenizer: TokenizerName;
+  documents: number;
+  trainTokens: number;
+  valTokens: number;
 }
 
 /** Everything a run is built from: a preset's tokenizer plus the edited model and train settings. */

@@ -2,7 +2,14 @@
 import * as Comlink from 'comlink';
 import { measureMatmul } from '../bench/measureMatmul';
 import { type Dataset, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
+import { DataError } from '../data/errors';
 import { loadTokenizer } from '../data/tokenizer';
+import { userDataset, userTextDocuments } from '../data/userText';
+import {
+  datasetFromStored,
+  loadUserText as loadStoredUserText,
+  saveUserText,
+} from '../data/userTextStore';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { GpuLimitError, GpuUnavailableError } from '../gpu/errors';
 import type { TokenizerName } from '../model/config';
@@ -13,19 +20,26 @@ import type {
   BenchResult,
   CheckInfo,
   CheckResult,
+  DataChoice,
   DataProgress,
   DataSummary,
   DeviceLoss,
   GpuStatus,
   SampleRequest,
   StartResult,
+  TokenizeProgress,
   TrainingStatus,
   TrainSettings,
+  UserDataSummary,
 } from './protocol';
 
 let ctx: GpuContext | undefined;
 // One load per tokenizer for the worker's lifetime; a failed load is forgotten so it can be retried.
 const datasets = new Map<TokenizerName, Promise<Dataset>>();
+// The user's own text, once loaded or restored from IndexedDB, and which data a run trains on.
+let userData: { dataset: Dataset; summary: UserDataSummary } | undefined;
+let restored: Promise<void> | undefined;
+let choice: DataChoice = 'openwebtext';
 let session: TrainingSession | undefined;
 let sessionData: Dataset | undefined;
 /** Steps done as of the last progress event (the session keeps its trainer private). */
@@ -48,6 +62,49 @@ function dataset(
     loading.catch(() => datasets.delete(tokenizer));
   }
   return loading;
+}
+
+function userSummary(d: Dataset, field: string, documents: number): UserDataSummary {
+  return {
+    fileName: d.name,
+    field,
+    tokenizer: d.tokenizer.name,
+    documents,
+    trainTokens: d.train.tokens.length,
+    valTokens: d.val.tokens.length,
+  };
+}
+
+/** Reads the text saved by an earlier visit (once); a saved text becomes the data choice. */
+function restoreUserData(): Promise<void> {
+  restored ??= (async () => {
+    const stored = await loadStoredUserText();
+    if (!stored || userData) return;
+    const d = datasetFromStored(stored, await loadTokenizer(stored.tokenizer));
+    userData = { dataset: d, summary: userSummary(d, stored.field, stored.documents) };
+    choice = 'user';
+  })().catch(() => {
+    // No IndexedDB (e.g. a private window) or an unreadable entry: start without saved text.
+  });
+  return restored;
+}
+
+/** The chosen data for a run with this tokenizer. */
+async function chosenData(
+  tokenizer: TokenizerName,
+  onProgress?: (p: DataProgress) => void,
+): Promise<Dataset> {
+  await restoreUserData();
+  if (choice === 'openwebtext') return dataset(tokenizer, onProgress);
+  if (!userData)
+    throw new DataError('No text of yours is loaded: drop a file or choose OpenWebText.');
+  const d = userData.dataset;
+  if (d.tokenizer.name !== tokenizer) {
+    throw new DataError(
+      `${d.name} was tokenized with the ${d.tokenizer.name} tokenizer, but this preset uses ${tokenizer}: load the file again with this preset chosen, or pick a ${d.tokenizer.name} preset.`,
+    );
+  }
+  return d;
 }
 
 function requireSession(): TrainingSession {
@@ -130,7 +187,7 @@ const api = {
     tokenizer: TokenizerName,
     onProgress: (p: DataProgress) => void,
   ): Promise<DataSummary> {
-    const d = await dataset(tokenizer, onProgress);
+    const d = await chosenData(tokenizer, onProgress);
     return {
       name: d.name,
       tokenizer,
@@ -138,6 +195,55 @@ const api = {
       valTokens: d.val.tokens.length,
       trainDocuments: d.train.docStarts.length,
     };
+  },
+
+  /**
+   * Validates a user's file, tokenizes it (reporting per batch of documents), saves it to
+   * IndexedDB and makes it the data choice. Any problem throws before the text loaded before is
+   * touched.
+   */
+  async loadUserText(
+    bytes: Uint8Array,
+    fileName: string,
+    field: string,
+    tokenizer: TokenizerName,
+    onProgress: (p: TokenizeProgress) => void,
+  ): Promise<UserDataSummary> {
+    await restoreUserData();
+    const docs = userTextDocuments(bytes, fileName, field);
+    const d = userDataset(docs, fileName, await loadTokenizer(tokenizer), onProgress);
+    try {
+      await saveUserText({
+        fileName,
+        field,
+        tokenizer,
+        documents: docs.length,
+        train: d.train.tokens,
+        val: d.val.tokens,
+      });
+    } catch (e) {
+      throw new DataError(
+        `${fileName} could not be saved in the browser's storage (${errorMessage(e)}): free some disk space or leave private browsing, then try again.`,
+      );
+    }
+    userData = { dataset: d, summary: userSummary(d, field, docs.length) };
+    choice = 'user';
+    return userData.summary;
+  },
+
+  /** The user's saved text (restored from IndexedDB on first call) and the current choice. */
+  async listUserData(): Promise<{ choice: DataChoice; texts: UserDataSummary[] }> {
+    await restoreUserData();
+    return { choice, texts: userData ? [userData.summary] : [] };
+  },
+
+  /** Trains the next run on the shipped OpenWebText or on the user's text of that file name. */
+  async useData(name: DataChoice | string): Promise<DataChoice> {
+    await restoreUserData();
+    if (name === 'openwebtext') choice = 'openwebtext';
+    else if (userData && (name === 'user' || name === userData.summary.fileName)) choice = 'user';
+    else throw new DataError(`No loaded text is called ${name}.`);
+    return choice;
   },
 
   /**
@@ -150,7 +256,7 @@ const api = {
   ): Promise<StartResult> {
     try {
       const gpu = requireGpu();
-      const data = await dataset(settings.tokenizer);
+      const data = await chosenData(settings.tokenizer);
       if (session) {
         await session.stop();
         session.destroy();
