@@ -14,7 +14,8 @@ export function App() {
           <li className="ready">GPU report</li>
           <li className="ready">Kernel check and matmul benchmark</li>
           <li className="ready">Training with live charts and sampling</li>
-          <li className="next">Your own text, LFR, LoRA-RITE: later</li>
+          <li className="ready">Training on your own text</li>
+          <li className="next">LFR, LoRA-RITE: later</li>
         </ul>
       </header>
       <main>

@@ -16,6 +16,7 @@ import {
   selectSettingsErrors,
   selectStartError,
 } from '../store/trainingSlice';
+import { DataSection } from './DataSection';
 import { formatBytes, formatCount, formatDuration } from './format';
 import { SamplePanel } from './SamplePanel';
 import { SettingsPanel } from './SettingsPanel';
@@ -227,11 +228,12 @@ export function TrainingPanel() {
       <h2 id="training-title">Train a GPT</h2>
       <p className="muted">
         Pick a preset, adjust it if you like, and press Train: the model trains in a worker on your
-        GPU on a slice of OpenWebText, and the charts follow it live.
+        GPU on a slice of OpenWebText or on a text file of yours, and the charts follow it live.
       </p>
       <div className="training-grid">
         <SettingsPanel />
         <div className="run">
+          <DataSection />
           <Controls />
           <DataProgressView />
           <RunErrors />
