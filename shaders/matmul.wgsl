@@ -21,7 +21,7 @@ override ACCUMULATE: bool = false; // out += product (gradients), instead of out
 override WG_X: u32 = 16;
 override WG_Y: u32 = 16;
 override TK: u32 = 16;
-override RM: u32 = 4; // rows of out per invocation (1 to 4); each row is a vec4 of 4 columns
+override RM: u32 = 4; // rows of out per invocation (1 to 4; direct: 4); each a vec4 of 4 columns
 
 override BM: u32 = RM * WG_Y;
 override BN: u32 = 4u * WG_X;
@@ -94,10 +94,12 @@ fn store(acc: array<vec4f, 4>, z: u32, m0: u32, n0: u32) {
   }
 }
 
-// The same product without workgroup memory: each invocation reads its RM rows of op(A) and
+// The same product without workgroup memory: each invocation reads its 4 rows of op(A) and
 // 4 columns of op(B) straight from storage. On a CPU adapter (SwiftShader) the caches serve the
 // reuse, and skipping the staging copies and barriers measured 1.5-2x faster; GPUs want the
-// staged kernel above. Rows and columns past the edge are clamped to the last one: their sums
+// staged kernel above. The 4 x 4 block is fixed (RM must be 4) and held in named variables:
+// SwiftShader keeps an array indexed in a loop in memory, and unrolling measured 3-3.8x faster
+// (src/bench/tune.ts). Rows and columns past the edge are clamped to the last one: their sums
 // are computed but never stored, so the k loop needs no bounds checks.
 @compute @workgroup_size(WG_X, WG_Y)
 fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -106,19 +108,40 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
   // Where each row of op(A) and column of op(B) starts, and the step from k to k + 1.
   let stepA = select(1u, p.M, TRANS_A);
   let stepB = select(p.N, 1u, TRANS_B);
-  var rowA: array<u32, 4>;
-  var colB: array<u32, 4>;
-  for (var i = 0u; i < 4u; i++) {
-    let m = min(m0 + i, p.M - 1u);
-    let n = min(n0 + i, p.N - 1u);
-    rowA[i] = wid.z * p.strideA + select(m * p.K, m, TRANS_A);
-    colB[i] = wid.z * p.strideB + select(n, n * p.K, TRANS_B);
-  }
-  var acc: array<vec4f, 4>;
+  let zA = wid.z * p.strideA;
+  let zB = wid.z * p.strideB;
+  let r0 = zA + rowStart(m0, 0u);
+  let r1 = zA + rowStart(m0, 1u);
+  let r2 = zA + rowStart(m0, 2u);
+  let r3 = zA + rowStart(m0, 3u);
+  let c0 = zB + colStart(n0, 0u);
+  let c1 = zB + colStart(n0, 1u);
+  let c2 = zB + colStart(n0, 2u);
+  let c3 = zB + colStart(n0, 3u);
+  var acc0 = vec4f();
+  var acc1 = vec4f();
+  var acc2 = vec4f();
+  var acc3 = vec4f();
   for (var k = 0u; k < p.K; k++) {
-    let bv = vec4f(b[colB[0] + k * stepB], b[colB[1] + k * stepB], b[colB[2] + k * stepB],
-                   b[colB[3] + k * stepB]);
-    for (var i = 0u; i < RM; i++) { acc[i] += a[rowA[i] + k * stepA] * bv; }
+    let kb = k * stepB;
+    let ka = k * stepA;
+    let bv = vec4f(b[c0 + kb], b[c1 + kb], b[c2 + kb], b[c3 + kb]);
+    acc0 += a[r0 + ka] * bv;
+    acc1 += a[r1 + ka] * bv;
+    acc2 += a[r2 + ka] * bv;
+    acc3 += a[r3 + ka] * bv;
   }
-  store(acc, wid.z, m0, n0);
+  store(array(acc0, acc1, acc2, acc3), wid.z, m0, n0);
+}
+
+// Offset of op(A)'s row m0 + i within a batch item, clamped to the last row.
+fn rowStart(m0: u32, i: u32) -> u32 {
+  let m = min(m0 + i, p.M - 1u);
+  return select(m * p.K, m, TRANS_A);
+}
+
+// Offset of op(B)'s column n0 + j within a batch item, clamped to the last column.
+fn colStart(n0: u32, j: u32) -> u32 {
+  let n = min(n0 + j, p.N - 1u);
+  return select(n, n * p.K, TRANS_B);
 }

@@ -22,8 +22,8 @@ export function matmulPath(ctx: GpuContext): MatmulPath {
 
 // Invocations per workgroup along N and M, rows per invocation, and the depth of a staged k-tile;
 // each invocation computes RM x 4 outputs, so a workgroup covers (RM WG_Y) x (4 WG_X) of out.
-// The direct path's 8 x 8 beat 16 x 16 on SwiftShader (src/bench/tune.ts); the staged path keeps
-// the 64 x 64 tiles usual on GPUs.
+// The direct path's 8 x 8 beat 16 x 16 on SwiftShader (src/bench/tune.ts), and its kernel needs
+// RM = 4; the staged path keeps the 64 x 64 tiles usual on GPUs.
 const TILING = {
   staged: { WG_X: 16, WG_Y: 16, RM: 4, TK: 16 },
   direct: { WG_X: 8, WG_Y: 8, RM: 4 },
