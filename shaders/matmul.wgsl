@@ -1,7 +1,7 @@
 // Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]].
 // op is identity or transpose, chosen by override constants so each variant is its own pipeline
 // and the inner loop carries no branches. A workgroup computes a BM x BN tile of out
-// (BM = RM WG_Y, BN = 4 WG_X); each invocation keeps an RM x 4 block of sums in registers.
+// (BM = RM WG_Y, BN = CN WG_X); each invocation keeps an RM x CN block of sums in registers.
 // Tiles of op(A) and op(B), TK deep, are staged k-major in workgroup memory, so each k step
 // reads RM scalars of A and one vec4 of B for 4 RM multiply-adds. Each output is one running
 // sum over k in index order (no split-K, no atomics): the same inputs give bit-identical outputs.
@@ -21,10 +21,11 @@ override ACCUMULATE: bool = false; // out += product (gradients), instead of out
 override WG_X: u32 = 16;
 override WG_Y: u32 = 16;
 override TK: u32 = 16;
-override RM: u32 = 4; // rows of out per invocation (1 to 4; direct: 4); each a vec4 of 4 columns
+override RM: u32 = 4; // rows of out per invocation (1 to 4; direct: 4)
+override CN: u32 = 4; // columns of out per invocation (staged: 4, as one vec4; direct: 8)
 
 override BM: u32 = RM * WG_Y;
-override BN: u32 = 4u * WG_X;
+override BN: u32 = CN * WG_X;
 
 // As[k][m] and Bs[k][n], k-major: the k-th step reads RM scalars of As and one vec4 of Bs.
 var<workgroup> As: array<f32, TK * BM>;
@@ -95,16 +96,17 @@ fn store(acc: array<vec4f, 4>, z: u32, m0: u32, n0: u32) {
 }
 
 // The same product without workgroup memory: each invocation reads its 4 rows of op(A) and
-// 4 columns of op(B) straight from storage. On a CPU adapter (SwiftShader) the caches serve the
+// 8 columns of op(B) straight from storage. On a CPU adapter (SwiftShader) the caches serve the
 // reuse, and skipping the staging copies and barriers measured 1.5-2x faster; GPUs want the
-// staged kernel above. The 4 x 4 block is fixed (RM must be 4) and held in named variables:
-// SwiftShader keeps an array indexed in a loop in memory, and unrolling measured 3-3.8x faster
-// (src/bench/tune.ts). Rows and columns past the edge are clamped to the last one: their sums
-// are computed but never stored, so the k loop needs no bounds checks.
+// staged kernel above. The 4 x 8 block is fixed (RM = 4, CN = 8) and held in named variables:
+// SwiftShader keeps an array indexed in a loop in memory (unrolling a 4 x 4 block measured
+// 3-3.8x faster), and 4 x 8 does 32 multiply-adds per 12 loads instead of 16 per 8 (another
+// 1.3x; src/bench/tune.ts). Rows and columns past the edge are clamped to the last one: their
+// sums are computed but never stored, so the k loop needs no bounds checks.
 @compute @workgroup_size(WG_X, WG_Y)
 fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let m0 = wid.y * BM + lid.y * RM;
-  let n0 = wid.x * BN + lid.x * 4u;
+  let n0 = wid.x * BN + lid.x * CN;
   // Where each row of op(A) and column of op(B) starts, and the step from k to k + 1.
   let stepA = select(1u, p.M, TRANS_A);
   let stepB = select(p.N, 1u, TRANS_B);
@@ -118,20 +120,39 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
   let c1 = zB + colStart(n0, 1u);
   let c2 = zB + colStart(n0, 2u);
   let c3 = zB + colStart(n0, 3u);
+  let c4 = zB + colStart(n0, 4u);
+  let c5 = zB + colStart(n0, 5u);
+  let c6 = zB + colStart(n0, 6u);
+  let c7 = zB + colStart(n0, 7u);
+  // acc0..3 hold columns n0..n0+3 of rows m0..m0+3, acc4..7 columns n0+4..n0+7.
   var acc0 = vec4f();
   var acc1 = vec4f();
   var acc2 = vec4f();
   var acc3 = vec4f();
+  var acc4 = vec4f();
+  var acc5 = vec4f();
+  var acc6 = vec4f();
+  var acc7 = vec4f();
   for (var k = 0u; k < p.K; k++) {
     let kb = k * stepB;
     let ka = k * stepA;
     let bv = vec4f(b[c0 + kb], b[c1 + kb], b[c2 + kb], b[c3 + kb]);
-    acc0 += a[r0 + ka] * bv;
-    acc1 += a[r1 + ka] * bv;
-    acc2 += a[r2 + ka] * bv;
-    acc3 += a[r3 + ka] * bv;
+    let bw = vec4f(b[c4 + kb], b[c5 + kb], b[c6 + kb], b[c7 + kb]);
+    let x0 = a[r0 + ka];
+    let x1 = a[r1 + ka];
+    let x2 = a[r2 + ka];
+    let x3 = a[r3 + ka];
+    acc0 += x0 * bv;
+    acc1 += x1 * bv;
+    acc2 += x2 * bv;
+    acc3 += x3 * bv;
+    acc4 += x0 * bw;
+    acc5 += x1 * bw;
+    acc6 += x2 * bw;
+    acc7 += x3 * bw;
   }
   store(array(acc0, acc1, acc2, acc3), wid.z, m0, n0);
+  store(array(acc4, acc5, acc6, acc7), wid.z, m0, n0 + 4u);
 }
 
 // Offset of op(A)'s row m0 + i within a batch item, clamped to the last row.

@@ -10,8 +10,8 @@ import { Rng } from '../util/rng';
 import { emit, runBench } from './report';
 import { median, timeOp } from './timing';
 
-const CONFIGS = [{ entry: 'matmul_direct', WG_X: 8, WG_Y: 8, RM: 4 }];
-const ROUNDS = 5;
+const CONFIGS = [{ entry: 'matmul_direct', WG_X: 8, WG_Y: 8, RM: 4, CN: 8 }];
+const ROUNDS = 7;
 const C = 128;
 const BT = 1024;
 
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
         constants: { ...c, TRANS_A: s.tA, TRANS_B: s.tB, ACCUMULATE: s.acc },
         params: { u32: [s.M, s.N, s.K, 0, 0, 0] },
         buffers: [...s.bufs, s.bufs[1]],
-        workgroups: [Math.ceil(s.N / (4 * c.WG_X)), Math.ceil(s.M / (c.RM * c.WG_Y)), 1],
+        workgroups: [Math.ceil(s.N / (c.CN * c.WG_X)), Math.ceil(s.M / (c.RM * c.WG_Y)), 1],
       }),
     ),
   );

@@ -20,13 +20,13 @@ export function matmulPath(ctx: GpuContext): MatmulPath {
   return a.architecture === 'swiftshader' || a.isFallbackAdapter ? 'direct' : 'staged';
 }
 
-// Invocations per workgroup along N and M, rows per invocation, and the depth of a staged k-tile;
-// each invocation computes RM x 4 outputs, so a workgroup covers (RM WG_Y) x (4 WG_X) of out.
-// The direct path's 8 x 8 beat 16 x 16 on SwiftShader (src/bench/tune.ts), and its kernel needs
-// RM = 4; the staged path keeps the 64 x 64 tiles usual on GPUs.
+// Invocations per workgroup along N and M, rows and columns per invocation, and the depth of a
+// staged k-tile; a workgroup covers (RM WG_Y) x (CN WG_X) of out. The direct path's 8 x 8
+// invocations of 4 x 8 outputs were fastest on SwiftShader (src/bench/tune.ts; its kernel needs
+// exactly these RM and CN); the staged path keeps the 64 x 64 tiles usual on GPUs.
 const TILING = {
-  staged: { WG_X: 16, WG_Y: 16, RM: 4, TK: 16 },
-  direct: { WG_X: 8, WG_Y: 8, RM: 4 },
+  staged: { WG_X: 16, WG_Y: 16, RM: 4, CN: 4, TK: 16 },
+  direct: { WG_X: 8, WG_Y: 8, RM: 4, CN: 8 },
 } as const;
 const BIAS_WG = 64;
 
@@ -92,7 +92,11 @@ export function matmulVia(
     params: { u32: [M, N, K, strideA, strideB, strideOut] },
     // Without a bias the binding is never read; `a` fills it since a binding cannot be empty.
     buffers: [out, a, b, bias ?? a],
-    workgroups: [Math.ceil(N / (4 * tiling.WG_X)), Math.ceil(M / (tiling.RM * tiling.WG_Y)), batch],
+    workgroups: [
+      Math.ceil(N / (tiling.CN * tiling.WG_X)),
+      Math.ceil(M / (tiling.RM * tiling.WG_Y)),
+      batch,
+    ],
   });
 }
 
