@@ -3,6 +3,12 @@ import { TrainingPage } from './pages/TrainingPage';
 
 // Three short documents separated by blank lines: 19 + 19 + 20 bytes plus one eos each.
 const GOOD_TEXT = 'the first document.\n\nthe second document\n\nand a third document';
+// 20 documents of 41 bytes and an eos each: 756 training tokens, enough for one batch of the tiny preset
+// (8 blocks of 64 + 1), but its two val documents are not.
+const STORY = Array.from(
+  { length: 20 },
+  (_, i) => `story ${String(i).padStart(2, '0')}: ${'a'.repeat(30)}.`,
+).join('\n\n');
 
 test('a refused file says why and keeps the text loaded before; the text survives a reload', async ({
   page,
@@ -27,6 +33,11 @@ test('a refused file says why and keeps the text loaded before; the text survive
   // The tiny preset's byte tokenizer: one token per byte and one eos per document.
   expect(train + val).toBe(19 + 19 + 20 + 3);
   await expect(error).toHaveCount(0);
+  // Too few tokens for one batch: the settings check says so when Train is pressed.
+  await training.train();
+  await expect(training.settingsErrors).toContainText(
+    `The training data has ${train} tokens, fewer than one batch of 8 blocks of 65.`,
+  );
 
   await input.setInputFiles({
     name: 'photo.txt',
@@ -47,8 +58,29 @@ test('a refused file says why and keeps the text loaded before; the text survive
   await expect(error).toContainText('rows.jsonl line 2 is not valid JSON');
   await expect(summary).toHaveAttribute('data-file', 'notes.txt');
 
+  await input.setInputFiles({
+    name: 'story.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from(STORY),
+  });
+  await expect(summary).toHaveAttribute('data-file', 'story.txt');
+  await expect(error).toHaveCount(0);
+  await expect(training.settingsErrors).toHaveCount(0);
+  await training.train();
+  await expect(page.getByTestId('start-error')).toContainText(
+    'The validation split of story.txt has 84 tokens, fewer than the 513 one batch of 8 blocks of block_size 64 needs',
+  );
+  // Without validation the run trains on the text.
+  await training.setField('evalInterval', '0');
+  await training.setField('maxSteps', '2');
+  await training.train();
+  await training.waitForPhase('done', 5 * 60_000);
+  await expect(training.dataSummary).toContainText(
+    'Data: story.txt, 756 training and 84 validation tokens',
+  );
+
   await page.reload();
   await expect(section).toHaveAttribute('data-choice', 'user');
-  await expect(summary).toHaveAttribute('data-file', 'notes.txt');
-  await expect(summary).toHaveAttribute('data-train-tokens', String(train));
+  await expect(summary).toHaveAttribute('data-file', 'story.txt');
+  await expect(summary).toHaveAttribute('data-train-tokens', '756');
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { byteTokenizer } from './tokenizer';
-import { checkUserTextSize, MAX_USER_TEXT_BYTES, userDataset, userTextDocuments } from './userText';
+import {
+  checkUserTextSize,
+  MAX_USER_TEXT_BYTES,
+  userDataset,
+  userTextDocuments,
+  valSplitProblem,
+} from './userText';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -80,5 +86,18 @@ describe('userDataset', () => {
     const all = `${text(d.train)}${text(d.val)}`.split('<|endoftext|>').filter((s) => s !== '');
     expect(all.sort()).toEqual(docs.slice().sort());
     expect(d.train.tokens).toBeInstanceOf(Uint8Array);
+  });
+});
+
+describe('valSplitProblem', () => {
+  it('names the val split when it is shorter than one batch of blocks, and passes one that fits', () => {
+    const docs = Array.from({ length: 10 }, () => 'x'.repeat(19));
+    const d = userDataset(docs, 'short.txt', byteTokenizer);
+    // One val document of 19 bytes and its eos: 20 tokens, exactly one block of 19 plus its target.
+    expect(d.val.tokens.length).toBe(20);
+    expect(valSplitProblem(d, 1, 19)).toBeUndefined();
+    expect(valSplitProblem(d, 2, 19)).toBe(
+      'The validation split of short.txt has 20 tokens, fewer than the 39 one batch of 2 blocks of block_size 19 needs: lower block_size or batch size, set eval_interval to 0, or add text (a tenth of the documents go to validation).',
+    );
   });
 });

@@ -104,3 +104,18 @@ export function userDataset(
   );
   return { name: fileName, tokenizer, train, val };
 }
+
+/**
+ * Why the val split cannot give one evaluation batch (validateSettings checks only train), or
+ * undefined. A small file's val split, a tenth of its documents, is the likely one to fall short.
+ */
+export function valSplitProblem(
+  dataset: Dataset,
+  batchSize: number,
+  blockSize: number,
+): string | undefined {
+  const needs = batchSize * blockSize + 1;
+  const has = dataset.val.tokens.length;
+  if (has >= needs) return undefined;
+  return `The validation split of ${dataset.name} has ${has} tokens, fewer than the ${needs} one batch of ${batchSize} blocks of block_size ${blockSize} needs: lower block_size or batch size, set eval_interval to 0, or add text (a tenth of the documents go to validation).`;
+}

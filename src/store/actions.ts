@@ -98,9 +98,10 @@ function forgetDataSummary(): void {
 export async function restoreUserData(): Promise<void> {
   try {
     const { choice, texts } = await worker().listUserData();
+    // The user may have chosen or dropped something while the worker started: that wins.
     useStudio.setState((s) => ({
-      dataChoice: choice,
-      userText: { ...s.userText, summary: texts[0] },
+      dataChoice: s.dataChoice === 'user' ? 'user' : choice,
+      userText: { ...s.userText, summary: s.userText.summary ?? texts[0] },
     }));
   } catch (e) {
     useStudio.setState((s) => ({ userText: { ...s.userText, error: message(e) } }));

@@ -4,7 +4,7 @@ import { measureMatmul } from '../bench/measureMatmul';
 import { type Dataset, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
 import { DataError } from '../data/errors';
 import { loadTokenizer } from '../data/tokenizer';
-import { userDataset, userTextDocuments } from '../data/userText';
+import { userDataset, userTextDocuments, valSplitProblem } from '../data/userText';
 import {
   datasetFromStored,
   loadUserText as loadStoredUserText,
@@ -257,6 +257,11 @@ const api = {
     try {
       const gpu = requireGpu();
       const data = await chosenData(settings.tokenizer);
+      const valProblem =
+        settings.train.evalInterval > 0
+          ? valSplitProblem(data, settings.train.batchSize, settings.model.blockSize)
+          : undefined;
+      if (valProblem) return { ok: false, message: valProblem };
       if (session) {
         await session.stop();
         session.destroy();
