@@ -21,7 +21,7 @@ override ACCUMULATE: bool = false; // out += product (gradients), instead of out
 override WG_X: u32 = 16;
 override WG_Y: u32 = 16;
 override TK: u32 = 16;
-override RM: u32 = 4; // rows of out per invocation (1 to 4; direct: 4)
+override RM: u32 = 4; // rows of out per invocation (staged: 1 to 4; direct: 8)
 override CN: u32 = 4; // columns of out per invocation (staged: 4, as one vec4; direct: 8)
 
 override BM: u32 = RM * WG_Y;
@@ -74,13 +74,13 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
     }
     workgroupBarrier();
   }
-  store(acc, wid.z, wid.y * BM + lid.y * RM, wid.x * BN + lid.x * 4u);
+  store(acc, RM, wid.z, wid.y * BM + lid.y * RM, wid.x * BN + lid.x * 4u);
 }
 
-// out[z][m0 + i][n0 + j] = acc[i][j] [+ bias] [+ out], inside the matrix.
-fn store(acc: array<vec4f, 4>, z: u32, m0: u32, n0: u32) {
+// out[z][m0 + i][n0 + j] = acc[i][j] [+ bias] [+ out] for i < rows, inside the matrix.
+fn store(acc: array<vec4f, 4>, rows: u32, z: u32, m0: u32, n0: u32) {
   let baseOut = z * p.strideOut;
-  for (var i = 0u; i < RM; i++) {
+  for (var i = 0u; i < rows; i++) {
     let m = m0 + i;
     for (var j = 0u; j < 4u; j++) {
       let n = n0 + j;
@@ -95,14 +95,15 @@ fn store(acc: array<vec4f, 4>, z: u32, m0: u32, n0: u32) {
   }
 }
 
-// The same product without workgroup memory: each invocation reads its 4 rows of op(A) and
+// The same product without workgroup memory: each invocation reads its 8 rows of op(A) and
 // 8 columns of op(B) straight from storage. On a CPU adapter (SwiftShader) the caches serve the
 // reuse, and skipping the staging copies and barriers measured 1.5-2x faster; GPUs want the
-// staged kernel above. The 4 x 8 block is fixed (RM = 4, CN = 8) and held in named variables:
+// staged kernel above. The 8 x 8 block is fixed (RM = 8, CN = 8) and held in named variables:
 // SwiftShader keeps an array indexed in a loop in memory (unrolling a 4 x 4 block measured
-// 3-3.8x faster), and 4 x 8 does 32 multiply-adds per 12 loads instead of 16 per 8 (another
-// 1.3x; src/bench/tune.ts). Rows and columns past the edge are clamped to the last one: their
-// sums are computed but never stored, so the k loop needs no bounds checks.
+// 3-3.8x faster). Each k step does 64 multiply-adds per 16 loads; 4 x 4 did 16 per 8, and 4 x 8
+// and then 8 x 8 each measured another 1.25-1.4x (src/bench/tune.ts). Rows and columns past the
+// edge are clamped to the last one: their sums are computed but never stored, so the k loop
+// needs no bounds checks.
 @compute @workgroup_size(WG_X, WG_Y)
 fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let m0 = wid.y * BM + lid.y * RM;
@@ -116,6 +117,10 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
   let r1 = zA + rowStart(m0, 1u);
   let r2 = zA + rowStart(m0, 2u);
   let r3 = zA + rowStart(m0, 3u);
+  let r4 = zA + rowStart(m0, 4u);
+  let r5 = zA + rowStart(m0, 5u);
+  let r6 = zA + rowStart(m0, 6u);
+  let r7 = zA + rowStart(m0, 7u);
   let c0 = zB + colStart(n0, 0u);
   let c1 = zB + colStart(n0, 1u);
   let c2 = zB + colStart(n0, 2u);
@@ -124,7 +129,7 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
   let c5 = zB + colStart(n0, 5u);
   let c6 = zB + colStart(n0, 6u);
   let c7 = zB + colStart(n0, 7u);
-  // acc0..3 hold columns n0..n0+3 of rows m0..m0+3, acc4..7 columns n0+4..n0+7.
+  // acc0..7 hold columns n0..n0+3 of rows m0..m0+7, acc8..15 columns n0+4..n0+7.
   var acc0 = vec4f();
   var acc1 = vec4f();
   var acc2 = vec4f();
@@ -133,6 +138,14 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
   var acc5 = vec4f();
   var acc6 = vec4f();
   var acc7 = vec4f();
+  var acc8 = vec4f();
+  var acc9 = vec4f();
+  var acc10 = vec4f();
+  var acc11 = vec4f();
+  var acc12 = vec4f();
+  var acc13 = vec4f();
+  var acc14 = vec4f();
+  var acc15 = vec4f();
   for (var k = 0u; k < p.K; k++) {
     let kb = k * stepB;
     let ka = k * stepA;
@@ -142,17 +155,31 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
     let x1 = a[r1 + ka];
     let x2 = a[r2 + ka];
     let x3 = a[r3 + ka];
+    let x4 = a[r4 + ka];
+    let x5 = a[r5 + ka];
+    let x6 = a[r6 + ka];
+    let x7 = a[r7 + ka];
     acc0 += x0 * bv;
     acc1 += x1 * bv;
     acc2 += x2 * bv;
     acc3 += x3 * bv;
-    acc4 += x0 * bw;
-    acc5 += x1 * bw;
-    acc6 += x2 * bw;
-    acc7 += x3 * bw;
+    acc4 += x4 * bv;
+    acc5 += x5 * bv;
+    acc6 += x6 * bv;
+    acc7 += x7 * bv;
+    acc8 += x0 * bw;
+    acc9 += x1 * bw;
+    acc10 += x2 * bw;
+    acc11 += x3 * bw;
+    acc12 += x4 * bw;
+    acc13 += x5 * bw;
+    acc14 += x6 * bw;
+    acc15 += x7 * bw;
   }
-  store(array(acc0, acc1, acc2, acc3), wid.z, m0, n0);
-  store(array(acc4, acc5, acc6, acc7), wid.z, m0, n0 + 4u);
+  store(array(acc0, acc1, acc2, acc3), 4u, wid.z, m0, n0);
+  store(array(acc4, acc5, acc6, acc7), 4u, wid.z, m0 + 4u, n0);
+  store(array(acc8, acc9, acc10, acc11), 4u, wid.z, m0, n0 + 4u);
+  store(array(acc12, acc13, acc14, acc15), 4u, wid.z, m0 + 4u, n0 + 4u);
 }
 
 // Offset of op(A)'s row m0 + i within a batch item, clamped to the last row.

@@ -10,7 +10,7 @@ import { Rng } from '../util/rng';
 import { emit, runBench } from './report';
 import { median, timeOp } from './timing';
 
-const CONFIGS = [{ entry: 'matmul_direct', WG_X: 8, WG_Y: 8, RM: 4, CN: 8 }];
+const CONFIGS = [{ entry: 'matmul_direct', WG_X: 8, WG_Y: 8, RM: 8, CN: 8 }];
 const ROUNDS = 7;
 const C = 128;
 const BT = 1024;

@@ -22,11 +22,11 @@ export function matmulPath(ctx: GpuContext): MatmulPath {
 
 // Invocations per workgroup along N and M, rows and columns per invocation, and the depth of a
 // staged k-tile; a workgroup covers (RM WG_Y) x (CN WG_X) of out. The direct path's 8 x 8
-// invocations of 4 x 8 outputs were fastest on SwiftShader (src/bench/tune.ts; its kernel needs
+// invocations of 8 x 8 outputs were fastest on SwiftShader (src/bench/tune.ts; its kernel needs
 // exactly these RM and CN); the staged path keeps the 64 x 64 tiles usual on GPUs.
 const TILING = {
   staged: { WG_X: 16, WG_Y: 16, RM: 4, CN: 4, TK: 16 },
-  direct: { WG_X: 8, WG_Y: 8, RM: 4, CN: 8 },
+  direct: { WG_X: 8, WG_Y: 8, RM: 8, CN: 8 },
 } as const;
 const BIAS_WG = 64;
 
