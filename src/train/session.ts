@@ -61,8 +61,6 @@ export type StepListener = (result: StepResult) => void;
  */
 export class TrainingSession {
   state: SessionState = 'ready';
-  private readonly sampler: BatchSampler;
-  private readonly valBlocks: Blocks;
   private readonly flops: number;
   private generator: Generator | null = null;
   private outbox: StepPoint[] = [];
@@ -80,16 +78,11 @@ export class TrainingSession {
     readonly model: GPTConfig,
     readonly train: TrainConfig,
     private readonly trainer: Trainer,
-    dataset: Dataset,
+    private readonly sampler: BatchSampler,
+    private readonly valBlocks: Blocks,
     private readonly onProgress: (p: Progress) => void,
     private readonly onStep?: StepListener,
   ) {
-    this.sampler = new BatchSampler(
-      new Blocks(dataset.train, model.blockSize),
-      train.batchSize,
-      train.seed,
-    );
-    this.valBlocks = new Blocks(dataset.val, model.blockSize);
     this.flops = flopsPerToken(model);
   }
 
@@ -113,13 +106,21 @@ export class TrainingSession {
       );
     }
     if (errors.length > 0) throw new Error(errors.join('\n'));
-    const trainer = await Trainer.create(
-      ctx,
-      model,
-      train,
-      initParams(model, buildParamTable(model), train.seed),
+    // Data errors surface here, before any GPU buffer exists.
+    const sampler = new BatchSampler(
+      new Blocks(dataset.train, model.blockSize),
+      train.batchSize,
+      train.seed,
     );
-    return new TrainingSession(ctx, model, train, trainer, dataset, onProgress, onStep);
+    const valBlocks = new Blocks(dataset.val, model.blockSize);
+    if (train.evalInterval > 0 && valBlocks.count < train.batchSize) {
+      throw new Error(
+        `The validation split gives ${valBlocks.count} blocks of block_size ${model.blockSize}, fewer than one evaluation batch of ${train.batchSize}: lower the batch size or block_size, add text, or set the evaluation interval to 0.`,
+      );
+    }
+    const params = initParams(model, buildParamTable(model), train.seed);
+    const trainer = await Trainer.create(ctx, model, train, params);
+    return new TrainingSession(ctx, model, train, trainer, sampler, valBlocks, onProgress, onStep);
   }
 
   /** Trains until maxSteps, a pause or a stop. */
