@@ -1,21 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
-
-type Field =
-  | 'nLayer'
-  | 'nHead'
-  | 'nEmbd'
-  | 'blockSize'
-  | 'batchSize'
-  | 'gradAccumSteps'
-  | 'maxSteps'
-  | 'learningRate'
-  | 'minLearningRate'
-  | 'warmupSteps'
-  | 'weightDecay'
-  | 'gradClip'
-  | 'seed'
-  | 'evalInterval'
-  | 'evalBatches';
+import type { FieldKey } from '../../src/store/settingsForm';
 
 declare global {
   interface Window {
@@ -78,7 +62,7 @@ export class TrainingPage {
   }
 
   /** Types a value into a settings field, replacing what was there. */
-  async setField(field: Field, value: string): Promise<void> {
+  async setField(field: FieldKey, value: string): Promise<void> {
     await this.page.getByTestId(`setting-${field}`).fill(value);
   }
 
