@@ -2,6 +2,9 @@
 
 export type TokenizerName = 'gpt2' | 'byte';
 
+/** Each tokenizer's vocabulary size, known without loading its tables. */
+export const VOCAB_SIZES: Readonly<Record<TokenizerName, number>> = { gpt2: 50257, byte: 256 };
+
 export interface Tokenizer {
   name: TokenizerName;
   vocabSize: number;
@@ -26,7 +29,7 @@ const utf8Decoder = new TextDecoder('utf-8');
 /** One token per UTF-8 byte; eos is the byte 0xFF, which UTF-8 text never contains. */
 export const byteTokenizer: Tokenizer = {
   name: 'byte',
-  vocabSize: 256,
+  vocabSize: VOCAB_SIZES.byte,
   eosId: BYTE_EOS,
   encode: (text) => new Uint32Array(utf8Encoder.encode(text)),
   decode(ids) {

@@ -1,3 +1,4 @@
+import type { TokenizerName } from '../data/tokenizer';
 import { checkUserTextSize } from '../data/userText';
 import { callback, type StudioWorker, studioWorker } from '../worker/client';
 import type { DataChoice, Progress, TrainingStatus } from '../worker/protocol';
@@ -77,7 +78,7 @@ export async function loseDevice(): Promise<void> {
 /** Re-checks the form against the adapter's limits and, once loaded, the preset's data. */
 function revalidate(): void {
   const s = useStudio.getState();
-  const settings = settingsFromForm(s.presetId, s.form);
+  const settings = settingsFromForm(s.presetId, s.form, s.tokenizer);
   const adapter = selectAdapter(s);
   const limits = adapter && {
     maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
@@ -129,7 +130,7 @@ export async function chooseData(choice: DataChoice): Promise<void> {
  */
 export async function loadUserFile(file: File, field: string): Promise<void> {
   const s = useStudio.getState();
-  const tokenizer = settingsFromForm(s.presetId, s.form).tokenizer;
+  const tokenizer = settingsFromForm(s.presetId, s.form, s.tokenizer).tokenizer;
   useStudio.setState((st) => ({
     userText: {
       ...st.userText,
@@ -166,7 +167,14 @@ export async function loadUserFile(file: File, field: string): Promise<void> {
 
 /** Fills the form with a preset's settings. */
 export function selectPreset(id: PresetId): void {
-  useStudio.setState({ presetId: id, form: formFromPreset(presetOf(id)) });
+  const preset = presetOf(id);
+  useStudio.setState({ presetId: id, tokenizer: preset.tokenizer, form: formFromPreset(preset) });
+  revalidate();
+}
+
+/** Picks the tokenizer; the model's vocabulary and the data to load follow it. */
+export function selectTokenizer(name: TokenizerName): void {
+  useStudio.setState({ tokenizer: name });
   revalidate();
 }
 
@@ -206,7 +214,7 @@ export async function startTraining(): Promise<void> {
   revalidate();
   const s = useStudio.getState();
   if (s.settingsErrors.length > 0) return;
-  const settings = settingsFromForm(s.presetId, s.form);
+  const settings = settingsFromForm(s.presetId, s.form, s.tokenizer);
   const id = ++runId;
   const w = worker();
   useStudio.setState({

@@ -1,5 +1,7 @@
 // The training form: its fields as typed (strings, so "0." or "" can sit in a field while the
 // user types), how they become settings, and every problem with them, in words a user can act on.
+
+import { type TokenizerName, VOCAB_SIZES } from '../data/tokenizer';
 import { type GPTConfig, PRESETS, type Preset, type TrainConfig } from '../model/config';
 import { validateSettings } from '../model/validate';
 import type { TrainSettings } from '../worker/protocol';
@@ -140,12 +142,16 @@ function parse(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text);
 }
 
-/** The run the form describes: the preset's tokenizer, vocabulary and betas, the edited rest. */
-export function settingsFromForm(presetId: PresetId, form: SettingsForm): TrainSettings {
+/** The run the form describes: the chosen tokenizer and its vocabulary, the preset's betas, the edited rest. */
+export function settingsFromForm(
+  presetId: PresetId,
+  form: SettingsForm,
+  tokenizer: TokenizerName,
+): TrainSettings {
   const preset = presetOf(presetId);
   const n = (key: FieldKey) => parse(form[key]);
   const model: GPTConfig = {
-    vocabSize: preset.model.vocabSize,
+    vocabSize: VOCAB_SIZES[tokenizer],
     nLayer: n('nLayer'),
     nHead: n('nHead'),
     nEmbd: n('nEmbd'),
@@ -165,7 +171,7 @@ export function settingsFromForm(presetId: PresetId, form: SettingsForm): TrainS
     evalInterval: n('evalInterval'),
     evalBatches: n('evalBatches'),
   };
-  return { tokenizer: preset.tokenizer, model, train };
+  return { tokenizer, model, train };
 }
 
 export interface DeviceLimits {

@@ -13,6 +13,7 @@ import {
   resumeTraining,
   sampleText,
   selectPreset,
+  selectTokenizer,
   setWorkerFactory,
   startTraining,
 } from './actions';
@@ -109,6 +110,19 @@ describe('training actions', () => {
     await startTraining();
     expect(w.calls.started).toBeUndefined();
     expect(useStudio.getState().run.phase).toBe('idle');
+  });
+
+  it('the chosen tokenizer sets the vocabulary; a preset brings back its own', async () => {
+    const w = fakeWorker();
+    setWorkerFactory(w.factory);
+    selectTokenizer('gpt2');
+    expect(useStudio.getState().settingsErrors).toEqual([]);
+    await startTraining();
+    expect(w.calls.started?.tokenizer).toBe('gpt2');
+    expect(w.calls.started?.model.vocabSize).toBe(50257);
+    selectPreset('small');
+    selectPreset('tiny');
+    expect(useStudio.getState().tokenizer).toBe('byte');
   });
 
   it('a run loads data, starts with the typed settings, and appends progress in place', async () => {

@@ -53,6 +53,8 @@ export interface SampleState {
 
 export interface TrainingSlice {
   presetId: PresetId;
+  /** Starts as the preset's; the model's vocabulary follows it. */
+  tokenizer: TokenizerName;
   form: SettingsForm;
   settingsErrors: string[];
   data: DataState;
@@ -79,6 +81,7 @@ export const initialRun: RunStats = {
 export function initialTraining(): TrainingSlice {
   return {
     presetId: 'tiny',
+    tokenizer: PRESETS[0].tokenizer,
     form: formFromPreset(PRESETS[0]),
     settingsErrors: [],
     data: {
@@ -99,6 +102,7 @@ export function initialTraining(): TrainingSlice {
 }
 
 export const selectPresetId = (s: TrainingSlice) => s.presetId;
+export const selectTokenizer = (s: TrainingSlice) => s.tokenizer;
 export const selectForm = (s: TrainingSlice) => s.form;
 export const selectSettingsErrors = (s: TrainingSlice) => s.settingsErrors;
 export const selectData = (s: TrainingSlice) => s.data;

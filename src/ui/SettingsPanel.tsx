@@ -1,6 +1,6 @@
 import { PRESETS } from '../model/config';
 import { estimateMemory } from '../model/validate';
-import { editSetting, selectPreset } from '../store/actions';
+import { editSetting, selectPreset, selectTokenizer } from '../store/actions';
 import { selectAdapter } from '../store/gpuSlice';
 import {
   type FieldSpec,
@@ -15,6 +15,7 @@ import {
   selectRunLive,
   selectRunStarting,
   selectSettingsErrors,
+  selectTokenizer as selectTokenizerName,
 } from '../store/trainingSlice';
 import { formatBytes } from './format';
 
@@ -70,7 +71,8 @@ function MemoryEstimate() {
   const form = useStudio(selectForm);
   const adapter = useStudio(selectAdapter);
   const errors = useStudio(selectSettingsErrors);
-  const { model, train } = settingsFromForm(presetId, form);
+  const tokenizer = useStudio(selectTokenizerName);
+  const { model, train } = settingsFromForm(presetId, form, tokenizer);
   const est = estimateMemory(model, train.batchSize);
   if (!Number.isFinite(est.totalBytes)) return null;
   const cap = adapter
@@ -87,6 +89,29 @@ function MemoryEstimate() {
   );
 }
 
+function TokenizerPicker() {
+  const tokenizer = useStudio(selectTokenizerName);
+  return (
+    <div className="field">
+      <label htmlFor="setting-tokenizer">tokenizer</label>
+      <select
+        id="setting-tokenizer"
+        data-testid="setting-tokenizer"
+        value={tokenizer}
+        aria-describedby="setting-tokenizer-hint"
+        onChange={(e) => selectTokenizer(e.target.value === 'gpt2' ? 'gpt2' : 'byte')}
+      >
+        <option value="byte">byte (256 ids)</option>
+        <option value="gpt2">GPT-2 BPE (50257 ids)</option>
+      </select>
+      <span className="hint" id="setting-tokenizer-hint">
+        How text becomes ids; vocab_size follows it. Bytes suit tiny models; GPT-2 BPE makes
+        sequences about 4x shorter but the output layer 200x wider.
+      </span>
+    </div>
+  );
+}
+
 /** The preset, the settings as typed, what is wrong with them, and what they will cost. */
 export function SettingsPanel() {
   const errors = useStudio(selectSettingsErrors);
@@ -98,6 +123,7 @@ export function SettingsPanel() {
       <PresetPicker disabled={locked} />
       <fieldset className="fields" disabled={locked}>
         <legend>Model</legend>
+        <TokenizerPicker />
         {MODEL_FIELDS.map((f) => (
           <Field key={f.key} spec={f} disabled={locked} />
         ))}
