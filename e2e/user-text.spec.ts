@@ -39,6 +39,8 @@ test('a refused file says why and keeps the text loaded before; the text survive
     `The training data has ${train} tokens, fewer than one batch of 8 blocks of 65.`,
   );
 
+  // setInputFiles does not wait for the input to be enabled; the refused start unlocks it.
+  await expect(input).toBeEnabled();
   await input.setInputFiles({
     name: 'photo.txt',
     mimeType: 'text/plain',

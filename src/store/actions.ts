@@ -76,7 +76,8 @@ export async function loseDevice(): Promise<void> {
 }
 
 /** Re-checks the form against the adapter's limits and, once loaded, the preset's data. */
-function revalidate(): void {
+/** Every problem with the form as it stands, against the adapter and the loaded data. */
+function currentSettingsErrors(): string[] {
   const s = useStudio.getState();
   const settings = settingsFromForm(s.presetId, s.form, s.tokenizer);
   const adapter = selectAdapter(s);
@@ -86,7 +87,11 @@ function revalidate(): void {
   };
   const summary = s.data.summary;
   const trainTokens = summary?.tokenizer === settings.tokenizer ? summary.trainTokens : undefined;
-  useStudio.setState({ settingsErrors: validateForm(settings, limits, trainTokens) });
+  return validateForm(settings, limits, trainTokens);
+}
+
+function revalidate(): void {
+  useStudio.setState({ settingsErrors: currentSettingsErrors() });
 }
 
 /** The data summary validated the form against; stale once the data choice changes. */
@@ -248,12 +253,13 @@ export async function startTraining(): Promise<void> {
     }));
     return;
   }
-  revalidate();
-  if (useStudio.getState().settingsErrors.length > 0) {
-    useStudio.setState((st) => ({ run: { ...st.run, phase: 'idle' } }));
+  // The messages and the end of loading land in one update, so the form unlocks as they appear.
+  const settingsErrors = currentSettingsErrors();
+  if (settingsErrors.length > 0) {
+    useStudio.setState((st) => ({ settingsErrors, run: { ...st.run, phase: 'idle' } }));
     return;
   }
-  useStudio.setState((st) => ({ run: { ...st.run, phase: 'starting' } }));
+  useStudio.setState((st) => ({ settingsErrors, run: { ...st.run, phase: 'starting' } }));
   try {
     const started = await w.startTraining(
       settings,
