@@ -143,6 +143,9 @@ export async function loadUserFile(file: File, field: string): Promise<void> {
       loading: { fileName: file.name, progress: { documents: 0, total: 0 } },
     },
   }));
+  // Progress comes over comlink's callback port, which is not ordered with the reply: a late
+  // progress message must not bring the loading state back after the load ended.
+  let ended = false;
   try {
     // Before reading: a huge file would be copied to the worker only to be refused there.
     checkUserTextSize(file.size, file.name);
@@ -152,18 +155,21 @@ export async function loadUserFile(file: File, field: string): Promise<void> {
       file.name,
       field,
       tokenizer,
-      callback((progress) =>
+      callback((progress) => {
+        if (ended) return;
         useStudio.setState((st) => ({
           userText: { ...st.userText, loading: { fileName: file.name, progress } },
-        })),
-      ),
+        }));
+      }),
     );
+    ended = true;
     useStudio.setState({
       dataChoice: 'user',
       userText: { summary, loading: undefined, error: undefined },
     });
     forgetDataSummary();
   } catch (e) {
+    ended = true;
     useStudio.setState((st) => ({
       userText: { ...st.userText, loading: undefined, error: message(e) },
     }));

@@ -29,6 +29,8 @@ function fakeWorker() {
       if (fileName.startsWith('bad'))
         throw new Error(`${fileName} is empty: give a file with some text.`);
       onProgress({ documents: 3, total: 3 });
+      // Comlink's callback port is not ordered with the reply: progress can land after it.
+      if (fileName.startsWith('late')) setTimeout(() => onProgress({ documents: 1, total: 3 }), 0);
       expect(bytes.length).toBeGreaterThan(0);
       return summary(fileName);
     },
@@ -44,6 +46,14 @@ function fakeWorker() {
 describe('user text actions', () => {
   beforeEach(resetStudio);
   afterEach(resetStudio);
+
+  it('a progress message arriving after the load ended does not leave the loader busy', async () => {
+    setWorkerFactory(fakeWorker().factory);
+    await loadUserFile(new File(['a\n\nb'], 'late.txt'), 'text');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(useStudio.getState().userText.loading).toBeUndefined();
+    expect(useStudio.getState().userText.summary?.fileName).toBe('late.txt');
+  });
 
   it('a loaded file becomes the data choice; a refused one sets the error and keeps it', async () => {
     const { factory, calls } = fakeWorker();
