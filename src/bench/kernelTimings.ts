@@ -205,6 +205,7 @@ export const kernelTimings: KernelTiming[] = [
         alloc('dout', BT * C),
         alloc('qkv', BT * 3 * C),
         alloc('saved', attentionSavedLength(B, T, NH)),
+        alloc('delta', attentionSavedLength(B, T, NH)),
         B,
         T,
         C,

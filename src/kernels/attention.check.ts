@@ -175,7 +175,7 @@ async function runGpu(ctx: GpuContext, bufs: CheckBuffers, shape: Shape, x: Inpu
   const dout = bufs.upload('dout', x.dout);
   submitOps(ctx, [
     await attentionForward(ctx, out, saved, qkv, B, T, C, NH),
-    await attentionBackward(ctx, dqkv, dout, qkv, saved, B, T, C, NH),
+    await attentionBackward(ctx, dqkv, dout, qkv, saved, bufs.zeros('delta', nSaved), B, T, C, NH),
   ]);
   return {
     out: await bufs.read(out, B * T * C),

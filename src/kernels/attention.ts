@@ -1,5 +1,5 @@
 import code from '../../shaders/attention.wgsl?raw';
-import { type Buf, createStorage } from '../gpu/buffers';
+import type { Buf } from '../gpu/buffers';
 import { createOp } from '../gpu/createOp';
 import type { GpuContext } from '../gpu/device';
 import { grid1d, type KernelOp } from '../gpu/ops';
@@ -49,21 +49,22 @@ export function attentionForward(
   });
 }
 
-// dqkv (B,T,3C) += from dout (B,T,C), qkv (B,T,3C) and saved (B,NH,T) from forward
+// dqkv (B,T,3C) += from dout (B,T,C), qkv (B,T,3C) and saved (B,NH,T) from forward;
+// delta (B,NH,T) is scratch the caller owns (D = rowsum(P * dP): the rows pass makes it, the
+// columns pass needs all of it), so one buffer can serve every layer
 export async function attentionBackward(
   ctx: GpuContext,
   dqkv: Buf,
   dout: Buf,
   qkv: Buf,
   saved: Buf,
+  delta: Buf,
   B: number,
   T: number,
   C: number,
   NH: number,
 ): Promise<KernelOp> {
   const rows = B * NH * T;
-  // D = rowsum(P * dP) per row: the rows pass makes it, the columns pass needs all of it.
-  const delta = createStorage(ctx, 'attention_backward:delta', rows);
   const spec = { buffers: [dqkv, saved, qkv, dout, delta], ...launch(T, C, NH, rows) };
   const [byRow, byColumn] = await Promise.all([
     createOp(ctx, { label: 'attention_backward_rows', entryPoint: 'backward_rows', ...spec }),

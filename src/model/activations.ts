@@ -40,6 +40,7 @@ export class Activations {
   readonly dqkv: GPUBuffer; // (B,T,3C)
   readonly dfch: GPUBuffer; // (B,T,4C)
   readonly dfchGelu: GPUBuffer; // (B,T,4C)
+  readonly attDelta: GPUBuffer; // attentionSavedLength(B,T,NH): attention backward's scratch
   private readonly all: GPUBuffer[] = [];
 
   constructor(
@@ -88,6 +89,7 @@ export class Activations {
     this.dqkv = grad('dqkv', BT * 3 * C);
     this.dfch = grad('dfch', BT * 4 * C);
     this.dfchGelu = grad('dfchGelu', BT * 4 * C);
+    this.attDelta = grad('attDelta', attentionSavedLength(B, T, NH));
   }
 
   /** The residual stream entering layer l. */

@@ -321,7 +321,7 @@ export async function buildBackward(
         C,
         C,
       ),
-      attentionBackward(ctx, acts.dqkv, acts.datty, a.qkv, a.attSaved, B, T, C, NH),
+      attentionBackward(ctx, acts.dqkv, acts.datty, a.qkv, a.attSaved, acts.attDelta, B, T, C, NH),
       ...linearBackward(
         ctx,
         acts.dln,
