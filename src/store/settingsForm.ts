@@ -17,6 +17,8 @@ type TrainKey =
   | 'minLearningRate'
   | 'warmupSteps'
   | 'weightDecay'
+  | 'beta1'
+  | 'beta2'
   | 'gradClip'
   | 'seed'
   | 'evalInterval'
@@ -99,6 +101,18 @@ export const TRAIN_FIELDS: readonly FieldSpec[] = [
     step: 'any',
   },
   {
+    key: 'beta1',
+    label: 'beta1',
+    hint: "AdamW's momentum: how long the gradient's running mean remembers; 0.9 usual.",
+    step: 'any',
+  },
+  {
+    key: 'beta2',
+    label: 'beta2',
+    hint: 'How long the squared gradient is remembered; 0.95 for GPTs, 0.999 slower.',
+    step: 'any',
+  },
+  {
     key: 'gradClip',
     label: 'gradient clip',
     hint: 'Largest global gradient norm; steadies early training. 1.0 usual, 0 turns it off.',
@@ -142,7 +156,7 @@ function parse(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text);
 }
 
-/** The run the form describes: the chosen tokenizer and its vocabulary, the preset's betas, the edited rest. */
+/** The run the form describes: the chosen tokenizer and its vocabulary, the edited rest. */
 export function settingsFromForm(
   presetId: PresetId,
   form: SettingsForm,
@@ -166,6 +180,8 @@ export function settingsFromForm(
     minLearningRate: n('minLearningRate'),
     warmupSteps: n('warmupSteps'),
     weightDecay: n('weightDecay'),
+    beta1: n('beta1'),
+    beta2: n('beta2'),
     gradClip: n('gradClip'),
     seed: n('seed'),
     evalInterval: n('evalInterval'),
