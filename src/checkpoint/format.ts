@@ -1,0 +1,500 @@
+// A run's checkpoint as one binary file:
+//
+//   offset 0   8 bytes   magic "STUDCKPT"
+//          8   u32 LE    format version (CHECKPOINT_VERSION)
+//         12   u32 LE    H: header length in bytes (a multiple of 8)
+//         16   H bytes   header: UTF-8 JSON (CheckpointHeader), padded with spaces
+//     16 + H   D bytes   tensors, little-endian f32, at the header's offsets (relative to 16 + H)
+//  16 + H + D  u32 LE    CRC-32 of every byte before it
+//
+// Decoding checks all of it before handing anything back, so a bad file loads nothing.
+import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
+import { buildParamTable } from '../model/params';
+import type { StepPoint, ValPoint } from '../train/session';
+import { crc32 } from './crc32';
+
+export const CHECKPOINT_MAGIC = 'STUDCKPT';
+export const CHECKPOINT_VERSION = 1;
+/** The headers a real run writes are a few hundred kB (history); 64 MiB means a damaged length. */
+const MAX_HEADER_BYTES = 64 * 2 ** 20;
+/** Above the largest model the studio trains (params + two moments of ~125M floats is 1.5 GB). */
+export const DEFAULT_MAX_CHECKPOINT_BYTES = 4 * 2 ** 30;
+const PREFIX_BYTES = 16;
+const CRC_BYTES = 4;
+
+/** Every checkpoint holds these three flat f32 tensors, each laid out by the parameter table. */
+export const CHECKPOINT_TENSORS = ['params', 'adam.m', 'adam.v'] as const;
+export type CheckpointTensorName = (typeof CHECKPOINT_TENSORS)[number];
+
+/** Which data the run trained on; the token counts catch resuming on other data. */
+export interface DataRecord {
+  choice: 'openwebtext' | 'user';
+  /** 'openwebtext' or the user's file name. */
+  name: string;
+  trainTokens: number;
+  valTokens: number;
+}
+
+/** What the run was built from: enough to rebuild it. */
+export interface RunSettings {
+  /** The preset it started from ('tiny', 'small', 'medium'), or null for none. */
+  preset: string | null;
+  tokenizer: TokenizerName;
+  model: GPTConfig;
+  train: TrainConfig;
+  data: DataRecord;
+}
+
+/** The batch sampler's position (src/data/blocks.ts SamplerState). */
+export interface DataCursor {
+  seed: number;
+  epoch: number;
+  cursor: number;
+  blocks: number;
+}
+
+export interface TensorEntry {
+  name: CheckpointTensorName;
+  dtype: 'F32';
+  shape: number[];
+  /** Byte offset from the start of the tensor data. */
+  offset: number;
+  byteLength: number;
+}
+
+export interface CheckpointHeader {
+  settings: RunSettings;
+  /** Optimizer steps taken: also AdamW's bias-correction count. */
+  step: number;
+  /** Position in the learning-rate schedule: the step whose rate comes next, and that rate. */
+  schedule: { step: number; lr: number };
+  sampler: DataCursor;
+  /** Named u32 generator states (e.g. sampling); empty when the run keeps none. */
+  rng: Record<string, number>;
+  /** The LFR schedule's state, as the LFR side writes it; null for a random schedule. */
+  lfr: unknown;
+  history: { train: StepPoint[]; val: ValPoint[] };
+  /** When it was written (ISO 8601). */
+  savedAt: string;
+  tensors: TensorEntry[];
+}
+
+/** Everything a checkpoint carries, decoded. */
+export interface CheckpointParts {
+  settings: RunSettings;
+  step: number;
+  schedule: { step: number; lr: number };
+  sampler: DataCursor;
+  rng: Record<string, number>;
+  lfr: unknown;
+  history: { train: StepPoint[]; val: ValPoint[] };
+  savedAt: string;
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+/** A refused checkpoint: the message says what is wrong and that nothing changed. */
+export class CheckpointError extends Error {
+  constructor(problem: string) {
+    super(`${problem} Nothing was loaded; your current run is unchanged.`);
+    this.name = 'CheckpointError';
+  }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The flat tensor length every checkpoint tensor of this model has (padding included). */
+export function checkpointTensorLength(model: GPTConfig): number {
+  return buildParamTable(model).totalLength;
+}
+
+export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
+  const n = checkpointTensorLength(parts.settings.model);
+  const data: Record<CheckpointTensorName, Float32Array> = {
+    params: parts.params,
+    'adam.m': parts.m,
+    'adam.v': parts.v,
+  };
+  const tensors: TensorEntry[] = [];
+  let offset = 0;
+  for (const name of CHECKPOINT_TENSORS) {
+    if (data[name].length !== n) {
+      throw new Error(
+        `encodeCheckpoint: ${name} has ${data[name].length} floats; this model's layout needs ${n}.`,
+      );
+    }
+    tensors.push({ name, dtype: 'F32', shape: [n], offset, byteLength: n * 4 });
+    offset += n * 4;
+  }
+  const header: CheckpointHeader = {
+    settings: parts.settings,
+    step: parts.step,
+    schedule: parts.schedule,
+    sampler: parts.sampler,
+    rng: parts.rng,
+    lfr: parts.lfr,
+    history: parts.history,
+    savedAt: parts.savedAt,
+    tensors,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  // Padded to 8 bytes so the tensors start aligned and decode can view them without copying.
+  const H = Math.ceil(json.length / 8) * 8;
+  const total = PREFIX_BYTES + H + offset + CRC_BYTES;
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
+  view.setUint32(8, CHECKPOINT_VERSION, true);
+  view.setUint32(12, H, true);
+  out.set(json, PREFIX_BYTES);
+  out.fill(0x20, PREFIX_BYTES + json.length, PREFIX_BYTES + H);
+  for (const t of tensors) {
+    const f = data[t.name];
+    out.set(new Uint8Array(f.buffer, f.byteOffset, f.byteLength), PREFIX_BYTES + H + t.offset);
+  }
+  view.setUint32(total - CRC_BYTES, crc32(out.subarray(0, total - CRC_BYTES)), true);
+  return out;
+}
+
+export interface DecodeOptions {
+  /** When set, the checkpoint must be for this model (e.g. loading into an open run). */
+  model?: GPTConfig;
+  /** Files above this are refused before parsing; default DEFAULT_MAX_CHECKPOINT_BYTES. */
+  maxBytes?: number;
+}
+
+/**
+ * Decodes and checks a checkpoint: magic, version, header shape, tensor table against the model,
+ * exact file length and checksum. Throws a CheckpointError naming the first problem found.
+ * The tensors returned are views into `bytes` when aligned (copies otherwise).
+ */
+export function decodeCheckpoint(bytes: Uint8Array, options: DecodeOptions = {}): CheckpointParts {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_CHECKPOINT_BYTES;
+  if (bytes.length > maxBytes) {
+    throw new CheckpointError(
+      `This file is ${count(bytes.length)} bytes, more than the ${count(maxBytes)} bytes a studio checkpoint can be: it is not a checkpoint of a model the studio trains.`,
+    );
+  }
+  const magic = new TextDecoder().decode(bytes.subarray(0, 8));
+  if (bytes.length < 8 || magic !== CHECKPOINT_MAGIC) {
+    const hint =
+      bytes.length >= 9 && bytes[8] === 0x7b
+        ? ' It looks like a safetensors file: use Import for model weights.'
+        : '';
+    throw new CheckpointError(
+      `This file is not a studio checkpoint (it does not start with "${CHECKPOINT_MAGIC}").${hint}`,
+    );
+  }
+  if (bytes.length < PREFIX_BYTES + CRC_BYTES) {
+    throw new CheckpointError(
+      `This checkpoint is truncated: it is ${count(bytes.length)} bytes, shorter than a checkpoint's fixed parts (${PREFIX_BYTES + CRC_BYTES} bytes).`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version > CHECKPOINT_VERSION) {
+    throw new CheckpointError(
+      `This checkpoint has format version ${version}, written by a newer studio; this one reads version ${CHECKPOINT_VERSION}: open it in the newer studio.`,
+    );
+  }
+  if (version < 1) {
+    throw new CheckpointError(
+      `This checkpoint has format version ${version}, which never existed: the file is damaged.`,
+    );
+  }
+  const H = view.getUint32(12, true);
+  if (H > MAX_HEADER_BYTES) {
+    throw new CheckpointError(
+      `This checkpoint's header claims ${count(H)} bytes, more than any checkpoint's (${count(MAX_HEADER_BYTES)}): the file is damaged.`,
+    );
+  }
+  if (PREFIX_BYTES + H + CRC_BYTES > bytes.length) {
+    throw truncated(PREFIX_BYTES + H + CRC_BYTES, bytes.length, 'at least ');
+  }
+  let parsed: unknown;
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(
+      bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + H),
+    );
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(
+      `This checkpoint's header is not valid JSON (${e instanceof Error ? e.message : String(e)}): the file is damaged.`,
+    );
+  }
+  const header = checkHeader(parsed);
+  const n = checkpointTensorLength(header.settings.model);
+  const dataBytes = checkTensorTable(header.tensors, n, header.settings.model);
+  const total = PREFIX_BYTES + H + dataBytes + CRC_BYTES;
+  if (bytes.length < total) throw truncated(total, bytes.length, '');
+  if (bytes.length > total) {
+    throw new CheckpointError(
+      `This checkpoint is oversized: its header accounts for ${count(total)} bytes, but the file has ${count(bytes.length)} (${count(bytes.length - total)} extra bytes at the end): it was damaged or joined to another file.`,
+    );
+  }
+  const stored = view.getUint32(total - CRC_BYTES, true);
+  const actual = crc32(bytes.subarray(0, total - CRC_BYTES));
+  if (stored !== actual) {
+    throw new CheckpointError(
+      `This checkpoint is corrupted: its checksum is 0x${hex(actual)}, but it was saved as 0x${hex(stored)} (a byte changed on disk or in transfer).`,
+    );
+  }
+  if (options.model) checkSameModel(header.settings.model, options.model);
+  const dataStart = PREFIX_BYTES + H;
+  const tensor = (name: CheckpointTensorName) => {
+    const t = header.tensors.find((x) => x.name === name)!;
+    return floatsAt(bytes, dataStart + t.offset, n);
+  };
+  return {
+    settings: header.settings,
+    step: header.step,
+    schedule: header.schedule,
+    sampler: header.sampler,
+    rng: header.rng,
+    lfr: header.lfr,
+    history: header.history,
+    savedAt: header.savedAt,
+    params: tensor('params'),
+    m: tensor('adam.m'),
+    v: tensor('adam.v'),
+  };
+}
+
+const hex = (n: number) => n.toString(16).padStart(8, '0');
+
+function truncated(expected: number, got: number, atLeast: string): CheckpointError {
+  return new CheckpointError(
+    `This checkpoint is truncated: expected ${atLeast}${count(expected)} bytes, got ${count(got)}.`,
+  );
+}
+
+function floatsAt(bytes: Uint8Array, at: number, length: number): Float32Array {
+  const start = bytes.byteOffset + at;
+  if (start % 4 === 0) return new Float32Array(bytes.buffer, start, length);
+  return new Float32Array(bytes.slice(at, at + length * 4).buffer);
+}
+
+// ---- header shape ----
+
+type Json = Record<string, unknown>;
+
+function damaged(what: string): CheckpointError {
+  return new CheckpointError(`This checkpoint's header is malformed: ${what}.`);
+}
+
+function object(v: unknown, path: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw damaged(`${path} is not an object`);
+  return v as Json;
+}
+
+function finite(o: Json, key: string, path: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw damaged(`${path}.${key} is not a finite number`);
+  return v;
+}
+
+function whole(o: Json, key: string, path: string, min = 0): number {
+  const v = finite(o, key, path);
+  if (!Number.isInteger(v) || v < min)
+    throw damaged(`${path}.${key} (${v}) is not a whole number of at least ${min}`);
+  return v;
+}
+
+function string(o: Json, key: string, path: string): string {
+  const v = o[key];
+  if (typeof v !== 'string') throw damaged(`${path}.${key} is not a string`);
+  return v;
+}
+
+function array(o: Json, key: string, path: string): unknown[] {
+  const v = o[key];
+  if (!Array.isArray(v)) throw damaged(`${path}.${key} is not a list`);
+  return v;
+}
+
+function checkModel(v: unknown): GPTConfig {
+  const o = object(v, 'settings.model');
+  const p = 'settings.model';
+  return {
+    blockSize: whole(o, 'blockSize', p, 1),
+    vocabSize: whole(o, 'vocabSize', p, 1),
+    nLayer: whole(o, 'nLayer', p, 1),
+    nHead: whole(o, 'nHead', p, 1),
+    nEmbd: whole(o, 'nEmbd', p, 1),
+  };
+}
+
+function checkTrain(v: unknown): TrainConfig {
+  const o = object(v, 'settings.train');
+  const p = 'settings.train';
+  return {
+    batchSize: whole(o, 'batchSize', p, 1),
+    gradAccumSteps: whole(o, 'gradAccumSteps', p, 1),
+    maxSteps: whole(o, 'maxSteps', p, 1),
+    learningRate: finite(o, 'learningRate', p),
+    minLearningRate: finite(o, 'minLearningRate', p),
+    warmupSteps: whole(o, 'warmupSteps', p),
+    weightDecay: finite(o, 'weightDecay', p),
+    beta1: finite(o, 'beta1', p),
+    beta2: finite(o, 'beta2', p),
+    gradClip: finite(o, 'gradClip', p),
+    seed: whole(o, 'seed', p),
+    evalInterval: whole(o, 'evalInterval', p),
+    evalBatches: whole(o, 'evalBatches', p, 1),
+  };
+}
+
+function checkSettings(v: unknown): RunSettings {
+  const o = object(v, 'settings');
+  const preset = o.preset;
+  if (preset !== null && typeof preset !== 'string')
+    throw damaged('settings.preset is neither a name nor null');
+  const tokenizer = o.tokenizer;
+  if (tokenizer !== 'byte' && tokenizer !== 'gpt2')
+    throw damaged(`settings.tokenizer is ${JSON.stringify(tokenizer)}, not "byte" or "gpt2"`);
+  const d = object(o.data, 'settings.data');
+  const choice = d.choice;
+  if (choice !== 'openwebtext' && choice !== 'user')
+    throw damaged(`settings.data.choice is ${JSON.stringify(choice)}, not "openwebtext" or "user"`);
+  return {
+    preset,
+    tokenizer,
+    model: checkModel(o.model),
+    train: checkTrain(o.train),
+    data: {
+      choice,
+      name: string(d, 'name', 'settings.data'),
+      trainTokens: whole(d, 'trainTokens', 'settings.data'),
+      valTokens: whole(d, 'valTokens', 'settings.data'),
+    },
+  };
+}
+
+function checkHistory(v: unknown): CheckpointHeader['history'] {
+  const o = object(v, 'history');
+  const train = array(o, 'train', 'history').map((x, i) => {
+    const p = object(x, `history.train[${i}]`);
+    const path = `history.train[${i}]`;
+    // A diverged step's loss is NaN, which JSON writes as null.
+    const loss = p.loss === null ? Number.NaN : finite(p, 'loss', path);
+    return {
+      step: whole(p, 'step', path),
+      loss,
+      lr: finite(p, 'lr', path),
+      gradNorm: p.gradNorm === null ? Number.NaN : finite(p, 'gradNorm', path),
+    };
+  });
+  const val = array(o, 'val', 'history').map((x, i) => {
+    const p = object(x, `history.val[${i}]`);
+    const path = `history.val[${i}]`;
+    const loss = p.loss === null ? Number.NaN : finite(p, 'loss', path);
+    return { step: whole(p, 'step', path), loss, perplexity: Math.exp(loss) };
+  });
+  return { train, val };
+}
+
+function checkHeader(v: unknown): CheckpointHeader {
+  const o = object(v, 'the header');
+  const p = 'header';
+  const schedule = object(o.schedule, 'schedule');
+  const sampler = object(o.sampler, 'sampler');
+  const rngIn = object(o.rng, 'rng');
+  const rng: Record<string, number> = {};
+  for (const key of Object.keys(rngIn)) {
+    const s = whole(rngIn, key, 'rng');
+    if (s > 0xffffffff) throw damaged(`rng.${key} (${s}) is not a u32`);
+    rng[key] = s;
+  }
+  if (!('lfr' in o)) throw damaged('it has no lfr field (null for a random schedule)');
+  const tensors = array(o, 'tensors', p).map((x, i): TensorEntry => {
+    const t = object(x, `tensors[${i}]`);
+    const path = `tensors[${i}]`;
+    const name = string(t, 'name', path);
+    if (!(CHECKPOINT_TENSORS as readonly string[]).includes(name))
+      throw damaged(`${path} is "${name}", not one of ${CHECKPOINT_TENSORS.join(', ')}`);
+    if (t.dtype !== 'F32')
+      throw damaged(`${path} (${name}) has dtype ${JSON.stringify(t.dtype)}, not "F32"`);
+    const shape = array(t, 'shape', path).map((d, k) => whole({ d }, 'd', `${path}.shape[${k}]`));
+    return {
+      name: name as CheckpointTensorName,
+      dtype: 'F32',
+      shape,
+      offset: whole(t, 'offset', path),
+      byteLength: whole(t, 'byteLength', path),
+    };
+  });
+  const step = whole(o, 'step', p);
+  const scheduleStep = whole(schedule, 'step', 'schedule');
+  if (scheduleStep !== step) throw damaged(`schedule.step (${scheduleStep}) is not step (${step})`);
+  const blocks = whole(sampler, 'blocks', 'sampler', 1);
+  const cursor = whole(sampler, 'cursor', 'sampler');
+  if (cursor >= blocks)
+    throw damaged(`sampler.cursor (${cursor}) is not below sampler.blocks (${blocks})`);
+  return {
+    settings: checkSettings(o.settings),
+    step,
+    schedule: { step, lr: finite(schedule, 'lr', 'schedule') },
+    sampler: {
+      seed: whole(sampler, 'seed', 'sampler'),
+      epoch: whole(sampler, 'epoch', 'sampler'),
+      cursor,
+      blocks,
+    },
+    rng,
+    lfr: o.lfr,
+    history: checkHistory(o.history),
+    savedAt: string(o, 'savedAt', p),
+    tensors,
+  };
+}
+
+/** Checks every tensor against the model's layout; returns the tensor data's byte length. */
+function checkTensorTable(tensors: TensorEntry[], n: number, model: GPTConfig): number {
+  const describe = `n_layer ${model.nLayer}, n_embd ${model.nEmbd}, vocab ${model.vocabSize}, block_size ${model.blockSize}`;
+  for (const name of CHECKPOINT_TENSORS) {
+    const found = tensors.filter((t) => t.name === name);
+    if (found.length !== 1) {
+      throw new CheckpointError(
+        `This checkpoint's tensor table lists "${name}" ${found.length} times instead of once: the file is damaged.`,
+      );
+    }
+    const t = found[0];
+    if (t.shape.length !== 1 || t.shape[0] !== n || t.byteLength !== n * 4) {
+      throw new CheckpointError(
+        `This checkpoint's ${name} has shape [${t.shape.join(', ')}] (${count(t.byteLength)} bytes), but its model (${describe}) needs [${n}] (${count(n * 4)} bytes): the tensors do not match the settings.`,
+      );
+    }
+  }
+  const sorted = [...tensors].sort((a, b) => a.offset - b.offset);
+  let end = 0;
+  for (const t of sorted) {
+    if (t.offset !== end) {
+      throw new CheckpointError(
+        `This checkpoint's ${t.name} starts at byte ${count(t.offset)} of the tensor data, not at ${count(end)} where the previous tensor ends (tensors overlap or leave a gap): the file is damaged.`,
+      );
+    }
+    end += t.byteLength;
+  }
+  return end;
+}
+
+function checkSameModel(got: GPTConfig, want: GPTConfig): void {
+  const keys: [keyof GPTConfig, string][] = [
+    ['nLayer', 'n_layer'],
+    ['nHead', 'n_head'],
+    ['nEmbd', 'n_embd'],
+    ['blockSize', 'block_size'],
+    ['vocabSize', 'vocab_size'],
+  ];
+  const diffs = keys
+    .filter(([k]) => got[k] !== want[k])
+    .map(([k, n]) => `${n} ${got[k]} (not ${want[k]})`);
+  if (diffs.length > 0) {
+    throw new CheckpointError(
+      `This checkpoint is for another model: ${diffs.join(', ')}. Choose these settings, or a checkpoint of this model.`,
+    );
+  }
+}
