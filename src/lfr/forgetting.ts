@@ -114,6 +114,9 @@ export function classesNow(store: BlockScores, tol = DEFAULT_TOLERANCE): Forgett
   return Array.from({ length: n }, (_, id) => trends.classOf(id));
 }
 
+/** What droppedForgottenAtReview reads: a Schedule, or a copy of one fed the same results. */
+export type ScheduleRecord = Pick<Schedule, 'phases' | 'cut' | 'scores'>;
+
 /** Blocks the first Focus dropped, and those whose Review score rose past their Learn score. */
 export interface DroppedAtReview {
   dropped: number;
@@ -128,7 +131,7 @@ export interface DroppedAtReview {
  * than at Learn. Counts grow as Review visits them; null before the first cut.
  */
 export function droppedForgottenAtReview(
-  schedule: Schedule,
+  schedule: ScheduleRecord,
   tol = DEFAULT_TOLERANCE,
 ): DroppedAtReview | null {
   const phases = schedule.phases();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Schedule } from './schedule';
+import { plannedLfrSize, Schedule } from './schedule';
 import { DEFAULT_LFR_SETTINGS, LfrError } from './settings';
 import { countingBlocks, play } from './testRun';
 
@@ -172,5 +172,25 @@ describe('Schedule (random baseline)', () => {
     expect([...e1].sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
     expect(e1).not.toEqual(e0);
     expect(s.scores.visits(0) + s.scores.visits(1)).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('plannedLfrSize', () => {
+  it('gives the steps Schedule.lfr plans, and the defaults cost 4.0 passes', () => {
+    for (const [count, B, A] of [
+      [100, 10, 1],
+      [37, 4, 2],
+      [23, 3, 1],
+    ]) {
+      const s = Schedule.lfr(countingBlocks(count), DEFAULT_LFR_SETTINGS, {
+        batchSize: B,
+        accumSteps: A,
+        seed: 1,
+      });
+      const size = plannedLfrSize(count, DEFAULT_LFR_SETTINGS, B, A);
+      expect(size.steps).toBe(s.totalSteps());
+      expect(size.passes).toBeCloseTo((s.totalSteps() * A * B) / count, 12);
+    }
+    expect(plannedLfrSize(100, DEFAULT_LFR_SETTINGS, 10).passes).toBe(4);
   });
 });

@@ -92,6 +92,47 @@ export function focusCut(
   return { dropped, kept, cutValue: drop > 0 ? scores[dropped[drop - 1]] : Number.NaN };
 }
 
+// Learn, Focus, Review, Focus again over `n` blocks: what each phase visits and keeps.
+function lfrPlans(n: number, settings: LfrSettings): PhasePlan[] {
+  const kept1 = n - dropCount(n, settings.s1);
+  const kept2 = n - dropCount(n, settings.s2);
+  const { p1, p2, p3, p4, reps } = settings;
+  return [
+    { name: 'learn', visits: p1 * n, keptCount: n, decidedBy: null, dropPercent: 0 },
+    { name: 'focus', visits: p2 * kept1, keptCount: kept1, decidedBy: 0, dropPercent: settings.s1 },
+    { name: 'review', visits: p3 * n, keptCount: n, decidedBy: null, dropPercent: 0 },
+    {
+      name: 'focusAgain',
+      visits: reps * p4 * kept2,
+      keptCount: kept2,
+      decidedBy: 2,
+      dropPercent: settings.s2,
+    },
+  ];
+}
+
+/** The length of an LFR run before any data is at hand: what the settings form shows. */
+export interface LfrPlanSize {
+  steps: number;
+  /** Tokens trained on, as passes over the data (the random baseline's epochs at equal cost). */
+  passes: number;
+}
+
+/** Steps and passes of LFR over `blockCount` blocks, exactly as Schedule.lfr plans them. */
+export function plannedLfrSize(
+  blockCount: number,
+  settings: LfrSettings,
+  batchSize: number,
+  accumSteps = 1,
+): LfrPlanSize {
+  const perStep = batchSize * accumSteps;
+  const steps = lfrPlans(blockCount, settings).reduce(
+    (sum, p) => sum + Math.ceil(p.visits / perStep),
+    0,
+  );
+  return { steps, passes: (steps * perStep) / blockCount };
+}
+
 /**
  * A deterministic plan of whole steps. Each phase runs whole epochs over its kept blocks, each
  * epoch in a fresh shuffle of (seed, phase, epoch); the phase lasts ceil(epochs x kept / (B x A))
@@ -154,34 +195,7 @@ export class Schedule {
     checkOptions(options);
     const errors = validateLfrSettings(settings, blocks.count, options.batchSize);
     if (errors.length > 0) throw new LfrError(errors.join('\n'));
-    const n = blocks.count;
-    const kept1 = n - dropCount(n, settings.s1);
-    const kept2 = n - dropCount(n, settings.s2);
-    const { p1, p2, p3, p4, reps } = settings;
-    return new Schedule(
-      'lfr',
-      blocks,
-      { ...settings },
-      [
-        { name: 'learn', visits: p1 * n, keptCount: n, decidedBy: null, dropPercent: 0 },
-        {
-          name: 'focus',
-          visits: p2 * kept1,
-          keptCount: kept1,
-          decidedBy: 0,
-          dropPercent: settings.s1,
-        },
-        { name: 'review', visits: p3 * n, keptCount: n, decidedBy: null, dropPercent: 0 },
-        {
-          name: 'focusAgain',
-          visits: reps * p4 * kept2,
-          keptCount: kept2,
-          decidedBy: 2,
-          dropPercent: settings.s2,
-        },
-      ],
-      options,
-    );
+    return new Schedule('lfr', blocks, { ...settings }, lfrPlans(blocks.count, settings), options);
   }
 
   /** The baseline: shuffled epochs over every block for `epochs` passes (may be fractional). */

@@ -1,13 +1,15 @@
 import { BatchSampler, Blocks } from '../data/blocks';
 import type { Dataset } from '../data/dataset';
 import type { GpuContext } from '../gpu/device';
+import { firstBlocks } from '../lfr/firstBlocks';
+import type { Schedule } from '../lfr/schedule';
 import type { GPTConfig, TrainConfig } from '../model/config';
 import { Generator, type SampleOptions } from '../model/generator';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
 import { validateSettings } from '../model/validate';
 import { Rng } from '../util/rng';
-import { type StepResult, Trainer } from './trainer';
+import { type BatchSource, type StepResult, Trainer } from './trainer';
 
 export type SessionState = 'ready' | 'running' | 'paused' | 'done' | 'stopped' | 'failed';
 
@@ -55,6 +57,18 @@ export function flopsPerToken(m: GPTConfig): number {
 /** A per-step hook for the research views (LFR scores every block the step saw). */
 export type StepListener = (result: StepResult) => void;
 
+export interface SessionOptions {
+  /** Called with every step's result, after the schedule (if any) has observed it. */
+  onStep?: StepListener;
+  /**
+   * Builds the run's data order over the training blocks (LFR or the random baseline). The run
+   * lasts the schedule's totalSteps(), which replaces train.maxSteps (and so the lr decay).
+   */
+  schedule?: (blocks: Blocks) => Schedule;
+  /** Trains on the first `maxBlocks` blocks of the split; 0 or absent for all. */
+  maxBlocks?: number;
+}
+
 /**
  * A pretraining run: data order, trainer, periodic validation, and the pause/resume/stop
  * controls. Progress is batched so the page receives a bounded number of messages.
@@ -78,7 +92,9 @@ export class TrainingSession {
     readonly model: GPTConfig,
     readonly train: TrainConfig,
     private readonly trainer: Trainer,
-    private readonly sampler: BatchSampler,
+    private readonly source: BatchSource,
+    /** The run's schedule, when it has one: it observes every step's scores. */
+    readonly schedule: Schedule | null,
     private readonly valBlocks: Blocks,
     private readonly onProgress: (p: Progress) => void,
     private readonly onStep?: StepListener,
@@ -93,7 +109,7 @@ export class TrainingSession {
     train: TrainConfig,
     dataset: Dataset,
     onProgress: (p: Progress) => void,
-    onStep?: StepListener,
+    options: SessionOptions = {},
   ): Promise<TrainingSession> {
     const limits = {
       maxStorageBufferBindingSize: ctx.adapter.limits.maxStorageBufferBindingSize,
@@ -107,11 +123,10 @@ export class TrainingSession {
     }
     if (errors.length > 0) throw new Error(errors.join('\n'));
     // Data errors surface here, before any GPU buffer exists.
-    const sampler = new BatchSampler(
-      new Blocks(dataset.train, model.blockSize),
-      train.batchSize,
-      train.seed,
-    );
+    const blocks = firstBlocks(dataset.train, model.blockSize, options.maxBlocks ?? 0);
+    const schedule = options.schedule?.(blocks) ?? null;
+    const source = schedule ?? new BatchSampler(blocks, train.batchSize, train.seed);
+    const run = schedule ? { ...train, maxSteps: schedule.totalSteps() } : train;
     const valBlocks = new Blocks(dataset.val, model.blockSize);
     if (train.evalInterval > 0 && valBlocks.count < train.batchSize) {
       throw new Error(
@@ -119,8 +134,18 @@ export class TrainingSession {
       );
     }
     const params = initParams(model, buildParamTable(model), train.seed);
-    const trainer = await Trainer.create(ctx, model, train, params);
-    return new TrainingSession(ctx, model, train, trainer, sampler, valBlocks, onProgress, onStep);
+    const trainer = await Trainer.create(ctx, model, run, params);
+    return new TrainingSession(
+      ctx,
+      model,
+      run,
+      trainer,
+      source,
+      schedule,
+      valBlocks,
+      onProgress,
+      options.onStep,
+    );
   }
 
   /** Trains until maxSteps, a pause or a stop. */
@@ -133,6 +158,11 @@ export class TrainingSession {
       this.error = e instanceof Error ? e.message : String(e);
       this.flush();
     });
+  }
+
+  /** Resolves when the run's loop has ended (done, paused, stopped or failed). */
+  async settled(): Promise<void> {
+    await this.loop;
   }
 
   /** Stops queuing steps; resolves when the queued ones have come back. */
@@ -152,7 +182,7 @@ export class TrainingSession {
   async stepOnce(): Promise<void> {
     if (this.state === 'running' || this.trainer.step >= this.train.maxSteps) return;
     this.lastStepAt = performance.now();
-    const { result } = await this.trainer.queueStep(this.sampler);
+    const { result } = await this.trainer.queueStep(this.source);
     this.record(await result);
     if (this.train.evalInterval > 0 && this.completed % this.train.evalInterval === 0)
       await this.validate();
@@ -162,7 +192,9 @@ export class TrainingSession {
   private async run(): Promise<void> {
     const pending: Promise<void>[] = [];
     while (this.state === 'running' && this.trainer.step < this.train.maxSteps) {
-      const { result } = await this.trainer.queueStep(this.sampler);
+      // A Focus cut ranks every step of the phase before it: those still in flight come first.
+      if (this.schedule?.needsObservation()) await Promise.all(pending.splice(0));
+      const { result } = await this.trainer.queueStep(this.source);
       pending.push(result.then((r) => this.record(r)));
       const step = this.trainer.step;
       if (
@@ -188,6 +220,7 @@ export class TrainingSession {
     this.completed++;
     this.tokensSeen += r.tokens;
     this.outbox.push({ step: r.step + 1, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm });
+    this.schedule?.observe(r);
     this.onStep?.(r);
     if (now - this.lastFlush >= PROGRESS_INTERVAL_MS) this.flush();
   }

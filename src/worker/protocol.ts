@@ -1,5 +1,8 @@
 // The plain data that crosses the worker boundary: no WebGPU object ever reaches the UI thread.
 import type { AdapterReport } from '../gpu/device';
+import type { CutDecision, PhaseSpan } from '../lfr/schedule';
+import type { LfrSettings } from '../lfr/settings';
+import type { LfrObservation, LfrPlan, LfrProgress } from '../lfr/stream';
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
 import type { SampleOptions } from '../model/generator';
 import type { CheckResult } from '../selftest/types';
@@ -63,12 +66,43 @@ export interface UserDataSummary {
   valTokens: number;
 }
 
+/** A scheduled run: LFR, or the random baseline at the LFR plan's token budget. */
+export type LfrRole = 'lfr' | 'baseline';
+
+/** How a scheduled run picks its blocks; its length is the schedule's, not train.maxSteps. */
+export interface RunSchedule {
+  role: LfrRole;
+  lfr: LfrSettings;
+  /** Train on the first maxBlocks blocks; 0 for all. */
+  maxBlocks: number;
+}
+
 /** Everything a run is built from: a preset's tokenizer plus the edited model and train settings. */
 export interface TrainSettings {
   tokenizer: TokenizerName;
   model: GPTConfig;
   train: TrainConfig;
+  /** Absent: random batches for train.maxSteps steps, with no per-block scores. */
+  schedule?: RunSchedule;
 }
+
+/** Progress of a run, with its schedule's news when it has one. */
+export interface RunProgress extends Progress {
+  lfr?: LfrProgress;
+}
+
+/** A data block as the click view shows it. */
+export interface BlockText {
+  id: number;
+  /** Document of its first token and the offset there; lastDoc > doc when it spans two. */
+  doc: number;
+  offset: number;
+  lastDoc: number;
+  text: string;
+}
+
+/** The files a scheduled run can export. */
+export type LfrExportKind = 'schedule' | 'historiesCsv' | 'historiesJson';
 
 /** Starting a run either works or says why not (every settings problem, one per line). */
 export type StartResult = { ok: true } | { ok: false; message: string };
@@ -85,7 +119,13 @@ export interface SampleRequest extends SampleOptions {
 }
 
 export type {
+  CutDecision,
   GPTConfig,
+  LfrObservation,
+  LfrPlan,
+  LfrProgress,
+  LfrSettings,
+  PhaseSpan,
   Progress,
   SampleOptions,
   SessionState,

@@ -1,7 +1,7 @@
 // The studio's GPU thread: it alone holds WebGPU objects; the UI talks to it through comlink.
 import * as Comlink from 'comlink';
 import { measureMatmul } from '../bench/measureMatmul';
-import { type Dataset, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
+import { type Dataset, documentText, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
 import { DataError } from '../data/errors';
 import { loadTokenizer } from '../data/tokenizer';
 import { userDataset, userTextDocuments, valSplitProblem } from '../data/userText';
@@ -12,12 +12,16 @@ import {
 } from '../data/userTextStore';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { GpuLimitError, GpuUnavailableError } from '../gpu/errors';
+import { historiesCsv, historiesJson, scheduleToJson } from '../lfr/export';
+import { Schedule } from '../lfr/schedule';
+import { ScheduleOutbox } from '../lfr/stream';
 import type { TokenizerName } from '../model/config';
 import { allChecks } from '../selftest/registry';
 import { runCheck } from '../selftest/runCheck';
-import { type Progress, TrainingSession } from '../train/session';
+import { type SessionOptions, TrainingSession } from '../train/session';
 import type {
   BenchResult,
+  BlockText,
   CheckInfo,
   CheckResult,
   DataChoice,
@@ -25,6 +29,10 @@ import type {
   DataSummary,
   DeviceLoss,
   GpuStatus,
+  LfrExportKind,
+  LfrRole,
+  RunProgress,
+  RunSchedule,
   SampleRequest,
   StartResult,
   TokenizeProgress,
@@ -44,6 +52,8 @@ let session: TrainingSession | undefined;
 let sessionData: Dataset | undefined;
 /** Steps done as of the last progress event (the session keeps its trainer private). */
 let stepsDone = 0;
+// The latest scheduled run of each role, kept after it ends so both runs of a comparison export.
+const schedules = new Map<LfrRole, { schedule: Schedule; data: Dataset }>();
 
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -105,6 +115,33 @@ async function chosenData(
     );
   }
   return d;
+}
+
+/** The session options of a scheduled run, and the outbox its progress events carry. */
+function scheduledRun(plan: RunSchedule, settings: TrainSettings) {
+  let outbox: ScheduleOutbox | undefined;
+  const options: SessionOptions = {
+    maxBlocks: plan.maxBlocks,
+    schedule: (blocks) => {
+      const order = {
+        batchSize: settings.train.batchSize,
+        accumSteps: settings.train.gradAccumSteps,
+        seed: settings.train.seed,
+      };
+      const lfr = Schedule.lfr(blocks, plan.lfr, order);
+      const schedule = plan.role === 'lfr' ? lfr : Schedule.baseline(lfr);
+      outbox = new ScheduleOutbox(schedule);
+      return schedule;
+    },
+    onStep: (r) => outbox?.observed(r),
+  };
+  return { options, take: () => outbox?.take() };
+}
+
+function requireSchedule(role: LfrRole): { schedule: Schedule; data: Dataset } {
+  const run = schedules.get(role);
+  if (!run) throw new Error(`No ${role === 'lfr' ? 'LFR' : 'baseline'} run yet: train one first.`);
+  return run;
 }
 
 function requireSession(): TrainingSession {
@@ -252,7 +289,7 @@ const api = {
    */
   async startTraining(
     settings: TrainSettings,
-    onProgress: (p: Progress) => void,
+    onProgress: (p: RunProgress) => void,
   ): Promise<StartResult> {
     try {
       const gpu = requireGpu();
@@ -268,11 +305,22 @@ const api = {
         session = undefined;
       }
       stepsDone = 0;
-      session = await TrainingSession.create(gpu, settings.model, settings.train, data, (p) => {
-        stepsDone = p.step;
-        onProgress(p);
-      });
+      const scheduled = settings.schedule && scheduledRun(settings.schedule, settings);
+      session = await TrainingSession.create(
+        gpu,
+        settings.model,
+        settings.train,
+        data,
+        (p) => {
+          stepsDone = p.step;
+          onProgress(scheduled ? { ...p, lfr: scheduled.take() } : p);
+        },
+        scheduled?.options,
+      );
       sessionData = data;
+      if (settings.schedule && session.schedule) {
+        schedules.set(settings.schedule.role, { schedule: session.schedule, data });
+      }
       session.start();
       return { ok: true };
     } catch (e) {
@@ -311,6 +359,36 @@ const api = {
     const { seed, ...sampling } = options;
     const out = await run.sample(ids.length > 0 ? ids : [tokenizer.eosId], sampling, seed);
     return tokenizer.decode(out);
+  },
+
+  /** A block of a scheduled run: where it comes from and its text. */
+  blockText(role: LfrRole, id: number): BlockText {
+    const { schedule, data } = requireSchedule(role);
+    if (!(Number.isInteger(id) && id >= 0 && id < schedule.blocks.count)) {
+      throw new Error(`Block ${id} is not in this run's ${schedule.blocks.count} blocks.`);
+    }
+    const info = schedule.blocks.info(id);
+    return {
+      id,
+      doc: info.doc,
+      offset: info.offset,
+      lastDoc: info.lastDoc,
+      text: data.tokenizer.decode(schedule.blocks.tokens(id)),
+    };
+  },
+
+  /** A document of the training split, for the block view's "whole document". */
+  documentText(role: LfrRole, doc: number): string {
+    const { schedule, data } = requireSchedule(role);
+    return documentText(schedule.blocks.stream, doc, data.tokenizer);
+  },
+
+  /** A scheduled run's schedule (JSON, replayable) or its per-block histories (CSV or JSON). */
+  exportLfr(role: LfrRole, kind: LfrExportKind): string {
+    const { schedule } = requireSchedule(role);
+    if (kind === 'schedule') return scheduleToJson(schedule);
+    if (kind === 'historiesCsv') return historiesCsv(schedule.scores);
+    return JSON.stringify(historiesJson(schedule.scores));
   },
 
   status(): TrainingStatus {
