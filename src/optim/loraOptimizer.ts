@@ -37,11 +37,112 @@ export interface NonFiniteReport {
   quantity: string;
 }
 
+export interface LoraShape {
+  m: number;
+  n: number;
+  r: number;
+}
+
+/**
+ * Where every A and B sits in the one flat buffer of all factors, in f32 elements; the gradients
+ * use the same layout in their own flat buffer, and so does the optimizer state (llm.c style:
+ * one size table). Each factor starts on 64 floats (256 bytes), so it can be bound on its own.
+ */
+export interface LoraLayout {
+  a: number[];
+  b: number[];
+  length: number;
+}
+
+const ALIGN = 64;
+
+export function loraLayout(shapes: readonly LoraShape[]): LoraLayout {
+  const layout: LoraLayout = { a: [], b: [], length: 0 };
+  const take = (size: number) => {
+    const at = layout.length;
+    layout.length += Math.ceil(size / ALIGN) * ALIGN;
+    return at;
+  };
+  for (const { m, n, r } of shapes) {
+    layout.a.push(take(m * r));
+    layout.b.push(take(n * r));
+  }
+  return layout;
+}
+
+/**
+ * The pairs as slices of `params` (every A and B) and `grads` (every dA and dB), both of exactly
+ * `loraLayout(shapes).length` floats and nothing else: the trainer clears `grads` each step.
+ */
+export function loraPairBuffers(
+  names: readonly string[],
+  shapes: readonly LoraShape[],
+  params: GPUBuffer,
+  grads: GPUBuffer,
+): LoraPairBuffers[] {
+  const layout = loraLayout(shapes);
+  const slice = (buffer: GPUBuffer, offset: number, length: number): BufferSlice => ({
+    buffer,
+    offset: offset * 4,
+    size: length * 4,
+  });
+  return shapes.map(({ m, n, r }, i) => ({
+    name: names[i],
+    m,
+    n,
+    r,
+    a: slice(params, layout.a[i], m * r),
+    b: slice(params, layout.b[i], n * r),
+    da: slice(grads, layout.a[i], m * r),
+    db: slice(grads, layout.b[i], n * r),
+  }));
+}
+
+/**
+ * The quantities a step checks, in the order it computes them, as written (one u32 per side of
+ * each pair: A side at 2 i, B side at 2 i + 1) into LoraOptimizer.status; 0 = all finite.
+ */
+const QUANTITIES = [
+  (x: string) => `gradient d${x}`,
+  (x: string) => `unmagnified gradient g_${x}`,
+  (x: string) => `second moment V_${x}`,
+  (x: string) => `escaped mass rho_${x}`,
+  (x: string) => `first moment M_${x}`,
+  (x: string) => `factor ${x}`,
+];
+
+/**
+ * The first non-finite quantity of a step from its status words, or null when all are finite.
+ * Earliest quantity first, then lowest pair: a NaN in one pair's gradient reaches every pair
+ * through the global norm, but only its own pair reports the gradient itself.
+ */
+export function decodeNonFinite(
+  status: Uint32Array,
+  names: readonly string[],
+): NonFiniteReport | null {
+  let best = -1;
+  for (let i = 0; i < status.length; i++) {
+    if (status[i] !== 0 && (best < 0 || status[i] < status[best])) best = i;
+  }
+  if (best < 0) return null;
+  const quantity = QUANTITIES[status[best] - 1];
+  const side = best % 2 === 0 ? 'A' : 'B';
+  return {
+    pair: names[best >> 1] ?? `pair ${best >> 1}`,
+    quantity: quantity ? quantity(side) : `unknown quantity ${status[best]}`,
+  };
+}
+
 export interface LoraOptimizer {
   readonly kind: LoraOptimizerKind;
   /** The step's optimizer work, appended to the trainer's single submission. */
   commands(): readonly Command[];
   /** Uniforms for step t (0-based) at learning rate lr; call before encoding the step. */
   setStep(t: number, lr: number): void;
+  /**
+   * 2 u32 per pair, rewritten by every step: the first non-finite quantity of each side (see
+   * decodeNonFinite). The trainer copies it into its readback (COPY_SRC).
+   */
+  readonly status: GPUBuffer;
   destroy(): void;
 }

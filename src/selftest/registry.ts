@@ -7,6 +7,7 @@ import { gradNormChecks } from '../kernels/gradnorm.check';
 import { layernormChecks } from '../kernels/layernorm.check';
 import { matmulChecks } from '../kernels/matmul.check';
 import { residualChecks } from '../kernels/residual.check';
+import { loraAdamChecks } from '../optim/loraAdam.check';
 import { loraRiteChecks } from '../optim/loraRite.check';
 import type { KernelCheck } from './types';
 
@@ -21,5 +22,6 @@ export const allChecks: readonly KernelCheck[] = [
   ...embeddingChecks,
   ...layernormChecks,
   ...geluChecks,
+  ...loraAdamChecks,
   ...loraRiteChecks,
 ];
