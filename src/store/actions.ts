@@ -1,8 +1,15 @@
 import type { TokenizerName } from '../data/tokenizer';
 import { checkUserTextSize } from '../data/userText';
 import { callback, type StudioWorker, studioWorker } from '../worker/client';
-import type { DataChoice, Progress, TrainingStatus } from '../worker/protocol';
+import type {
+  DataChoice,
+  LfrRole,
+  RunProgress,
+  TrainingStatus,
+  TrainSettings,
+} from '../worker/protocol';
 import { selectAdapter } from './gpuSlice';
+import { applyToMirror, resetMirror, scheduledRunErrors, scheduleFromForm } from './lfrSlice';
 import {
   type FieldKey,
   formFromPreset,
@@ -13,11 +20,15 @@ import {
 } from './settingsForm';
 import { useStudio } from './store';
 import { initialRun } from './trainingSlice';
+import { fixedFields, isFixed, parseSettingsUrl, serializeSettingsUrl } from './urlSettings';
 
 /** The matmul sizes benchmarked after the checks: small enough for a CPU adapter. */
 export const BENCH_SIZES = [128, 256, 512];
 
 let worker: () => StudioWorker = studioWorker;
+
+/** The worker the actions talk to (for the LFR actions in lfrActions.ts). */
+export const currentWorker = (): StudioWorker => worker();
 
 /** Replaces the worker (tests pass a fake; the app uses the real one). */
 export function setWorkerFactory(factory: () => StudioWorker): void {
@@ -87,10 +98,14 @@ function currentSettingsErrors(): string[] {
   };
   const summary = s.data.summary;
   const trainTokens = summary?.tokenizer === settings.tokenizer ? summary.trainTokens : undefined;
+  if (s.lfrForm.schedule === 'lfr') {
+    const validate = (t: TrainSettings) => validateForm(t, limits, trainTokens);
+    return scheduledRunErrors(settings, s.lfrForm, validate, trainTokens);
+  }
   return validateForm(settings, limits, trainTokens);
 }
 
-function revalidate(): void {
+export function revalidate(): void {
   useStudio.setState({ settingsErrors: currentSettingsErrors() });
 }
 
@@ -176,10 +191,17 @@ export async function loadUserFile(file: File, field: string): Promise<void> {
   }
 }
 
-/** Fills the form with a preset's settings. */
+/** Fills the form with a preset's settings, except those a classroom link fixed. */
 export function selectPreset(id: PresetId): void {
   const preset = presetOf(id);
-  useStudio.setState({ presetId: id, tokenizer: preset.tokenizer, form: formFromPreset(preset) });
+  const { form, tokenizer, classroom } = useStudio.getState();
+  const next = formFromPreset(preset);
+  for (const key of fixedFields(classroom)) next[key] = form[key];
+  useStudio.setState({
+    presetId: id,
+    tokenizer: isFixed(classroom, 'tokenizer') ? tokenizer : preset.tokenizer,
+    form: next,
+  });
   revalidate();
 }
 
@@ -198,8 +220,9 @@ export function editSetting(key: FieldKey, value: string): void {
 // Events from an earlier run (e.g. the final one its stop sends) must not reach a newer run's charts.
 let runId = 0;
 
-function applyProgress(id: number, p: Progress): void {
+function applyProgress(id: number, role: LfrRole | undefined, p: RunProgress): void {
   if (id !== runId) return;
+  const lfrChanged = role !== undefined && p.lfr !== undefined && applyToMirror(role, p.lfr);
   const s = useStudio.getState();
   // In place: the history is append-only and its version tells subscribers it grew.
   s.history.steps.push(...p.points);
@@ -217,18 +240,32 @@ function applyProgress(id: number, p: Progress): void {
       error: p.state === 'failed' ? (p.error ?? 'the run failed without a message') : undefined,
     },
     historyVersion: s.historyVersion + (p.points.length > 0 || p.val.length > 0 ? 1 : 0),
+    lfrVersion: s.lfrVersion + (lfrChanged ? 1 : 0),
   });
 }
 
-/** Fetches the preset's data (with progress), then builds and starts a run from the form. */
-export async function startTraining(): Promise<void> {
+/**
+ * Fetches the preset's data (with progress), then builds and starts a run from the form: with the
+ * LFR schedule when the form picks it, or in `role` (the comparison's runs). Resolves once the
+ * run started (true) or was refused (false).
+ */
+export async function startTraining(role?: LfrRole): Promise<boolean> {
   revalidate();
   const s = useStudio.getState();
-  if (s.settingsErrors.length > 0) return;
-  const settings = settingsFromForm(s.presetId, s.form, s.tokenizer);
+  if (s.settingsErrors.length > 0) return false;
+  const runRole = role ?? (s.lfrForm.schedule === 'lfr' ? 'lfr' : undefined);
+  const settings: TrainSettings = {
+    ...settingsFromForm(s.presetId, s.form, s.tokenizer),
+    schedule: runRole && scheduleFromForm(s.lfrForm, runRole),
+  };
   const id = ++runId;
   const w = worker();
+  if (runRole) resetMirror(runRole);
   useStudio.setState({
+    lfrRole: runRole,
+    lfrVersion: s.lfrVersion + 1,
+    lfrBlock: undefined,
+    lfrExportError: undefined,
     run: { ...initialRun, phase: 'loading-data', maxSteps: settings.train.maxSteps },
     startError: undefined,
     history: { steps: [], val: [] },
@@ -257,30 +294,34 @@ export async function startTraining(): Promise<void> {
       data: { ...st.data, loading: false, error: message(e) },
       run: { ...st.run, phase: 'idle' },
     }));
-    return;
+    return false;
   }
   // The messages and the end of loading land in one update, so the form unlocks as they appear.
   const settingsErrors = currentSettingsErrors();
   if (settingsErrors.length > 0) {
     useStudio.setState((st) => ({ settingsErrors, run: { ...st.run, phase: 'idle' } }));
-    return;
+    return false;
   }
   useStudio.setState((st) => ({ settingsErrors, run: { ...st.run, phase: 'starting' } }));
   try {
     const started = await w.startTraining(
       settings,
-      callback((p) => applyProgress(id, p)),
+      callback((p) => applyProgress(id, runRole, p)),
     );
     if (!started.ok) {
       useStudio.setState((st) => ({
         startError: started.message,
         run: { ...st.run, phase: 'idle' },
       }));
-    } else if (useStudio.getState().run.phase === 'starting') {
+      return false;
+    }
+    if (useStudio.getState().run.phase === 'starting') {
       useStudio.setState((st) => ({ run: { ...st.run, phase: 'running' } }));
     }
+    return true;
   } catch (e) {
     useStudio.setState((st) => ({ startError: message(e), run: { ...st.run, phase: 'idle' } }));
+    return false;
   }
 }
 
@@ -316,4 +357,57 @@ export async function sampleText(
   } catch (e) {
     useStudio.setState((s) => ({ sample: { ...s.sample, busy: false, error: message(e) } }));
   }
+}
+
+/**
+ * Applies a link's settings (the page's query string) on top of its preset; the classroom's
+ * lists come last, so the preset's values reach the fields they fix. Bad parts become messages.
+ */
+export function applySettingsUrl(query: string): void {
+  const url = parseSettingsUrl(query);
+  if (url.preset) selectPreset(url.preset);
+  if (url.tokenizer) selectTokenizer(url.tokenizer);
+  for (const [key, value] of Object.entries(url.form) as [FieldKey, string][]) {
+    editSetting(key, value);
+  }
+  if (url.data) void chooseData(url.data);
+  useStudio.setState({
+    classroom: { hidden: url.hide, locked: url.lock, messages: url.messages },
+  });
+}
+
+/** The query string describing the current run and classroom, without "?". */
+export function settingsQuery(): string {
+  const s = useStudio.getState();
+  return serializeSettingsUrl({
+    presetId: s.presetId,
+    tokenizer: s.tokenizer,
+    form: s.form,
+    dataChoice: s.dataChoice,
+    classroom: s.classroom,
+  });
+}
+
+/**
+ * Calls `write` with the new query `delayMs` after the settings last changed (typing a number
+ * writes once, not per key); progress events and other state do not. Returns the unsubscribe.
+ */
+export function watchSettingsUrl(write: (query: string) => void, delayMs = 300): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const unsubscribe = useStudio.subscribe((s, prev) => {
+    if (
+      s.presetId === prev.presetId &&
+      s.tokenizer === prev.tokenizer &&
+      s.form === prev.form &&
+      s.dataChoice === prev.dataChoice &&
+      s.classroom === prev.classroom
+    )
+      return;
+    clearTimeout(timer);
+    timer = setTimeout(() => write(settingsQuery()), delayMs);
+  });
+  return () => {
+    clearTimeout(timer);
+    unsubscribe();
+  };
 }

@@ -7,6 +7,7 @@ import type {
   ValPoint,
 } from '../worker/protocol';
 import { formFromPreset, type PresetId, type SettingsForm } from './settingsForm';
+import { type Classroom, NO_CLASSROOM } from './urlSettings';
 
 /** A run from the page's side: fetching data and building it come before the session's states. */
 export type RunPhase = 'idle' | 'loading-data' | 'starting' | SessionState;
@@ -64,6 +65,8 @@ export interface TrainingSlice {
   history: History;
   historyVersion: number;
   sample: SampleState;
+  /** What a classroom link hides and fixes, and what was wrong with the link. */
+  classroom: Classroom;
 }
 
 export const initialRun: RunStats = {
@@ -98,6 +101,7 @@ export function initialTraining(): TrainingSlice {
     history: { steps: [], val: [] },
     historyVersion: 0,
     sample: { busy: false, prompt: '', text: undefined, error: undefined },
+    classroom: NO_CLASSROOM,
   };
 }
 
@@ -110,6 +114,7 @@ export const selectRun = (s: TrainingSlice) => s.run;
 export const selectStartError = (s: TrainingSlice) => s.startError;
 export const selectHistoryVersion = (s: TrainingSlice) => s.historyVersion;
 export const selectSample = (s: TrainingSlice) => s.sample;
+export const selectClassroom = (s: TrainingSlice) => s.classroom;
 
 /** A run the controls can act on: built, and neither finished nor failed. */
 export const selectRunLive = (s: TrainingSlice) =>
