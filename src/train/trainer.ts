@@ -28,6 +28,23 @@ export interface StepResult {
   tokens: number;
 }
 
+/**
+ * Everything the GPU holds that the next step depends on: with it (and the data source's
+ * position) a new trainer continues bit-identically. Arrays are laid out by the parameter table.
+ */
+export interface TrainerState {
+  /** Optimizer steps taken (the learning-rate position and AdamW's bias-correction count). */
+  step: number;
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+export interface TrainerOptions {
+  /** Continue from this state instead of fresh moments at step 0 (its params replace the initial ones). */
+  restore?: TrainerState;
+}
+
 /** u32 slices bound per micro-batch start at multiples of 64 words (256 bytes). */
 const pad64 = (n: number) => Math.ceil(n / 64) * 64;
 
@@ -96,8 +113,10 @@ export class Trainer {
     config: GPTConfig,
     train: TrainConfig,
     initialParams: Float32Array,
+    options: TrainerOptions = {},
   ): Promise<Trainer> {
-    const t = new Trainer(ctx, config, train, initialParams);
+    const t = new Trainer(ctx, config, train, options.restore?.params ?? initialParams);
+    if (options.restore) await t.importState(options.restore);
     await t.prepare();
     return t;
   }
@@ -278,6 +297,43 @@ export class Trainer {
   async readParams(): Promise<Float32Array> {
     await this.drain();
     return readFloats(this.ctx, this.model.params, this.model.table.totalLength);
+  }
+
+  /** Params, moments and step, read back after the queued steps finish. */
+  async exportState(): Promise<TrainerState> {
+    await this.drain();
+    const n = this.model.table.totalLength;
+    const [params, m, v] = await Promise.all([
+      readFloats(this.ctx, this.model.params, n),
+      readFloats(this.ctx, this.m, n),
+      readFloats(this.ctx, this.v, n),
+    ]);
+    return { step: this.step, params, m, v };
+  }
+
+  /** Replaces params, moments and step (after the queued steps finish); lengths are checked first. */
+  async importState(state: TrainerState): Promise<void> {
+    const n = this.model.table.totalLength;
+    for (const [name, a] of [
+      ['params', state.params],
+      ['m', state.m],
+      ['v', state.v],
+    ] as const) {
+      if (a.length !== n)
+        throw new Error(`The saved ${name} has ${a.length} floats; this model needs ${n}.`);
+    }
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new Error(`The saved step ${state.step} is not a whole number of at least 0.`);
+    await this.drain();
+    const queue = this.ctx.device.queue;
+    for (const [buffer, a] of [
+      [this.model.params, state.params],
+      [this.m, state.m],
+      [this.v, state.v],
+    ] as const) {
+      queue.writeBuffer(buffer, 0, a.buffer, a.byteOffset, a.byteLength);
+    }
+    this.step = state.step;
   }
 
   destroy(): void {
