@@ -1,10 +1,11 @@
 import { create } from 'zustand';
 import { type ChecksSlice, initialChecks } from './checksSlice';
 import { type GpuSlice, initialGpu } from './gpuSlice';
+import { initialLfr, type LfrSlice } from './lfrSlice';
 import { initialTraining, type TrainingSlice } from './trainingSlice';
 import { initialUserData, type UserDataSlice } from './userDataSlice';
 
-export type StudioState = GpuSlice & ChecksSlice & TrainingSlice & UserDataSlice;
+export type StudioState = GpuSlice & ChecksSlice & TrainingSlice & UserDataSlice & LfrSlice;
 
 /** The studio's one store, made of slices; actions live in actions.ts, not in the store. */
 export const useStudio = create<StudioState>()(() => ({
@@ -12,8 +13,15 @@ export const useStudio = create<StudioState>()(() => ({
   ...initialChecks,
   ...initialTraining(),
   ...initialUserData,
+  ...initialLfr(),
 }));
 
 export function resetStudio(): void {
-  useStudio.setState({ ...initialGpu, ...initialChecks, ...initialTraining(), ...initialUserData });
+  useStudio.setState({
+    ...initialGpu,
+    ...initialChecks,
+    ...initialTraining(),
+    ...initialUserData,
+    ...initialLfr(),
+  });
 }
