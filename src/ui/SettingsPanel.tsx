@@ -17,13 +17,36 @@ import {
   selectSettingsErrors,
   selectTokenizer as selectTokenizerName,
 } from '../store/trainingSlice';
+import { isHidden, isLocked, isSectionHidden, URL_KEYS } from '../store/urlSettings';
 import { formatBytes } from './format';
+import { HelpTip } from './help/HelpTip';
+import { LinkBar } from './help/LinkBar';
+import { LfrSettings } from './lfr/LfrSettings';
+
+/** Hidden or fixed by a classroom link: `name` as the link names the control. */
+function useLinkRule(name: string): { hidden: boolean; fixed: boolean } {
+  const hidden = useStudio((s) => isHidden(s.classroom, name));
+  const fixed = useStudio((s) => isLocked(s.classroom, name));
+  return { hidden, fixed };
+}
+
+function FixedNote({ id }: { id: string }) {
+  return (
+    <span id={id} className="hint fixed-note">
+      Fixed by your link.
+    </span>
+  );
+}
 
 function PresetPicker({ disabled }: { disabled: boolean }) {
   const presetId = useStudio(selectPresetId);
+  const rule = useLinkRule('preset');
+  if (rule.hidden) return null;
   return (
-    <fieldset className="presets" disabled={disabled}>
-      <legend>Preset</legend>
+    <fieldset className="presets" disabled={disabled || rule.fixed} data-testid="preset-picker">
+      <legend>
+        Preset <HelpTip topic="preset" />
+      </legend>
       {PRESETS.map((p) => (
         <label key={p.id} className="preset" data-testid={`preset-${p.id}`}>
           <input
@@ -45,23 +68,31 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
 
 function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
   const value = useStudio((s) => s.form[spec.key]);
+  // An LFR run lasts its schedule: max steps does not apply.
+  const unused = useStudio((s) => spec.key === 'maxSteps' && s.lfrForm.schedule === 'lfr');
+  const rule = useLinkRule(URL_KEYS[spec.key]);
   const id = `setting-${spec.key}`;
+  if (rule.hidden) return null;
   return (
     <div className="field">
-      <label htmlFor={id}>{spec.label}</label>
+      <div className="field-label">
+        <label htmlFor={id}>{spec.label}</label>
+        <HelpTip topic={spec.key} />
+      </div>
       <input
         id={id}
         data-testid={id}
         type="text"
         inputMode={spec.step === '1' ? 'numeric' : 'decimal'}
         value={value}
-        disabled={disabled}
-        aria-describedby={`${id}-hint`}
+        disabled={disabled || unused || rule.fixed}
+        aria-describedby={rule.fixed ? `${id}-hint ${id}-fixed` : `${id}-hint`}
         onChange={(e) => editSetting(spec.key, e.target.value)}
       />
       <span id={`${id}-hint`} className="hint">
         {spec.hint}
       </span>
+      {rule.fixed && <FixedNote id={`${id}-fixed`} />}
     </div>
   );
 }
@@ -89,16 +120,24 @@ function MemoryEstimate() {
   );
 }
 
-function TokenizerPicker() {
+function TokenizerPicker({ disabled }: { disabled: boolean }) {
   const tokenizer = useStudio(selectTokenizerName);
+  const rule = useLinkRule('tokenizer');
+  if (rule.hidden) return null;
   return (
     <div className="field">
-      <label htmlFor="setting-tokenizer">tokenizer</label>
+      <div className="field-label">
+        <label htmlFor="setting-tokenizer">tokenizer</label>
+        <HelpTip topic="tokenizer" />
+      </div>
       <select
         id="setting-tokenizer"
         data-testid="setting-tokenizer"
         value={tokenizer}
-        aria-describedby="setting-tokenizer-hint"
+        disabled={disabled || rule.fixed}
+        aria-describedby={
+          rule.fixed ? 'setting-tokenizer-hint setting-tokenizer-fixed' : 'setting-tokenizer-hint'
+        }
         onChange={(e) => selectTokenizer(e.target.value === 'gpt2' ? 'gpt2' : 'byte')}
       >
         <option value="byte">byte (256 ids)</option>
@@ -108,6 +147,7 @@ function TokenizerPicker() {
         How text becomes ids; vocab_size follows it. Bytes suit tiny models; GPT-2 BPE makes
         sequences about 4x shorter but the output layer 200x wider.
       </span>
+      {rule.fixed && <FixedNote id="setting-tokenizer-fixed" />}
     </div>
   );
 }
@@ -118,22 +158,32 @@ export function SettingsPanel() {
   const live = useStudio(selectRunLive);
   const starting = useStudio(selectRunStarting);
   const locked = live || starting;
+  const modelHidden = useStudio((s) => isSectionHidden(s.classroom, 'model'));
+  const trainingHidden = useStudio((s) => isSectionHidden(s.classroom, 'training'));
+  const lfrHidden = useStudio((s) => isHidden(s.classroom, 'lfr'));
+  // The fieldsets are not disabled as a whole: each input is, so the help buttons stay usable.
   return (
     <div className="settings" data-testid="settings">
+      <LinkBar />
       <PresetPicker disabled={locked} />
-      <fieldset className="fields" disabled={locked}>
-        <legend>Model</legend>
-        <TokenizerPicker />
-        {MODEL_FIELDS.map((f) => (
-          <Field key={f.key} spec={f} disabled={locked} />
-        ))}
-      </fieldset>
-      <fieldset className="fields" disabled={locked}>
-        <legend>Training</legend>
-        {TRAIN_FIELDS.map((f) => (
-          <Field key={f.key} spec={f} disabled={locked} />
-        ))}
-      </fieldset>
+      {!modelHidden && (
+        <fieldset className="fields" data-testid="settings-model">
+          <legend>Model</legend>
+          <TokenizerPicker disabled={locked} />
+          {MODEL_FIELDS.map((f) => (
+            <Field key={f.key} spec={f} disabled={locked} />
+          ))}
+        </fieldset>
+      )}
+      {!trainingHidden && (
+        <fieldset className="fields" data-testid="settings-training">
+          <legend>Training</legend>
+          {TRAIN_FIELDS.map((f) => (
+            <Field key={f.key} spec={f} disabled={locked} />
+          ))}
+        </fieldset>
+      )}
+      {!lfrHidden && <LfrSettings disabled={locked} />}
       {locked && <p className="muted">Stop the run to change its settings.</p>}
       {errors.length > 0 && (
         <ul className="alert settings-errors" role="alert" data-testid="settings-errors">
