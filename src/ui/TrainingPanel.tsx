@@ -18,6 +18,7 @@ import {
 } from '../store/trainingSlice';
 import { DataSection } from './DataSection';
 import { formatBytes, formatCount, formatDuration } from './format';
+import { LfrSection } from './lfr/LfrSection';
 import { SamplePanel } from './SamplePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { TrainingCharts } from './TrainingCharts';
@@ -241,6 +242,7 @@ export function TrainingPanel() {
           <LossReadout />
           <Throughput />
           <TrainingCharts />
+          <LfrSection />
           <SamplePanel />
         </div>
       </div>
