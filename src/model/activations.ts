@@ -2,6 +2,7 @@ import { createStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { attentionSavedLength } from '../kernels/attention';
 import type { GPTConfig } from './config';
+import type { LoraTable } from './lora';
 
 /** What one layer's forward keeps for its backward (llm.c's ActivationTensors, per layer). */
 export interface LayerActivations {
@@ -20,6 +21,16 @@ export interface LayerActivations {
   fchGelu: GPUBuffer; // (B,T,4C)
   fcproj: GPUBuffer; // (B,T,C)
   residual3: GPUBuffer; // (B,T,C)
+}
+
+/** What the adapters of a fine-tuning run keep (see buildForward's `lora`). */
+export interface LoraActivations {
+  /** Per adapted layer: (alpha/r) inp · B (B*T, r), saved by the forward for dA. */
+  u: ReadonlyMap<string, GPUBuffer>;
+  /** Backward scratch shared by every adapter: (alpha/r) dout · A (B*T, r). */
+  v: GPUBuffer;
+  /** Where LayerNorm backward puts its gain and bias gradients of the frozen base (C each). */
+  lnSink: [GPUBuffer, GPUBuffer];
 }
 
 /** The forward activations of a (B, T) batch, and the gradient scratch its backward reuses. */
@@ -41,6 +52,8 @@ export class Activations {
   readonly dfch: GPUBuffer; // (B,T,4C)
   readonly dfchGelu: GPUBuffer; // (B,T,4C)
   readonly attDelta: GPUBuffer; // attentionSavedLength(B,T,NH): attention backward's scratch
+  /** Set when the batch runs with adapters (`lora` given). */
+  readonly lora: LoraActivations | null;
   private readonly all: GPUBuffer[] = [];
 
   constructor(
@@ -49,6 +62,7 @@ export class Activations {
     readonly B: number,
     readonly T: number,
     withBackward: boolean,
+    lora?: LoraTable,
   ) {
     const { nEmbd: C, nHead: NH, vocabSize: V } = config;
     const BT = B * T;
@@ -90,6 +104,13 @@ export class Activations {
     this.dfch = grad('dfch', BT * 4 * C);
     this.dfchGelu = grad('dfchGelu', BT * 4 * C);
     this.attDelta = grad('attDelta', attentionSavedLength(B, T, NH));
+    this.lora = lora
+      ? {
+          u: new Map(lora.pairs.map((p) => [p.name, make(`${p.name}.lora.u`, BT * lora.rank)])),
+          v: grad('lora.v', BT * lora.rank),
+          lnSink: [grad('lnSink.weight', C), grad('lnSink.bias', C)],
+        }
+      : null;
   }
 
   /** The residual stream entering layer l. */

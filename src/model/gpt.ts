@@ -12,14 +12,18 @@ import { geluBackward, geluForward } from '../kernels/gelu';
 import { layernormBackward, layernormForward } from '../kernels/layernorm';
 import { biasBackward, matmul } from '../kernels/matmul';
 import { residualForward } from '../kernels/residual';
+import { scale } from '../kernels/scale';
 import type { TokenGroupBuffers } from '../kernels/tokenGroups';
 import type { Activations } from './activations';
 import type { GPTConfig } from './config';
+import type { LoraTarget } from './lora';
+import { LoraModel } from './loraModel';
 import { buildParamTable, type ParamTable, tensor } from './params';
 
 /**
  * A GPT-2 on the GPU: parameters and their gradients in two flat buffers laid out by the
- * parameter table (the optimizer keeps its moments beside them, same layout).
+ * parameter table (the optimizer keeps its moments beside them, same layout). A frozen base
+ * (LoRA fine-tuning) has no gradients: `grads` is then a one-float placeholder.
  */
 export class GptModel {
   readonly table: ParamTable;
@@ -30,6 +34,7 @@ export class GptModel {
     ctx: GpuContext,
     readonly config: GPTConfig,
     initial: Float32Array,
+    withGrads = true,
   ) {
     this.table = buildParamTable(config);
     if (initial.length !== this.table.totalLength) {
@@ -38,7 +43,7 @@ export class GptModel {
       );
     }
     this.params = createStorage(ctx, 'params', initial);
-    this.grads = createStorage(ctx, 'grads', this.table.totalLength);
+    this.grads = createStorage(ctx, 'grads', withGrads ? this.table.totalLength : 1);
   }
 
   /** The slice of `buffer` (params, grads or a moment) holding tensor `name`. */
@@ -61,7 +66,47 @@ export class GptModel {
   }
 }
 
-// out (M,OC) = inp (M,C) · W^T (OC,C) + bias (OC)
+/**
+ * A LoRA adapter on one linear layer (OC,C), as its forward and backward see it: the layer
+ * computes inp W^T + c (inp B) A^T with c = alpha / r. The rank-r intermediate is scaled by c
+ * in place (a tiny kernel on M x r floats) so every product stays a plain matmul.
+ */
+interface Adapter {
+  a: BufferSlice; // A (OC,r)
+  b: BufferSlice; // B (C,r)
+  da: BufferSlice; // dA (OC,r)
+  db: BufferSlice; // dB (C,r)
+  u: GPUBuffer; // (M,r) = c inp · B, saved by the forward for dA
+  v: GPUBuffer; // (M,r) = c dout · A, backward scratch
+  r: number;
+  c: number;
+}
+
+function adapterOf(
+  lora: LoraModel | undefined,
+  acts: Activations,
+  layer: number,
+  target: LoraTarget,
+): Adapter | null {
+  const p = lora?.pair(layer, target);
+  if (!lora || !p) return null;
+  if (!acts.lora)
+    throw new Error('These activations were made without adapters: pass the LoRA table.');
+  const u = acts.lora.u.get(p.name);
+  if (!u) throw new Error(`These activations were made for other adapters (no ${p.name}).`);
+  return {
+    a: lora.a(lora.weights, p),
+    b: lora.b(lora.weights, p),
+    da: lora.a(lora.grads, p),
+    db: lora.b(lora.grads, p),
+    u,
+    v: acts.lora.v,
+    r: p.r,
+    c: lora.table.scale,
+  };
+}
+
+// out (M,OC) = inp (M,C) · W^T (OC,C) + bias (OC) [+ u (M,r) · A^T, u = c inp · B (C,r)]
 function linearForward(
   ctx: GpuContext,
   out: Buf,
@@ -71,28 +116,62 @@ function linearForward(
   M: number,
   C: number,
   OC: number,
-) {
-  return matmul(ctx, out, inp, w, bias, { M, N: OC, K: C, transB: true });
+  ad: Adapter | null,
+): Promise<KernelOp>[] {
+  const base = matmul(ctx, out, inp, w, bias, { M, N: OC, K: C, transB: true });
+  if (!ad) return [base];
+  return [
+    base,
+    matmul(ctx, ad.u, inp, ad.b, null, { M, N: ad.r, K: C }),
+    scale(ctx, ad.u, M * ad.r, ad.c),
+    matmul(ctx, out, ad.u, ad.a, null, { M, N: OC, K: ad.r, transB: true, accumulate: true }),
+  ];
 }
 
-// dinp (M,C) = dout (M,OC) · W (OC,C); dW (OC,C) += dout^T · inp; dbias (OC) += colsum(dout)
+/** A linear layer's parameter gradients, or null when the base is frozen (never computed). */
+interface LinearGrads {
+  dw: Buf; // (OC,C)
+  dbias: Buf; // (OC)
+}
+
+// dinp (M,C) = dout (M,OC) · W (OC,C); dW (OC,C) += dout^T · inp; dbias (OC) += colsum(dout);
+// with an adapter: v (M,r) = c dout · A, dinp += v · B^T, dA (OC,r) += dout^T · u, dB (C,r) += inp^T · v
 function linearBackward(
   ctx: GpuContext,
   dinp: Buf,
-  dw: Buf,
-  dbias: Buf,
+  grads: LinearGrads | null,
   dout: Buf,
   inp: Buf,
   w: Buf,
   M: number,
   C: number,
   OC: number,
+  ad: Adapter | null,
 ): Promise<KernelOp>[] {
-  return [
-    matmul(ctx, dinp, dout, w, null, { M, N: C, K: OC }),
-    matmul(ctx, dw, dout, inp, null, { M: OC, N: C, K: M, transA: true, accumulate: true }),
-    biasBackward(ctx, dbias, dout, M, OC),
-  ];
+  const ops = [matmul(ctx, dinp, dout, w, null, { M, N: C, K: OC })];
+  if (grads) {
+    ops.push(
+      matmul(ctx, grads.dw, dout, inp, null, {
+        M: OC,
+        N: C,
+        K: M,
+        transA: true,
+        accumulate: true,
+      }),
+      biasBackward(ctx, grads.dbias, dout, M, OC),
+    );
+  }
+  if (ad) {
+    const acc = { transA: true, accumulate: true };
+    ops.push(
+      matmul(ctx, ad.v, dout, ad.a, null, { M, N: ad.r, K: OC }),
+      scale(ctx, ad.v, M * ad.r, ad.c),
+      matmul(ctx, dinp, ad.v, ad.b, null, { M, N: C, K: ad.r, transB: true, accumulate: true }),
+      matmul(ctx, ad.da, dout, ad.u, null, { M: OC, N: ad.r, K: M, ...acc }),
+      matmul(ctx, ad.db, inp, ad.v, null, { M: C, N: ad.r, K: M, ...acc }),
+    );
+  }
+  return ops;
 }
 
 /** How the forward ends: training fuses the loss with its gradient; evaluation only scores. */
@@ -105,6 +184,7 @@ export type ForwardMode =
  * The forward pass of a (B, T) batch as prepared kernel launches, in order.
  * tokens, targets (B,T) u32 -> acts.logits (B,T,V) and, unless mode is 'logits', acts.losses (B,T),
  * acts.seqLoss (B) and acts.meanLoss (1). In 'train' mode acts.logits ends up holding dlogits.
+ * With `lora`, its adapters add to their layers (acts must be made with lora.table).
  */
 export function buildForward(
   ctx: GpuContext,
@@ -113,6 +193,7 @@ export function buildForward(
   tokens: Buf,
   targets: Buf,
   mode: ForwardMode,
+  lora?: LoraModel,
 ): Promise<KernelOp[]> {
   const { nEmbd: C, nHead: NH, vocabSize: V } = model.config;
   const { B, T } = acts;
@@ -124,6 +205,7 @@ export function buildForward(
   acts.layers.forEach((a, l) => {
     const h = `h.${l}.`;
     const x = acts.residualIn(l);
+    const ad = (target: LoraTarget) => adapterOf(lora, acts, l, target);
     ops.push(
       layernormForward(
         ctx,
@@ -136,7 +218,7 @@ export function buildForward(
         BT,
         C,
       ),
-      linearForward(
+      ...linearForward(
         ctx,
         a.qkv,
         a.ln1,
@@ -145,9 +227,10 @@ export function buildForward(
         BT,
         C,
         3 * C,
+        ad('attn.c_attn'),
       ),
       attentionForward(ctx, a.atty, a.attSaved, a.qkv, B, T, C, NH),
-      linearForward(
+      ...linearForward(
         ctx,
         a.attproj,
         a.atty,
@@ -156,6 +239,7 @@ export function buildForward(
         BT,
         C,
         C,
+        ad('attn.c_proj'),
       ),
       residualForward(ctx, a.residual2, x, a.attproj, BT * C),
       layernormForward(
@@ -169,7 +253,7 @@ export function buildForward(
         BT,
         C,
       ),
-      linearForward(
+      ...linearForward(
         ctx,
         a.fch,
         a.ln2,
@@ -178,9 +262,10 @@ export function buildForward(
         BT,
         C,
         4 * C,
+        ad('mlp.c_fc'),
       ),
       geluForward(ctx, a.fchGelu, a.fch, BT * 4 * C),
-      linearForward(
+      ...linearForward(
         ctx,
         a.fcproj,
         a.fchGelu,
@@ -189,6 +274,7 @@ export function buildForward(
         BT,
         4 * C,
         C,
+        ad('mlp.c_proj'),
       ),
       residualForward(ctx, a.residual3, a.residual2, a.fcproj, BT * C),
     );
@@ -222,26 +308,39 @@ export function buildForward(
 }
 
 /**
- * The backward pass, after a 'train' forward left dlogits in acts.logits: adds every
- * parameter's gradient into model.grads. Scratch gradients that kernels add into are cleared
- * where they are reused, so the list mixes launches and clears.
+ * The backward pass, after a 'train' forward left dlogits in acts.logits. `trains` says what
+ * learns: the base model (its token groups, for the embedding gradient), whose every parameter
+ * gradient is added into model.grads; or a LoRA model, whose dA and dB are added into lora.grads
+ * while the frozen base gets no gradient at all (its weight and bias gradients are skipped; only
+ * LayerNorm's, fused with its input gradient, are computed into a sink). Scratch gradients that
+ * kernels add into are cleared where they are reused, so the list mixes launches and clears.
  */
 export async function buildBackward(
   ctx: GpuContext,
   model: GptModel,
   acts: Activations,
-  groups: TokenGroupBuffers,
+  trains: TokenGroupBuffers | LoraModel,
 ): Promise<Command[]> {
   const { nEmbd: C, nHead: NH, vocabSize: V } = model.config;
   const { B, T } = acts;
   const BT = B * T;
+  const lora = trains instanceof LoraModel ? trains : undefined;
+  const sink = acts.lora?.lnSink;
+  if (lora && !sink)
+    throw new Error('These activations were made without adapters: pass the LoRA table.');
   const p = (n: string) => model.p(n);
   const g = (n: string) => model.g(n);
+  const linearGrads = (name: string): LinearGrads | null =>
+    lora ? null : { dw: g(`${name}.weight`), dbias: g(`${name}.bias`) };
+  // LayerNorm (gain, bias) gradients: the model's, or the sink when the base is frozen.
+  const lnGrads = (name: string): [Buf, Buf] => sink ?? [g(`${name}.weight`), g(`${name}.bias`)];
   const last = acts.residualIn(model.config.nLayer);
   const commands: Command[] = [{ clear: acts.dresidual }];
-  commands.push(
-    ...(await Promise.all([
-      matmul(ctx, acts.dln, acts.logits, p('wte'), null, { M: BT, N: C, K: V }),
+  const head: Promise<KernelOp>[] = [
+    matmul(ctx, acts.dln, acts.logits, p('wte'), null, { M: BT, N: C, K: V }),
+  ];
+  if (!lora) {
+    head.push(
       matmul(ctx, g('wte'), acts.logits, acts.lnf, null, {
         M: V,
         N: C,
@@ -249,58 +348,60 @@ export async function buildBackward(
         transA: true,
         accumulate: true,
       }),
-      layernormBackward(
-        ctx,
-        acts.dresidual,
-        g('ln_f.weight'),
-        g('ln_f.bias'),
-        acts.dln,
-        last,
-        p('ln_f.weight'),
-        acts.lnfMean,
-        acts.lnfRstd,
-        BT,
-        C,
-      ),
-    ])),
+    );
+  }
+  head.push(
+    layernormBackward(
+      ctx,
+      acts.dresidual,
+      ...lnGrads('ln_f'),
+      acts.dln,
+      last,
+      p('ln_f.weight'),
+      acts.lnfMean,
+      acts.lnfRstd,
+      BT,
+      C,
+    ),
   );
+  commands.push(...(await Promise.all(head)));
   for (let l = model.config.nLayer - 1; l >= 0; l--) {
     const h = `h.${l}.`;
     const a = acts.layers[l];
     const x = acts.residualIn(l);
+    const ad = (target: LoraTarget) => adapterOf(lora, acts, l, target);
     commands.push({ clear: acts.dfch }, { clear: acts.dqkv });
     const ops = await Promise.all([
       // residual3 = residual2 + fcproj: dresidual flows to both unchanged.
       ...linearBackward(
         ctx,
         acts.dfchGelu,
-        g(`${h}mlp.c_proj.weight`),
-        g(`${h}mlp.c_proj.bias`),
+        linearGrads(`${h}mlp.c_proj`),
         acts.dresidual,
         a.fchGelu,
         p(`${h}mlp.c_proj.weight`),
         BT,
         4 * C,
         C,
+        ad('mlp.c_proj'),
       ),
       geluBackward(ctx, acts.dfch, a.fch, acts.dfchGelu, BT * 4 * C),
       ...linearBackward(
         ctx,
         acts.dln,
-        g(`${h}mlp.c_fc.weight`),
-        g(`${h}mlp.c_fc.bias`),
+        linearGrads(`${h}mlp.c_fc`),
         acts.dfch,
         a.ln2,
         p(`${h}mlp.c_fc.weight`),
         BT,
         C,
         4 * C,
+        ad('mlp.c_fc'),
       ),
       layernormBackward(
         ctx,
         acts.dresidual,
-        g(`${h}ln_2.weight`),
-        g(`${h}ln_2.bias`),
+        ...lnGrads(`${h}ln_2`),
         acts.dln,
         a.residual2,
         p(`${h}ln_2.weight`),
@@ -312,33 +413,32 @@ export async function buildBackward(
       ...linearBackward(
         ctx,
         acts.datty,
-        g(`${h}attn.c_proj.weight`),
-        g(`${h}attn.c_proj.bias`),
+        linearGrads(`${h}attn.c_proj`),
         acts.dresidual,
         a.atty,
         p(`${h}attn.c_proj.weight`),
         BT,
         C,
         C,
+        ad('attn.c_proj'),
       ),
       attentionBackward(ctx, acts.dqkv, acts.datty, a.qkv, a.attSaved, acts.attDelta, B, T, C, NH),
       ...linearBackward(
         ctx,
         acts.dln,
-        g(`${h}attn.c_attn.weight`),
-        g(`${h}attn.c_attn.bias`),
+        linearGrads(`${h}attn.c_attn`),
         acts.dqkv,
         a.ln1,
         p(`${h}attn.c_attn.weight`),
         BT,
         C,
         3 * C,
+        ad('attn.c_attn'),
       ),
       layernormBackward(
         ctx,
         acts.dresidual,
-        g(`${h}ln_1.weight`),
-        g(`${h}ln_1.bias`),
+        ...lnGrads(`${h}ln_1`),
         acts.dln,
         x,
         p(`${h}ln_1.weight`),
@@ -350,6 +450,9 @@ export async function buildBackward(
     ]);
     commands.push(...ops);
   }
-  commands.push(await embeddingBackward(ctx, g('wte'), g('wpe'), acts.dresidual, groups, B, T, C));
+  if (!(trains instanceof LoraModel))
+    commands.push(
+      await embeddingBackward(ctx, g('wte'), g('wpe'), acts.dresidual, trains, B, T, C),
+    );
   return commands;
 }

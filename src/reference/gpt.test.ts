@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GPTConfig } from '../model/config';
 import { initParams } from '../model/init';
+import { buildLoraTable, LORA_TARGETS } from '../model/lora';
 import { buildParamTable } from '../model/params';
 import { Rng } from '../util/rng';
 import { referenceGpt } from './gpt';
@@ -70,5 +71,77 @@ describe('reference GPT', () => {
       for (let i = end; i < t.offset; i++) expect(grads[i]).toBe(0);
       end = t.offset + t.length;
     }
+  });
+});
+
+describe('reference GPT with LoRA adapters', () => {
+  const loraTable = buildLoraTable(config, { rank: 2, alpha: 3, targets: LORA_TARGETS });
+
+  // Both factors nonzero (init has A = 0, which would leave dB = 0 and hide errors in it).
+  function adapters(): Float64Array {
+    const rng = new Rng(11);
+    const w = new Float64Array(loraTable.totalLength);
+    for (const q of loraTable.pairs) {
+      for (let i = 0; i < q.m * q.r; i++) w[q.aOffset + i] = 0.3 * rng.normal();
+      for (let i = 0; i < q.n * q.r; i++) w[q.bOffset + i] = 0.3 * rng.normal();
+    }
+    return w;
+  }
+
+  it("gives every adapter factor's gradient equal to central finite differences", () => {
+    const { params, tokens, targets } = setup();
+    const weights = adapters();
+    const lora = { table: loraTable, weights };
+    const { loraGrads } = referenceGpt(config, params, tokens, targets, B, T, table, lora);
+    const h = 1e-5;
+    let checked = 0;
+    for (const q of loraTable.pairs) {
+      const ranges: [string, number, number][] = [
+        ['A', q.aOffset, q.m * q.r],
+        ['B', q.bOffset, q.n * q.r],
+      ];
+      for (const [factor, offset, length] of ranges) {
+        for (let i = offset; i < offset + length; i += 3) {
+          const kept = weights[i];
+          weights[i] = kept + h;
+          const up = referenceGpt(config, params, tokens, targets, B, T, table, lora).meanLoss;
+          weights[i] = kept - h;
+          const down = referenceGpt(config, params, tokens, targets, B, T, table, lora).meanLoss;
+          weights[i] = kept;
+          const fd = (up - down) / (2 * h);
+          expect(Math.abs(loraGrads[i] - fd), `${q.name} ${factor}[${i - offset}]`).toBeLessThan(
+            1e-7 + 1e-5 * Math.abs(fd),
+          );
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(150);
+  }, 120_000);
+
+  it('gives the base gradients of the weight W + (alpha/r) A B^T the adapters stand for', () => {
+    const { params, tokens, targets } = setup();
+    const weights = adapters();
+    const merged = Float64Array.from(params);
+    for (const q of loraTable.pairs) {
+      const w = table.byName.get(`${q.name}.weight`);
+      if (!w) throw new Error(q.name);
+      for (let i = 0; i < q.m; i++) {
+        for (let j = 0; j < q.n; j++) {
+          let z = 0;
+          for (let k = 0; k < q.r; k++)
+            z += weights[q.aOffset + i * q.r + k] * weights[q.bOffset + j * q.r + k];
+          merged[w.offset + i * q.n + j] += loraTable.scale * z;
+        }
+      }
+    }
+    const withAdapters = referenceGpt(config, params, tokens, targets, B, T, table, {
+      table: loraTable,
+      weights,
+    });
+    const plain = referenceGpt(config, merged, tokens, targets, B, T, table);
+    expect(Math.abs(withAdapters.meanLoss - plain.meanLoss)).toBeLessThan(1e-12);
+    for (let i = 0; i < plain.grads.length; i++)
+      expect(Math.abs(withAdapters.grads[i] - plain.grads[i])).toBeLessThan(1e-10);
   });
 });

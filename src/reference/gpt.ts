@@ -1,6 +1,8 @@
 // Float64 twin of src/model/gpt.ts: the same GPT-2 forward and backward, built from the
-// reference kernels in the same order, on one flat parameter array laid out by the table.
+// reference kernels in the same order, on one flat parameter array laid out by the table; with
+// optional LoRA adapters, as the GPU computes them.
 import type { GPTConfig } from '../model/config';
+import type { LoraTable } from '../model/lora';
 import { buildParamTable, type ParamTable, tensor } from '../model/params';
 import { attentionBackward, attentionForward } from './attention';
 import { crossentropyForwardBackward, sequenceLoss } from './crossentropy';
@@ -9,6 +11,7 @@ import { geluBackward, geluForward } from './gelu';
 import { layernormBackward, layernormForward } from './layernorm';
 import { biasBackward, matmul } from './matmul';
 import { residualForward } from './residual';
+import { scale } from './scale';
 
 export interface ReferenceResult {
   /** (B,T,V), before the loss. */
@@ -20,6 +23,14 @@ export interface ReferenceResult {
   meanLoss: number;
   /** d meanLoss / d params, in the table's layout. */
   grads: Float64Array;
+  /** d meanLoss / d adapters, in the LoRA table's layout (empty without adapters). */
+  loraGrads: Float64Array;
+}
+
+/** Adapters for the reference: their layout and their factors A, B in it. */
+export interface ReferenceLora {
+  table: LoraTable;
+  weights: ArrayLike<number>;
 }
 
 interface Layer {
@@ -49,6 +60,7 @@ export function referenceGpt(
   B: number,
   T: number,
   table: ParamTable = buildParamTable(config),
+  lora?: ReferenceLora,
 ): ReferenceResult {
   const { nEmbd: C, nHead: NH, vocabSize: V, nLayer: L } = config;
   const BT = B * T;
@@ -61,6 +73,40 @@ export function referenceGpt(
   const p = (n: string) => view(flat, n);
   const g = (n: string) => view(grads, n);
   const f = (n: number) => new Float64Array(n);
+  const loraFlat = Float64Array.from(lora?.weights ?? []);
+  const loraGrads = new Float64Array(loraFlat.length);
+  const saved = new Map<string, Float64Array>(); // c inp · B (BT, r) of each adapter
+  // The adapter on layer `name` as (A (OC,r), B (K,r), dA, dB, r, c), if there is one.
+  const adapter = (name: string) => {
+    const q = lora?.table.byName.get(name);
+    if (!lora || !q) return null;
+    const at = (a: Float64Array, o: number, len: number) => a.subarray(o, o + len);
+    return {
+      A: at(loraFlat, q.aOffset, q.m * q.r),
+      B: at(loraFlat, q.bOffset, q.n * q.r),
+      dA: at(loraGrads, q.aOffset, q.m * q.r),
+      dB: at(loraGrads, q.bOffset, q.n * q.r),
+      r: q.r,
+      c: lora.table.scale,
+    };
+  };
+  // out (BT,OC) = inp (BT,K) · W^T + bias [+ u · A^T, u = c inp · B saved for backward]
+  const linearForward = (
+    out: Float64Array,
+    name: string,
+    inp: Float64Array,
+    K: number,
+    OC: number,
+  ) => {
+    matmul(out, inp, p(`${name}.weight`), p(`${name}.bias`), { M: BT, N: OC, K, transB: true });
+    const ad = adapter(name);
+    if (!ad) return;
+    const u = f(BT * ad.r);
+    matmul(u, inp, ad.B, null, { M: BT, N: ad.r, K });
+    scale(u, ad.c);
+    matmul(out, u, ad.A, null, { M: BT, N: OC, K: ad.r, transB: true, accumulate: true });
+    saved.set(name, u);
+  };
 
   const encoded = f(BT * C);
   embeddingForward(encoded, tokens, p('wte'), p('wpe'), B, T, C);
@@ -95,19 +141,9 @@ export function referenceGpt(
       BT,
       C,
     );
-    matmul(a.qkv, a.ln1, p(`${h}attn.c_attn.weight`), p(`${h}attn.c_attn.bias`), {
-      M: BT,
-      N: 3 * C,
-      K: C,
-      transB: true,
-    });
+    linearForward(a.qkv, `${h}attn.c_attn`, a.ln1, C, 3 * C);
     attentionForward(a.atty, a.attSaved, a.qkv, B, T, C, NH);
-    matmul(a.attproj, a.atty, p(`${h}attn.c_proj.weight`), p(`${h}attn.c_proj.bias`), {
-      M: BT,
-      N: C,
-      K: C,
-      transB: true,
-    });
+    linearForward(a.attproj, `${h}attn.c_proj`, a.atty, C, C);
     residualForward(a.residual2, x, a.attproj);
     layernormForward(
       a.ln2,
@@ -119,19 +155,9 @@ export function referenceGpt(
       BT,
       C,
     );
-    matmul(a.fch, a.ln2, p(`${h}mlp.c_fc.weight`), p(`${h}mlp.c_fc.bias`), {
-      M: BT,
-      N: 4 * C,
-      K: C,
-      transB: true,
-    });
+    linearForward(a.fch, `${h}mlp.c_fc`, a.ln2, C, 4 * C);
     geluForward(a.fchGelu, a.fch, BT * 4 * C);
-    matmul(a.fcproj, a.fchGelu, p(`${h}mlp.c_proj.weight`), p(`${h}mlp.c_proj.bias`), {
-      M: BT,
-      N: C,
-      K: 4 * C,
-      transB: true,
-    });
+    linearForward(a.fcproj, `${h}mlp.c_proj`, a.fchGelu, 4 * C, C);
     residualForward(a.residual3, a.residual2, a.fcproj);
     layers.push(a);
     x = a.residual3;
@@ -166,7 +192,8 @@ export function referenceGpt(
     BT,
     C,
   );
-  // dinp (M,C) = dout · W; dW += dout^T · inp; dbias += colsum(dout)
+  // dinp (M,C) = dout · W; dW += dout^T · inp; dbias += colsum(dout); with an adapter:
+  // v = c dout · A, dinp += v · B^T, dA += dout^T · u, dB += inp^T · v
   const linearBackward = (
     dinp: Float64Array,
     name: string,
@@ -184,6 +211,15 @@ export function referenceGpt(
       accumulate: true,
     });
     biasBackward(g(`${name}.bias`), dout, BT, OC);
+    const ad = adapter(name);
+    const u = saved.get(name);
+    if (!ad || !u) return;
+    const v = f(BT * ad.r);
+    matmul(v, dout, ad.A, null, { M: BT, N: ad.r, K: OC });
+    scale(v, ad.c);
+    matmul(dinp, v, ad.B, null, { M: BT, N: K, K: ad.r, transB: true, accumulate: true });
+    matmul(ad.dA, dout, u, null, { M: OC, N: ad.r, K: BT, transA: true, accumulate: true });
+    matmul(ad.dB, inp, v, null, { M: K, N: ad.r, K: BT, transA: true, accumulate: true });
   };
   for (let l = L - 1; l >= 0; l--) {
     const h = `h.${l}.`;
@@ -225,5 +261,5 @@ export function referenceGpt(
     );
   }
   embeddingBackward(g('wte'), g('wpe'), dresidual, tokens, B, T, C);
-  return { logits, losses, seqLoss, meanLoss: meanLoss[0], grads };
+  return { logits, losses, seqLoss, meanLoss: meanLoss[0], grads, loraGrads };
 }

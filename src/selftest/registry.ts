@@ -6,7 +6,9 @@ import { geluChecks } from '../kernels/gelu.check';
 import { gradNormChecks } from '../kernels/gradnorm.check';
 import { layernormChecks } from '../kernels/layernorm.check';
 import { matmulChecks } from '../kernels/matmul.check';
+import { nonfiniteChecks } from '../kernels/nonfinite.check';
 import { residualChecks } from '../kernels/residual.check';
+import { scaleChecks } from '../kernels/scale.check';
 import { loraAdamChecks } from '../optim/loraAdam.check';
 import { loraRiteChecks } from '../optim/loraRite.check';
 import type { KernelCheck } from './types';
@@ -22,6 +24,8 @@ export const allChecks: readonly KernelCheck[] = [
   ...embeddingChecks,
   ...layernormChecks,
   ...geluChecks,
+  ...scaleChecks,
+  ...nonfiniteChecks,
   ...loraAdamChecks,
   ...loraRiteChecks,
 ];
