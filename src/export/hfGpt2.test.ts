@@ -1,0 +1,309 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { GPTConfig } from '../model/config';
+import { initParams } from '../model/init';
+import { buildParamTable } from '../model/params';
+import { referenceGpt } from '../reference/gpt';
+import { exportHfGpt2, hfConfig, importHfGpt2 } from './hfGpt2';
+import { readSafetensors, writeSafetensors } from './safetensors';
+
+const tiny: GPTConfig = { blockSize: 3, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 4 };
+const table = buildParamTable(tiny);
+
+/** Known values: the k-th parameter (table order, padding skipped) is k * 0.001. */
+function indexParams(): Float32Array {
+  const p = new Float32Array(table.totalLength);
+  let k = 0;
+  for (const t of table.tensors) for (let i = 0; i < t.length; i++) p[t.offset + i] = k++ * 0.001;
+  return p;
+}
+/** The index the value of parameter `name`[i] was made from. */
+function indexOf(name: string, i: number): number {
+  let k = 0;
+  for (const t of table.tensors) {
+    if (t.name === name) return k + i;
+    k += t.length;
+  }
+  throw new Error(name);
+}
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+const bits = (f: Float32Array) => new Uint32Array(f.buffer, f.byteOffset, f.length);
+
+function refusal(run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    expect((e as Error).message).toMatch(/ Nothing was imported\.$/);
+    return (e as Error).message;
+  }
+  throw new Error('the import was accepted');
+}
+
+describe('Hugging Face GPT-2 export', () => {
+  it('matches the golden model.safetensors and config.json byte for byte (UPDATE_GOLDEN=1 rewrites them)', () => {
+    const { safetensors, configJson } = exportHfGpt2(indexParams(), tiny);
+    if (process.env.UPDATE_GOLDEN === '1') {
+      writeFileSync(fixture('gpt2-tiny.safetensors'), safetensors);
+      writeFileSync(fixture('config.json'), configJson);
+    }
+    expect(new Uint8Array(readFileSync(fixture('gpt2-tiny.safetensors')))).toEqual(safetensors);
+    expect(readFileSync(fixture('config.json'), 'utf8')).toBe(configJson);
+  });
+
+  it('writes HF names and Conv1D (in, out) matrices, read with a plain JSON parse of the golden file', () => {
+    const bytes = new Uint8Array(readFileSync(fixture('gpt2-tiny.safetensors')));
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const n = Number(view.getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    expect(header.__metadata__).toEqual({ format: 'pt', n_head: '2' });
+    expect(Object.keys(header).filter((k) => k !== '__metadata__')).toHaveLength(2 + 12 * 2 + 2);
+    expect(header['lm_head.weight']).toBeUndefined();
+    const at = (name: string, flat: number) =>
+      view.getFloat32(8 + n + header[name].data_offsets[0] + flat * 4, true);
+    const C = tiny.nEmbd;
+    expect(header['wte.weight'].shape).toEqual([256, C]);
+    expect(at('wte.weight', 5 * C + 3)).toBe(Math.fround(indexOf('wte', 5 * C + 3) * 0.001));
+    // HF c_attn.weight (C, 3C)[i][o] is the studio's c_attn.weight (3C, C)[o][i].
+    expect(header['h.1.attn.c_attn.weight'].shape).toEqual([C, 3 * C]);
+    for (const [i, o] of [
+      [0, 0],
+      [1, 7],
+      [3, 11],
+      [2, 5],
+    ]) {
+      expect(at('h.1.attn.c_attn.weight', i * 3 * C + o)).toBe(
+        Math.fround(indexOf('h.1.attn.c_attn.weight', o * C + i) * 0.001),
+      );
+    }
+    expect(header['h.0.mlp.c_proj.weight'].shape).toEqual([4 * C, C]);
+    expect(at('h.0.mlp.c_proj.weight', 9 * C + 2)).toBe(
+      Math.fround(indexOf('h.0.mlp.c_proj.weight', 2 * 4 * C + 9) * 0.001),
+    );
+    expect(at('h.0.mlp.c_fc.bias', 13)).toBe(Math.fround(indexOf('h.0.mlp.c_fc.bias', 13) * 0.001));
+  });
+
+  it('writes a config.json transformers reads as this GPT-2', () => {
+    const c = JSON.parse(readFileSync(fixture('config.json'), 'utf8'));
+    expect(c).toMatchObject({
+      model_type: 'gpt2',
+      architectures: ['GPT2LMHeadModel'],
+      vocab_size: 256,
+      n_positions: 3,
+      n_ctx: 3,
+      n_embd: 4,
+      n_layer: 2,
+      n_head: 2,
+      activation_function: 'gelu_new',
+      layer_norm_epsilon: 1e-5,
+      tie_word_embeddings: true,
+      eos_token_id: 255,
+    });
+    expect(hfConfig({ ...tiny, vocabSize: 50257 }).eos_token_id).toBe(50256);
+  });
+
+  it("computes the studio's logits when run as HF runs it (Conv1D x W + b, q|k|v split, heads)", () => {
+    const config: GPTConfig = { blockSize: 5, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 8 };
+    const params = initParams(config, buildParamTable(config), 3);
+    const tokens = [72, 101, 108, 108, 111];
+    const ref = referenceGpt(config, params, tokens, [0, 0, 0, 0, 0], 1, 5);
+    const hf = readSafetensors(exportHfGpt2(params, config).safetensors).tensors;
+    const logits = hfForward(config, (name) => hf.get(name)!.data, tokens);
+    // Both in float64 from the same f32 weights, differing only in summation order: ~1e-15
+    // relative per op; the logits are O(0.1), so 1e-12 is far below any layout error.
+    let worst = 0;
+    for (let i = 0; i < logits.length; i++)
+      worst = Math.max(worst, Math.abs(logits[i] - ref.logits[i]));
+    expect(worst).toBeLessThan(1e-12);
+  });
+});
+
+describe('Hugging Face GPT-2 import', () => {
+  const exported = exportHfGpt2(indexParams(), tiny);
+
+  it('gives back the exported parameters bit for bit, with config.json or from the file alone', () => {
+    for (const json of [exported.configJson, undefined]) {
+      const r = importHfGpt2(exported.safetensors, json);
+      expect(r.config).toEqual(tiny);
+      expect(bits(r.params)).toEqual(bits(indexParams()));
+      expect(r.parameterCount).toBe(table.count);
+      expect(r.bytes).toBe(table.count * 4);
+    }
+  });
+
+  it('accepts "transformer."-prefixed names, a tied lm_head and the causal-mask buffers of hub files', () => {
+    const file = readSafetensors(exported.safetensors);
+    const tensors = [...file.tensors].map(([name, t]) => ({
+      name: `transformer.${name}`,
+      shape: t.shape,
+      data: t.data,
+    }));
+    const wte = file.tensors.get('wte.weight')!;
+    tensors.push({ name: 'lm_head.weight', shape: wte.shape, data: wte.data });
+    tensors.push({ name: 'h.0.attn.bias', shape: [1, 1, 3, 3], data: new Float32Array(9).fill(1) });
+    const r = importHfGpt2(writeSafetensors(tensors, { format: 'pt' }), exported.configJson);
+    expect(bits(r.params)).toEqual(bits(indexParams()));
+  });
+
+  it("refuses a file whose shapes do not match config.json, e.g. GPT-2 124M's", () => {
+    const gpt2 = JSON.stringify({
+      model_type: 'gpt2',
+      vocab_size: 50257,
+      n_positions: 1024,
+      n_embd: 768,
+      n_layer: 12,
+      n_head: 12,
+    });
+    expect(refusal(() => importHfGpt2(exported.safetensors, gpt2))).toBe(
+      'wte.weight has shape [256, 4] in the file, but config.json (n_embd 768, vocab_size 50257, n_positions 1024) needs [50257, 768]. Nothing was imported.',
+    );
+  });
+
+  it('refuses a config.json with more layers than the file', () => {
+    const json = JSON.stringify({ ...JSON.parse(exported.configJson), n_layer: 3 });
+    expect(refusal(() => importHfGpt2(exported.safetensors, json))).toMatch(
+      /^The file has no h\.2\.ln_1\.weight, which a GPT-2 with n_layer 3 \(from config\.json\) needs/,
+    );
+  });
+
+  it("refuses what the studio cannot run, saying the model's size", () => {
+    const big = JSON.stringify({
+      model_type: 'gpt2',
+      vocab_size: 50257,
+      n_positions: 2048,
+      n_embd: 768,
+      n_layer: 12,
+      n_head: 12,
+    });
+    expect(refusal(() => importHfGpt2(exported.safetensors, big))).toBe(
+      "The studio cannot run this model (n_layer 12, n_head 12, n_embd 768, 125,226,240 parameters, 500.9 MB in f32): its context of 2048 positions is over the studio's 1,024. Nothing was imported.",
+    );
+    const odd = JSON.stringify({ ...JSON.parse(exported.configJson), vocab_size: 1000 });
+    expect(refusal(() => importHfGpt2(exported.safetensors, odd))).toMatch(
+      /its vocabulary of 1,000 matches neither of the studio's tokenizers/,
+    );
+  });
+
+  it('refuses a config.json for another computation', () => {
+    const relu = JSON.stringify({
+      ...JSON.parse(exported.configJson),
+      activation_function: 'relu',
+    });
+    expect(refusal(() => importHfGpt2(exported.safetensors, relu))).toMatch(
+      /^config\.json sets activation_function "relu" \(the studio's GELU is the tanh one, "gelu_new"\)/,
+    );
+    const llama = JSON.stringify({ model_type: 'llama' });
+    expect(refusal(() => importHfGpt2(exported.safetensors, llama))).toMatch(
+      /is for a "llama" model/,
+    );
+  });
+
+  it('refuses an untied output head and tensors GPT-2 does not have', () => {
+    const file = readSafetensors(exported.safetensors);
+    const base = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+    const wte = file.tensors.get('wte.weight')!;
+    const head = { name: 'lm_head.weight', shape: wte.shape, data: wte.data.map((x) => x + 1) };
+    expect(
+      refusal(() => importHfGpt2(writeSafetensors([...base, head]), exported.configJson)),
+    ).toMatch(/has an output head \(lm_head\.weight\) of its own/);
+    const extra = { name: 'h.0.attn.q_norm.weight', shape: [4], data: new Float32Array(4) };
+    expect(
+      refusal(() => importHfGpt2(writeSafetensors([...base, extra]), exported.configJson)),
+    ).toMatch(
+      /^The file holds tensors a GPT-2 with n_layer 2 does not have \(h\.0\.attn\.q_norm\.weight\)/,
+    );
+  });
+
+  it('asks for config.json when the file cannot say its number of heads', () => {
+    const file = readSafetensors(exported.safetensors);
+    const bare = writeSafetensors(
+      [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
+    );
+    expect(refusal(() => importHfGpt2(bare))).toMatch(
+      /does not say its number of heads, and n_embd 4 is not a multiple of GPT-2's head size 64: give its config\.json too\./,
+    );
+  });
+});
+
+// The forward pass of transformers' GPT2LMHeadModel (eval mode) in float64, from HF-layout tensors.
+function hfForward(
+  c: GPTConfig,
+  w: (name: string) => Float32Array,
+  tokens: number[],
+): Float64Array {
+  const T = tokens.length;
+  const C = c.nEmbd;
+  const hs = C / c.nHead;
+  // Conv1D: y (T, out) = x (T, in) W (in, out) + b
+  const conv1d = (x: Float64Array, name: string, inp: number, out: number) => {
+    const W = w(`${name}.weight`);
+    const b = w(`${name}.bias`);
+    const y = new Float64Array(T * out);
+    for (let t = 0; t < T; t++)
+      for (let o = 0; o < out; o++) {
+        let s = b[o];
+        for (let i = 0; i < inp; i++) s += x[t * inp + i] * W[i * out + o];
+        y[t * out + o] = s;
+      }
+    return y;
+  };
+  const layerNorm = (x: Float64Array, name: string) => {
+    const g = w(`${name}.weight`);
+    const b = w(`${name}.bias`);
+    const y = new Float64Array(T * C);
+    for (let t = 0; t < T; t++) {
+      const row = x.subarray(t * C, (t + 1) * C);
+      const mean = row.reduce((a, v) => a + v, 0) / C;
+      const variance = row.reduce((a, v) => a + (v - mean) ** 2, 0) / C;
+      for (let i = 0; i < C; i++)
+        y[t * C + i] = ((row[i] - mean) / Math.sqrt(variance + 1e-5)) * g[i] + b[i];
+    }
+    return y;
+  };
+  const geluNew = (v: number) =>
+    0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+  const wte = w('wte.weight');
+  const wpe = w('wpe.weight');
+  let x = new Float64Array(T * C);
+  for (let t = 0; t < T; t++)
+    for (let i = 0; i < C; i++) x[t * C + i] = wte[tokens[t] * C + i] + wpe[t * C + i];
+  for (let l = 0; l < c.nLayer; l++) {
+    const h = `h.${l}`;
+    // qkv.split(n_embd, dim=2), then each viewed as (T, n_head, hs).
+    const qkv = conv1d(layerNorm(x, `${h}.ln_1`), `${h}.attn.c_attn`, C, 3 * C);
+    const att = new Float64Array(T * C);
+    for (let head = 0; head < c.nHead; head++)
+      for (let t = 0; t < T; t++) {
+        const q = (j: number) => qkv[t * 3 * C + head * hs + j];
+        const k = (s: number, j: number) => qkv[s * 3 * C + C + head * hs + j];
+        const v = (s: number, j: number) => qkv[s * 3 * C + 2 * C + head * hs + j];
+        const scores = Array.from({ length: t + 1 }, (_, s) => {
+          let d = 0;
+          for (let j = 0; j < hs; j++) d += q(j) * k(s, j);
+          return d / Math.sqrt(hs);
+        });
+        const max = Math.max(...scores);
+        const e = scores.map((s) => Math.exp(s - max));
+        const z = e.reduce((a, b) => a + b, 0);
+        for (let j = 0; j < hs; j++) {
+          let s = 0;
+          for (let u = 0; u <= t; u++) s += (e[u] / z) * v(u, j);
+          att[t * C + head * hs + j] = s;
+        }
+      }
+    const proj = conv1d(att, `${h}.attn.c_proj`, C, C);
+    x = x.map((a, i) => a + proj[i]);
+    const fc = conv1d(layerNorm(x, `${h}.ln_2`), `${h}.mlp.c_fc`, C, 4 * C).map(geluNew);
+    const mlp = conv1d(fc, `${h}.mlp.c_proj`, 4 * C, C);
+    x = x.map((a, i) => a + mlp[i]);
+  }
+  const lnf = layerNorm(x, 'ln_f');
+  const logits = new Float64Array(T * c.vocabSize);
+  for (let t = 0; t < T; t++)
+    for (let v = 0; v < c.vocabSize; v++) {
+      let s = 0;
+      for (let i = 0; i < C; i++) s += lnf[t * C + i] * wte[v * C + i];
+      logits[t * c.vocabSize + v] = s;
+    }
+  return logits;
+}
