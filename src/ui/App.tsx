@@ -1,8 +1,29 @@
+import { useEffect } from 'react';
+import { applySettingsUrl, watchSettingsUrl } from '../store/actions';
+import { useStudio } from '../store/store';
+import { isHidden } from '../store/urlSettings';
 import { CheckPanel } from './CheckPanel';
 import { GpuPanel } from './GpuPanel';
 import { TrainingPanel } from './TrainingPanel';
 
+/** Replaces the query in place (no history entry per edit), keeping the path and any hash. */
+function writeQuery(query: string): void {
+  const { pathname, hash } = window.location;
+  window.history.replaceState(
+    window.history.state,
+    '',
+    `${pathname}${query && `?${query}`}${hash}`,
+  );
+}
+
 export function App() {
+  // The link's settings apply once; from then on the link follows the settings.
+  useEffect(() => {
+    applySettingsUrl(window.location.search);
+    return watchSettingsUrl(writeQuery);
+  }, []);
+  const gpuHidden = useStudio((s) => isHidden(s.classroom, 'gpu'));
+  const checksHidden = useStudio((s) => isHidden(s.classroom, 'checks'));
   return (
     <>
       <header className="header">
@@ -20,8 +41,8 @@ export function App() {
       </header>
       <main>
         <TrainingPanel />
-        <GpuPanel />
-        <CheckPanel />
+        {!gpuHidden && <GpuPanel />}
+        {!checksHidden && <CheckPanel />}
       </main>
     </>
   );

@@ -3,8 +3,10 @@ import { MAX_USER_TEXT_BYTES, USER_TEXT_ACCEPT } from '../data/userText';
 import { chooseData, loadUserFile, restoreUserData } from '../store/actions';
 import { useStudio } from '../store/store';
 import { selectRunLive, selectRunStarting } from '../store/trainingSlice';
+import { isHidden, isLocked } from '../store/urlSettings';
 import { selectDataChoice, selectUserText } from '../store/userDataSlice';
 import { formatCount } from './format';
+import { HelpTip } from './help/HelpTip';
 
 function UserTextLoader() {
   const userText = useStudio(selectUserText);
@@ -98,13 +100,19 @@ function UserTextLoader() {
 /** Which text the next run trains on: the shipped OpenWebText slice or a file of the user's. */
 export function DataSection() {
   const choice = useStudio(selectDataChoice);
-  const locked = useStudio((s) => selectRunLive(s) || selectRunStarting(s));
+  const locked = useStudio(
+    (s) => selectRunLive(s) || selectRunStarting(s) || isLocked(s.classroom, 'data'),
+  );
+  const hidden = useStudio((s) => isHidden(s.classroom, 'data'));
   useEffect(() => {
     void restoreUserData();
   }, []);
+  if (hidden) return null;
   return (
     <fieldset className="data-choice" data-testid="data-section" data-choice={choice}>
-      <legend>Training data</legend>
+      <legend>
+        Training data <HelpTip topic="data" />
+      </legend>
       <label data-testid="data-choice-openwebtext">
         <input
           type="radio"

@@ -3,6 +3,7 @@ import { sampleText } from '../store/actions';
 import { parseSampleForm, SAMPLE_DEFAULTS, type SampleForm } from '../store/settingsForm';
 import { useStudio } from '../store/store';
 import { selectCanSample, selectSample } from '../store/trainingSlice';
+import { isHidden } from '../store/urlSettings';
 
 const OPTION_FIELDS: { key: Exclude<keyof SampleForm, 'prompt'>; label: string; hint: string }[] = [
   { key: 'maxNewTokens', label: 'tokens', hint: 'How many tokens to add; 20 to 500.' },
@@ -23,8 +24,10 @@ export function SamplePanel() {
   const [form, setForm] = useState(SAMPLE_DEFAULTS);
   const sample = useStudio(selectSample);
   const canSample = useStudio(selectCanSample);
+  const hidden = useStudio((s) => isHidden(s.classroom, 'sampling'));
   const parsed = parseSampleForm(form);
   const set = (key: keyof SampleForm, value: string) => setForm((f) => ({ ...f, [key]: value }));
+  if (hidden) return null;
   return (
     <div className="sample" data-testid="sample-panel">
       <h3>Sample from the model</h3>
