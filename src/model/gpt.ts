@@ -94,16 +94,7 @@ function adapterOf(
     throw new Error('These activations were made without adapters: pass the LoRA table.');
   const u = acts.lora.u.get(p.name);
   if (!u) throw new Error(`These activations were made for other adapters (no ${p.name}).`);
-  return {
-    a: lora.a(lora.weights, p),
-    b: lora.b(lora.weights, p),
-    da: lora.a(lora.grads, p),
-    db: lora.b(lora.grads, p),
-    u,
-    v: acts.lora.v,
-    r: p.r,
-    c: lora.table.scale,
-  };
+  return { a: p.a, b: p.b, da: p.da, db: p.db, u, v: acts.lora.v, r: p.r, c: lora.table.scale };
 }
 
 // out (M,OC) = inp (M,C) · W^T (OC,C) + bias (OC) [+ u (M,r) · A^T, u = c inp · B (C,r)]

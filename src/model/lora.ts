@@ -1,6 +1,7 @@
+import { loraLayout } from '../optim/loraOptimizer';
 import { Rng } from '../util/rng';
 import type { GPTConfig } from './config';
-import { buildParamTable, PARAM_ALIGN, tensor } from './params';
+import { buildParamTable, tensor } from './params';
 
 /** The linear layers an adapter can sit on, named as in the GPT-2 checkpoint. */
 export const LORA_TARGETS = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] as const;
@@ -35,8 +36,8 @@ export interface LoraPairLayout {
 
 /**
  * Every adapter's A and B in one flat f32 buffer (and their gradients in another, same layout),
- * in layer order then LORA_TARGETS order; each factor starts at a multiple of 64 floats (256
- * bytes) so it binds as its own slice, as in params.ts.
+ * in layer order then LORA_TARGETS order, placed by the optimizers' loraLayout: each factor
+ * starts at a multiple of 64 floats (256 bytes) so it binds as its own slice, as in params.ts.
  */
 export interface LoraTable {
   pairs: readonly LoraPairLayout[];
@@ -51,35 +52,30 @@ export interface LoraTable {
   count: number;
 }
 
-const align = (n: number) => Math.ceil(n / PARAM_ALIGN) * PARAM_ALIGN;
-
 /** The adapters' layout for a model; settings are assumed valid (see validateLora). */
 export function buildLoraTable(config: GPTConfig, settings: LoraSettings): LoraTable {
   const params = buildParamTable(config);
   const r = settings.rank;
-  const pairs: LoraPairLayout[] = [];
-  let offset = 0;
-  let count = 0;
+  const placed: Omit<LoraPairLayout, 'aOffset' | 'bOffset'>[] = [];
   for (let layer = 0; layer < config.nLayer; layer++) {
     for (const target of LORA_TARGETS) {
       if (!settings.targets.includes(target)) continue;
       const name = `h.${layer}.${target}`;
       const [m, n] = tensor(params, `${name}.weight`).shape;
-      const aOffset = offset;
-      const bOffset = aOffset + align(m * r);
-      offset = bOffset + align(n * r);
-      count += (m + n) * r;
-      pairs.push({ name, layer, target, m, n, r, aOffset, bOffset });
+      placed.push({ name, layer, target, m, n, r });
     }
   }
+  // The optimizers' layout, so their checks of where each factor sits hold by construction.
+  const layout = loraLayout(placed);
+  const pairs = placed.map((p, i) => ({ ...p, aOffset: layout.a[i], bOffset: layout.b[i] }));
   return {
     pairs,
     byName: new Map(pairs.map((p) => [p.name, p])),
     rank: r,
     alpha: settings.alpha,
     scale: settings.alpha / r,
-    totalLength: offset,
-    count,
+    totalLength: layout.length,
+    count: pairs.reduce((sum, p) => sum + (p.m + p.n) * r, 0),
   };
 }
 

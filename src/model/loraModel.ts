@@ -1,16 +1,20 @@
-import { type BufferSlice, createStorage } from '../gpu/buffers';
+import { createStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import type { Command } from '../gpu/ops';
 import { matmul } from '../kernels/matmul';
 import { scale } from '../kernels/scale';
-import type { LoraPairBuffers } from '../optim/loraOptimizer';
-import type { LoraPairLayout, LoraTable, LoraTarget } from './lora';
+import { type LoraPairBuffers, loraPairBuffers } from '../optim/loraOptimizer';
+import type { LoraTable, LoraTarget } from './lora';
 import { type ParamTable, tensor } from './params';
 
-/** The adapters on the GPU: factors and their gradients in two flat buffers. */
+/**
+ * The adapters on the GPU: every A and B in one flat buffer and their gradients in another,
+ * both laid out by the LoRA table, and each pair as slices of the two (what the optimizers take).
+ */
 export class LoraModel {
   readonly weights: GPUBuffer;
   readonly grads: GPUBuffer;
+  readonly pairs: readonly LoraPairBuffers[];
 
   constructor(
     ctx: GpuContext,
@@ -24,35 +28,17 @@ export class LoraModel {
     }
     this.weights = createStorage(ctx, 'lora.weights', initial);
     this.grads = createStorage(ctx, 'lora.grads', table.totalLength);
+    this.pairs = loraPairBuffers(
+      table.pairs.map((p) => p.name),
+      table.pairs,
+      this.weights,
+      this.grads,
+    );
   }
 
   /** The adapter on `target` of layer `layer`, if there is one. */
-  pair(layer: number, target: LoraTarget): LoraPairLayout | undefined {
-    return this.table.byName.get(`h.${layer}.${target}`);
-  }
-
-  /** A (m, r) or its gradient, as a slice of `buffer` (weights or grads). */
-  a(buffer: GPUBuffer, p: LoraPairLayout): BufferSlice {
-    return { buffer, offset: p.aOffset * 4, size: p.m * p.r * 4 };
-  }
-
-  /** B (n, r) or its gradient, as a slice of `buffer` (weights or grads). */
-  b(buffer: GPUBuffer, p: LoraPairLayout): BufferSlice {
-    return { buffer, offset: p.bOffset * 4, size: p.n * p.r * 4 };
-  }
-
-  /** Every pair as the optimizers see it. */
-  pairBuffers(): LoraPairBuffers[] {
-    return this.table.pairs.map((p) => ({
-      name: p.name,
-      m: p.m,
-      n: p.n,
-      r: p.r,
-      a: this.a(this.weights, p),
-      b: this.b(this.weights, p),
-      da: this.a(this.grads, p),
-      db: this.b(this.grads, p),
-    }));
+  pair(layer: number, target: LoraTarget): LoraPairBuffers | undefined {
+    return this.pairs.find((p) => p.name === `h.${layer}.${target}`);
   }
 
   destroy(): void {
@@ -65,7 +51,7 @@ export class LoraModel {
  * Commands adding every adapter into a parameter buffer (params.ts layout) that holds a copy of
  * the base: W (m,n) += (alpha/r) A (m,r) B^T (r,n). The base itself is never merged into, so it
  * stays bit-exact for further fine-tuning (no unmerge and its rounding drift); `scratch` holds
- * the scaled A and must fit the largest m * r.
+ * the scaled A and must fit the largest m * r (mergeScratchLength).
  */
 export async function buildMerge(
   ctx: GpuContext,
@@ -75,18 +61,25 @@ export async function buildMerge(
   scratch: GPUBuffer,
 ): Promise<Command[]> {
   const commands: Command[] = [];
-  for (const p of lora.table.pairs) {
+  for (const p of lora.pairs) {
     const w = tensor(params, `${p.name}.weight`);
-    const a = lora.a(lora.weights, p);
     commands.push(
-      { copy: { from: a.buffer, fromOffset: a.offset, to: scratch, toOffset: 0, size: a.size } },
+      {
+        copy: {
+          from: p.a.buffer,
+          fromOffset: p.a.offset,
+          to: scratch,
+          toOffset: 0,
+          size: p.a.size,
+        },
+      },
       ...(await Promise.all([
         scale(ctx, scratch, p.m * p.r, lora.table.scale),
         matmul(
           ctx,
           { buffer: merged, offset: w.offset * 4, size: w.length * 4 },
           scratch,
-          lora.b(lora.weights, p),
+          p.b,
           null,
           { M: p.m, N: p.n, K: p.r, transB: true, accumulate: true },
         ),

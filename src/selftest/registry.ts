@@ -6,7 +6,6 @@ import { geluChecks } from '../kernels/gelu.check';
 import { gradNormChecks } from '../kernels/gradnorm.check';
 import { layernormChecks } from '../kernels/layernorm.check';
 import { matmulChecks } from '../kernels/matmul.check';
-import { nonfiniteChecks } from '../kernels/nonfinite.check';
 import { residualChecks } from '../kernels/residual.check';
 import { scaleChecks } from '../kernels/scale.check';
 import { loraAdamChecks } from '../optim/loraAdam.check';
@@ -25,7 +24,6 @@ export const allChecks: readonly KernelCheck[] = [
   ...layernormChecks,
   ...geluChecks,
   ...scaleChecks,
-  ...nonfiniteChecks,
   ...loraAdamChecks,
   ...loraRiteChecks,
 ];
