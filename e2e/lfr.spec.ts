@@ -1,0 +1,115 @@
+import { expect, test } from '@playwright/test';
+import type { ScheduleExport } from '../src/lfr/export';
+import { LfrPage } from './pages/LfrPage';
+import { TrainingPage } from './pages/TrainingPage';
+
+// 16 blocks in batches of 4, both Focus phases drop half, one repetition: Learn 4 steps, Focus 2,
+// Review 4, Focus again 2; 12 steps of the tiny model, a few seconds of SwiftShader.
+const BLOCKS = 16;
+const RUN_TIMEOUT = 5 * 60_000;
+
+// The ids a Focus keeps: all but the `percent` % lowest scores (null ranks highest), ties by id.
+function keptByScores(scores: (number | null)[], percent: number): number[] {
+  const rank = (s: number | null) => (s === null ? Number.POSITIVE_INFINITY : s);
+  const ids = scores.map((_, id) => id);
+  ids.sort((a, b) => rank(scores[a]) - rank(scores[b]) || a - b);
+  return ids.slice(Math.round((ids.length * percent) / 100)).sort((a, b) => a - b);
+}
+
+test('LFR settings are checked as typed: a bad percent or too few blocks keeps Train disabled', async ({
+  page,
+}) => {
+  const training = new TrainingPage(page);
+  const lfr = new LfrPage(page);
+  await training.open();
+  await lfr.chooseLfr();
+  await expect(lfr.budget).toHaveAttribute('data-passes', '4');
+  await lfr.setField('s1', '100');
+  await expect(training.settingsErrors).toContainText(
+    's1 is the percent of blocks a Focus drops and must be in [0, 100), not 100.',
+  );
+  await expect(training.trainButton).toBeDisabled();
+  await lfr.setField('s1', '50');
+  await lfr.setField('blocks', '3');
+  await expect(training.settingsErrors).toContainText(
+    'The data set gives 3 blocks, fewer than one batch of 8',
+  );
+  await lfr.setField('blocks', '0');
+  await expect(training.settingsErrors).toHaveCount(0);
+  await expect(training.trainButton).toBeEnabled();
+});
+
+test('a tiny LFR run goes through every phase, marks each Focus cut, and exports a schedule that agrees with its scores', async ({
+  page,
+}) => {
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  const training = new TrainingPage(page);
+  const lfr = new LfrPage(page);
+  await training.open();
+  await training.choosePreset('tiny');
+  await training.setField('batchSize', '4');
+  await training.setField('evalInterval', '0');
+  await training.setField('warmupSteps', '2');
+  await lfr.chooseLfr();
+  for (const [key, value] of [
+    ['blocks', String(BLOCKS)],
+    ['s1', '50'],
+    ['s2', '50'],
+    ['reps', '1'],
+  ] as const) {
+    await lfr.setField(key, value);
+  }
+  await expect(training.settingsErrors).toHaveCount(0);
+  await training.train();
+  await training.waitForPhase('done', RUN_TIMEOUT);
+  await expect(training.errors).toHaveCount(0);
+  await expect(training.runSteps).toHaveAttribute('data-max', '12');
+  await expect(training.runSteps).toHaveAttribute('data-step', '12');
+
+  // Every phase ran, in order, with the step spans the settings give.
+  const spans = { learn: [0, 4], focus: [4, 6], review: [6, 10], focusAgain: [10, 12] };
+  for (const [name, [start, end]] of Object.entries(spans)) {
+    await expect(lfr.phase(name)).toHaveAttribute('data-state', 'done');
+    await expect(lfr.phase(name)).toHaveAttribute('data-start-step', String(start));
+    await expect(lfr.phase(name)).toHaveAttribute('data-end-step', String(end));
+  }
+  await expect(lfr.run).toHaveAttribute('data-steps', '12');
+  await expect(lfr.run).toHaveAttribute('data-cuts', '2');
+  await expect(lfr.run).toHaveAttribute('data-phase', 'focusAgain');
+  // The current (second) Focus's dropped rows are marked; each cut drops half of the blocks.
+  await expect(lfr.run).toHaveAttribute('data-dropped-count', String(BLOCKS / 2));
+  for (const focus of ['focus', 'focusAgain']) {
+    await expect(lfr.histogram(focus)).toHaveAttribute('data-dropped-count', String(BLOCKS / 2));
+    await expect(lfr.histogram(focus)).toHaveAttribute('data-kept-count', String(BLOCKS / 2));
+  }
+  await expect(page.getByTestId('lfr-dropped-forgotten')).toHaveAttribute(
+    'data-dropped',
+    String(BLOCKS / 2),
+  );
+  await expect(page.getByTestId('lfr-forgetting')).toBeVisible();
+
+  // The exported schedule replays: each Focus keeps exactly the blocks above its cut of the
+  // exported scores, and its cut is the one the page drew from the recorded scores.
+  const exported = JSON.parse(await lfr.download('lfr', 'schedule')) as ScheduleExport;
+  expect(exported.blockCount).toBe(BLOCKS);
+  expect(exported.phases.map((p) => p.name)).toEqual(['learn', 'focus', 'review', 'focusAgain']);
+  for (const phase of exported.phases.filter((p) => p.decidingScores)) {
+    const cut = phase.decidingScores!;
+    expect(cut.scores.every((s) => s !== null && s > 0)).toBe(true);
+    expect(phase.keptIds).toEqual(keptByScores(cut.scores, cut.dropPercent));
+    const drawn = Number(await lfr.histogram(phase.name).getAttribute('data-cut-value'));
+    expect(cut.cutValue).toBe(drawn);
+  }
+  const csv = await lfr.download('lfr', 'historiesCsv');
+  expect(csv.split('\n')[0]).toBe('block,slice,start_step,end_step,score');
+  // Every block was visited in Learn and in Review, so each has at least two history rows.
+  expect(csv.trim().split('\n').length - 1).toBeGreaterThanOrEqual(2 * BLOCKS);
+
+  // A click on a block shows its text and its score history.
+  await lfr.openBlock(0);
+  await expect(page.getByTestId('lfr-block-text')).not.toHaveText('loading…');
+  await expect(page.getByTestId('lfr-block-text')).not.toBeEmpty();
+  expect(Number(await lfr.blockDetails.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+  expect(pageErrors).toEqual([]);
+});
