@@ -1,37 +1,47 @@
-// LoRA-RITE steps 2 and 4-10 for one side of one LoRA pair (the A side: x = A (rows, r) with its
-// partner B (prows, r) split by lora_rite_split.wgsl into U_B and R_B^+; the B side swaps them).
-// One workgroup per side: the r x r statistics live in workgroup memory (3 matrices, 12 KiB at
-// r = 32), the rows x r parts stream from storage, each element written by one invocation looping
-// in a fixed order. Eigen-solves are cyclic Jacobi with a fixed sweep count.
+// LoRA-RITE steps 3-10 for every side of every pair, one workgroup per side (the A side of pair i
+// at 2 i: x = A (rows = m, r) stepped in the basis of its partner B (prows = n), split by
+// lora_rite_split.wgsl into U_B and R_B^+; the B side at 2 i + 1 swaps them). The r x r statistics
+// live in workgroup memory (3 matrices, 12 KiB at r = 32), the rows x r parts stream from storage,
+// each element written by one invocation looping in a fixed order. Eigen-solves are cyclic Jacobi
+// with a fixed sweep count. Step 3's global norm is summed by every workgroup in the same fixed
+// order, so all agree bit for bit without another dispatch or atomics.
 
 struct Params {
-  rows: u32,
-  prows: u32,
-  r: u32,
+  pairs: u32,
   escaped_mass: u32, // step 6 on (1) or off (0)
+  clip: u32, // step 3 on (1) or off (0)
+  u_base: u32, // scratch regions (see lora_rite_split.wgsl)
+  g_base: u32,
+  rp_base: u32,
+  sums_base: u32,
+  m_base: u32, // state regions: M and the stored bases (loraLayout), V and rho (r x r slots)
+  basis_base: u32,
+  v_base: u32,
   lr: f32,
   b1: f32, // b1(t), bias-corrected decays for this step
   one_minus_b1: f32,
   b2: f32,
-  gram_scale: f32, // (1 - b2(t)) / rows
+  one_minus_b2: f32,
   eps: f32,
   weight_decay: f32,
+  clip_norm: f32, // the global norm of all unmagnified gradients is scaled down to this
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> x: array<f32>; // (rows, r) the factor stepped
-@group(0) @binding(2) var<storage, read_write> m: array<f32>; // (rows, r) first moment
-@group(0) @binding(3) var<storage, read_write> v: array<f32>; // (r, r) second moment, then rho
-@group(0) @binding(4) var<storage, read_write> basis: array<f32>; // (prows, r) partner U(t-1)
-@group(0) @binding(5) var<storage, read_write> g: array<f32>; // (rows, r) unmagnified gradient
-@group(0) @binding(6) var<storage, read> dx: array<f32>; // (rows, r)
-@group(0) @binding(7) var<storage, read> u: array<f32>; // (prows, r) partner U(t)
-@group(0) @binding(8) var<storage, read> r_pinv: array<f32>; // (r, r) partner R^+
+@group(0) @binding(1) var<storage, read> table: array<u32>; // per pair: m, n, r, off A, off B, slot
+@group(0) @binding(2) var<storage, read_write> params: array<f32>; // every A and B (loraLayout)
+@group(0) @binding(3) var<storage, read> grads: array<f32>; // every dA and dB, same layout
+@group(0) @binding(4) var<storage, read> scratch: array<f32>; // U, g, R^+, sums of squares
+@group(0) @binding(5) var<storage, read_write> state: array<f32>; // M, bases, V and rho
+// (2 pairs) the first non-finite quantity of each side, in the order computed: 1 gradient,
+// 2 unmagnified gradient, 3 second moment, 4 escaped mass, 5 first moment, 6 factor; 0 if none
+@group(0) @binding(6) var<storage, read_write> status: array<u32>;
 
-override WG: u32 = 64;
+override WG: u32 = 64; // a power of two: the trees halve it
 override SWEEPS: u32 = 12;
 const MAXR: u32 = 32;
 const UNIT: f32 = 5.9604645e-8; // 2^-24
+const FINITE: u32 = 7u; // above every code
 
 var<workgroup> pm: array<f32, 1024>; // (r, r) basis change P
 var<workgroup> wa: array<f32, 1024>; // (r, r) work: Jacobi's matrix
@@ -40,12 +50,17 @@ var<workgroup> rot: vec3f; // c, s, and 1 when the pair was rotated
 var<workgroup> before: array<f32, MAXR>; // eigenvalues of V(t-1), descending
 var<workgroup> after: array<f32, MAXR>; // eigenvalues of V~ (descending), then of V + rho I
 var<workgroup> rho: f32;
+var<workgroup> partial: array<f32, WG>;
+var<workgroup> first: array<u32, WG>;
+
+fn bad(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
 
 // wa (r, r) <- diag by Jacobi rotations, and wb <- wb J when vectors (wb = I gives eigenvectors).
 // A pair is rotated only while its off-diagonal is above rounding relative to its diagonal, as in
 // the reference; the zeroed entries are set exactly.
-fn jacobi(lid: u32, vectors: bool) {
-  let r = p.r;
+fn jacobi(lid: u32, r: u32, vectors: bool) {
   for (var sweep = 0u; sweep < SWEEPS; sweep++) {
     for (var i = 0u; i + 1u < r; i++) {
       for (var j = i + 1u; j < r; j++) {
@@ -95,10 +110,9 @@ fn jacobi(lid: u32, vectors: bool) {
   }
 }
 
-// before or after [0..r) <- diag(wa) sorted descending (selection by rank: ties broken by index, so no swaps
-// and one invocation per value)
-fn sorted_diagonal(lid: u32, into_before: bool) {
-  let r = p.r;
+// before or after [0..r) <- diag(wa) sorted descending (selection by rank: ties broken by index,
+// so no swaps and one invocation per value)
+fn sorted_diagonal(lid: u32, r: u32, into_before: bool) {
   var rank = 0u;
   var value = 0.0;
   if (lid < r) {
@@ -115,8 +129,7 @@ fn sorted_diagonal(lid: u32, into_before: bool) {
   workgroupBarrier();
 }
 
-fn symmetrize_wb(lid: u32) {
-  let r = p.r;
+fn symmetrize_wb(lid: u32, r: u32) {
   for (var k = lid; k < r * r; k += WG) {
     let i = k / r;
     let j = k % r;
@@ -129,41 +142,76 @@ fn symmetrize_wb(lid: u32) {
   workgroupBarrier();
 }
 
-// x (rows, r), m (rows, r), v (r, r + 1 for rho), basis (prows, r) updated in place from
-// dx (rows, r) and the partner's u (prows, r) and r_pinv (r, r)
+// rows x r of side `side` (its factor's size), from the table
+fn side_size(side: u32) -> u32 {
+  let t = (side / 2u) * 6u;
+  return select(table[t], table[t + 1u], side % 2u == 1u) * table[t + 2u];
+}
+
+// 3. The factor g of this side is scaled by: 0 when RMS(g) > 1 (update skipping), else the
+// global clip scale min(1, clip_norm / norm) over the sides not skipped. Every workgroup sums
+// the same per-side sums in the same order: the same scale everywhere.
+fn clip_factor(lid: u32, side: u32) -> f32 {
+  if (p.clip == 0u) { return 1.0; }
+  var acc = 0.0;
+  for (var j = lid; j < 2u * p.pairs; j += WG) {
+    let s = scratch[p.sums_base + j];
+    acc += select(s, 0.0, sqrt(s / f32(side_size(j))) > 1.0);
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { partial[lid] += partial[lid + stride]; }
+    workgroupBarrier();
+  }
+  let norm = sqrt(partial[0]);
+  let own = scratch[p.sums_base + side];
+  let scale = select(1.0, p.clip_norm / norm, norm > p.clip_norm);
+  return select(scale, 0.0, sqrt(own / f32(side_size(side))) > 1.0);
+}
+
+// params (x of this side), state (M, basis, V, rho) updated in place, status[side] written, from
+// grads (dx) and scratch (the partner's U and R^+, this side's g and every side's sum of squares)
 @compute @workgroup_size(WG)
-fn main(@builtin(local_invocation_index) lid: u32) {
-  let r = p.r;
-  let rows = p.rows;
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let side = wid.x;
+  if (side >= 2u * p.pairs) { return; }
+  let t = (side / 2u) * 6u;
+  let b_side = side % 2u == 1u;
+  let r = table[t + 2u];
+  let rows = select(table[t], table[t + 1u], b_side);
+  let prows = select(table[t + 1u], table[t], b_side);
+  let xo = select(table[t + 3u], table[t + 4u], b_side); // x, dx, g, M of this side
+  let po = select(table[t + 4u], table[t + 3u], b_side); // the partner's U and stored basis
+  let slot = table[t + 5u];
+  let rp = p.rp_base + slot + select(r * r + 1u, 0u, b_side); // the partner's R^+
+  let vo = p.v_base + slot + select(0u, r * r + 1u, b_side); // V (r, r), then rho
+  let go = p.g_base + xo;
+  let mo = p.m_base + xo;
+  let uo = p.u_base + po;
+  let bo = p.basis_base + po;
+  var code = FINITE;
+  let gscale = clip_factor(lid, side);
   // 4. P = U(t)^T U(t-1), then U(t) becomes the stored basis for the next step
   for (var k = lid; k < r * r; k += WG) {
     let i = k / r;
     let j = k % r;
     var sum = 0.0;
-    for (var l = 0u; l < p.prows; l++) { sum += u[l * r + i] * basis[l * r + j]; }
+    for (var l = 0u; l < prows; l++) { sum += scratch[uo + l * r + i] * state[bo + l * r + j]; }
     pm[k] = sum;
   }
   storageBarrier();
   workgroupBarrier();
-  for (var k = lid; k < p.prows * r; k += WG) { basis[k] = u[k]; }
-  // 2. g = dx R^+ (= dZ U at full rank)
-  for (var k = lid; k < rows * r; k += WG) {
-    let i = k / r;
-    let j = k % r;
-    var sum = 0.0;
-    for (var l = 0u; l < r; l++) { sum += dx[i * r + l] * r_pinv[l * r + j]; }
-    g[k] = sum;
-  }
-  if (lid == 0u) { rho = v[r * r]; }
+  for (var k = lid; k < prows * r; k += WG) { state[bo + k] = scratch[uo + k]; }
+  if (lid == 0u) { rho = state[vo + r * r]; }
   // 5. V~ = P V P^T, through wa = P V
   for (var k = lid; k < r * r; k += WG) {
     let i = k / r;
     let j = k % r;
     var sum = 0.0;
-    for (var l = 0u; l < r; l++) { sum += pm[i * r + l] * v[l * r + j]; }
+    for (var l = 0u; l < r; l++) { sum += pm[i * r + l] * state[vo + l * r + j]; }
     wa[k] = sum;
   }
-  storageBarrier();
   workgroupBarrier();
   for (var k = lid; k < r * r; k += WG) {
     let i = k / r;
@@ -173,17 +221,17 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     wb[k] = sum;
   }
   workgroupBarrier();
-  symmetrize_wb(lid);
+  symmetrize_wb(lid, r);
   // 6. escaped mass d = max_i (lambda_i(V(t-1)) - lambda_i(V~)); rho = b2 (rho + d)
   if (p.escaped_mass != 0u) {
-    for (var k = lid; k < r * r; k += WG) { wa[k] = v[k]; }
+    for (var k = lid; k < r * r; k += WG) { wa[k] = state[vo + k]; }
     workgroupBarrier();
-    jacobi(lid, false);
-    sorted_diagonal(lid, true);
+    jacobi(lid, r, false);
+    sorted_diagonal(lid, r, true);
     for (var k = lid; k < r * r; k += WG) { wa[k] = wb[k]; }
     workgroupBarrier();
-    jacobi(lid, false);
-    sorted_diagonal(lid, false);
+    jacobi(lid, r, false);
+    sorted_diagonal(lid, r, false);
     if (lid == 0u) {
       var d = 0.0;
       for (var i = 0u; i < r; i++) { d = max(d, before[i] - after[i]); }
@@ -196,13 +244,20 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     let i = k / r;
     let j = k % r;
     var sum = 0.0;
-    for (var l = 0u; l < rows; l++) { sum += g[l * r + i] * g[l * r + j]; }
-    wb[k] = p.b2 * wb[k] + p.gram_scale * sum;
+    for (var l = 0u; l < rows; l++) {
+      sum += (scratch[go + l * r + i] * gscale) * (scratch[go + l * r + j] * gscale);
+    }
+    wb[k] = p.b2 * wb[k] + p.one_minus_b2 * sum / f32(rows);
   }
   workgroupBarrier();
-  symmetrize_wb(lid);
-  for (var k = lid; k < r * r; k += WG) { v[k] = wb[k]; }
-  if (lid == 0u) { v[r * r] = rho; }
+  symmetrize_wb(lid, r);
+  storageBarrier();
+  for (var k = lid; k < r * r; k += WG) {
+    state[vo + k] = wb[k];
+    if (bad(wb[k])) { code = min(code, 3u); }
+  }
+  if (lid == 0u) { state[vo + r * r] = rho; }
+  if (bad(rho)) { code = min(code, 4u); }
   // 7. V + rho I = Q diag(w) Q^T; Pre = Q diag(1 / (sqrt(max(w, 0)) + eps)) Q^T. The clamp keeps
   // the rounding-level negative eigenvalues of a rank-deficient V from giving NaN.
   for (var k = lid; k < r * r; k += WG) {
@@ -211,7 +266,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     wb[k] = select(0.0, 1.0, diagonal);
   }
   workgroupBarrier();
-  jacobi(lid, true);
+  jacobi(lid, r, true);
   if (lid < r) { after[lid] = 1.0 / (sqrt(max(wa[lid * r + lid], 0.0)) + p.eps); }
   workgroupBarrier();
   for (var k = lid; k < r * r; k += WG) {
@@ -226,19 +281,31 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   for (var i = lid; i < rows; i += WG) {
     var row: array<f32, MAXR>;
     for (var j = 0u; j < r; j++) {
+      if (bad(grads[xo + i * r + j])) { code = min(code, 1u); }
+      if (bad(scratch[go + i * r + j] * gscale)) { code = min(code, 2u); }
       var s = 0.0;
       var transported = 0.0;
       for (var l = 0u; l < r; l++) {
-        s += g[i * r + l] * wa[l * r + j];
-        transported += m[i * r + l] * pm[j * r + l];
+        s += (scratch[go + i * r + l] * gscale) * wa[l * r + j];
+        transported += state[mo + i * r + l] * pm[j * r + l];
       }
       row[j] = p.b1 * transported + p.one_minus_b1 * s;
     }
     for (var j = 0u; j < r; j++) {
-      m[i * r + j] = row[j];
+      state[mo + i * r + j] = row[j];
       var delta = 0.0;
-      for (var l = 0u; l < r; l++) { delta += row[l] * r_pinv[j * r + l]; }
-      x[i * r + j] -= p.lr * (delta + p.weight_decay * x[i * r + j]);
+      for (var l = 0u; l < r; l++) { delta += row[l] * scratch[rp + j * r + l]; }
+      let x = params[xo + i * r + j] - p.lr * (delta + p.weight_decay * params[xo + i * r + j]);
+      params[xo + i * r + j] = x;
+      if (bad(row[j])) { code = min(code, 5u); }
+      if (bad(x)) { code = min(code, 6u); }
     }
   }
+  first[lid] = code;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { first[lid] = min(first[lid], first[lid + stride]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { status[side] = select(first[0], 0u, first[0] == FINITE); }
 }

@@ -4,6 +4,7 @@
 import type { GpuContext } from '../gpu/device';
 import { createLoraAdam } from './loraAdam';
 import type { LoraOptimizer, LoraOptimizerSettings, LoraPairBuffers } from './loraOptimizer';
+import { createLoraRite } from './loraRite';
 
 export const MAX_LORA_RANK = 32;
 
@@ -38,6 +39,7 @@ export async function createLoraOptimizer(
 ): Promise<LoraOptimizer> {
   const problem = loraOptimizerProblem(pairs, settings);
   if (problem) throw new Error(`LoRA optimizer: ${problem}`);
-  if (settings.kind === 'adam') return createLoraAdam(ctx, pairs, settings);
-  throw new Error('LoRA optimizer: LoRA-RITE is not built yet');
+  return settings.kind === 'adam'
+    ? createLoraAdam(ctx, pairs, settings)
+    : createLoraRite(ctx, pairs, settings);
 }

@@ -1,20 +1,32 @@
-import type { GpuContext } from '../gpu/device';
-import { submitOps } from '../gpu/ops';
-import type { CheckBuffers } from '../selftest/checkBuffers';
 import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
-import { eigh, fromArray, type Mat, matmul, matmulNT, matmulTN, qr, zeros } from './linalg';
-import { createLoraRiteGpuState, type LoraRiteGpuHp, loraRite } from './loraRite';
-import { adamDefaults, adamStep, createAdamState } from './reference/adam';
+import {
+  eigh,
+  frobenius,
+  identity,
+  lincomb,
+  type Mat,
+  matmul,
+  matmulNT,
+  matmulTN,
+  pinv,
+  qr,
+  scale,
+  zeros,
+} from './linalg';
+import { mixedShapes, nonFiniteCheck } from './loraAdam.check';
+import { type LoraGpuRun, loraGpuRun } from './loraGpuRun';
+import type { LoraOptimizerSettings, LoraShape } from './loraOptimizer';
+import { cloneFactors, f32, loraProblem, type ProblemOptions, problemGrads } from './loraProblem';
+import type { LoraPair } from './reference/lora';
 import {
   createLoraRiteState,
   type LoraRiteHp,
-  type LoraRiteState,
   loraRiteDefaults,
   loraRiteStep,
 } from './reference/loraRite';
-import { type RegressionBatch, regressionBatches, regressionGrad } from './reference/regression';
+import { regressionDz } from './reference/regression';
 
 // The GPU and the float64 reference take the same f32 gradients every step (computed from the
 // reference's factors), so only the optimizer's own rounding separates them. Normwise, first
@@ -22,31 +34,30 @@ import { type RegressionBatch, regressionBatches, regressionGrad } from './refer
 //   - the split of P (one-sided Jacobi, backward stable): R^+ off by c cond(R_P) prows u relative;
 //   - g = dX R^+ and V: dot products of length r and rows, plus the R^+ error: (rows + r) u +
 //     cond(R_P) prows u; Jacobi rotations add about r u per sweep;
+//   - step 3: the global norm is a strided then tree sum of squares over every side, at most
+//     (E / 64 + sides / 64 + 12) u relative for E the largest side's rows r, so is the clip scale;
 //   - Pre = (V + rho I)^(-1/2): an eigenvalue w moved by u |V| changes 1 / sqrt(w) by
 //     u |V| / (2 w) relative, i.e. cond(V + rho I) / 2 times V's error;
 //   - S = g Pre, M (a convex mix of past S, so no growth), the step M (R^+)^T: cond(R_P) again.
-// All together the step is off by at most u C kappa |step|, C = 2 (m + n + r SWEEPS),
-// kappa = cond(R_P) (1 + cond(V + rho I)), both maxima over the steps so far (cond(R) over the singular
-// values above the kernel's rank cutoff; cond(V + rho I) with eigenvalues floored at eps^2). Steps add,
-// so X(t) is held to u (|X(t)|_F + C kappa L(t)), L(t) = sum_s |X(s) - X(s-1)|_F, the path length;
-// the same bound is applied to every element (max error <= Frobenius error).
+// All together the step is off by at most u C kappa |step|, C = 2 (m + n + r SWEEPS) + the clip's
+// term, kappa = cond(R_P) (1 + cond(V + rho I)), both maxima over the steps so far (cond(R) over the
+// singular values above the kernel's rank cutoff; cond(V + rho I) with eigenvalues floored at eps^2).
+// Steps add, so X(t) is held to u (|X(t)|_F + C kappa L(t)), L(t) = sum_s |X(s) - X(s-1)|_F, the
+// path length; the same bound is applied to every element (max error <= Frobenius error).
 const SWEEPS = 12;
 const TOLERANCE =
-  '|X_gpu(t) - X_ref(t)|_F <= u (|X(t)|_F + C kappa L(t)) for X = A, B, every step; u = 2^-24, ' +
-  'C = 2 (m + n + 12 r), kappa = max_s cond(R_partner) (1 + cond(V + rho I)), ' +
-  'L(t) = sum_s |X(s) - X(s-1)|_F (derivation in loraRite.check.ts)';
+  '|X_gpu(t) - X_ref(t)|_F <= u (|X(t)|_F + C kappa L(t)) for X = A, B of every pair, every ' +
+  'step; u = 2^-24, C = 2 (m + n + 12 r) + E / 64 + sides / 64 + 12, kappa = max_s ' +
+  'cond(R_partner) (1 + cond(V + rho I)), L(t) = sum_s |X(s) - X(s-1)|_F (loraRite.check.ts)';
 
 const lr = 1e-2;
-const steps = 20;
+const defaultSteps = 20;
+const steps = defaultSteps;
 
 function frob(x: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
   return Math.sqrt(s);
-}
-
-function toF32(x: Mat): Float32Array<ArrayBuffer> {
-  return new Float32Array(x.data);
 }
 
 // cond of x (rows, r) over singular values above the split's cutoff rows 2^-23 sigma_max (1 when
@@ -70,161 +81,100 @@ function worst(a: Comparison | undefined, b: Comparison): Comparison {
   return a && a.worstRatio >= b.worstRatio ? a : b;
 }
 
-export interface Case {
-  variant: string;
-  m: number;
-  n: number;
-  r: number;
-  batchSize: number;
-  zeroA: boolean;
-  hp: Omit<LoraRiteHp, 'lr' | 'clip'>;
+type RiteHp = Omit<LoraRiteHp, 'lr'>;
+
+export function riteSettings(hp: RiteHp, rate = lr): LoraOptimizerSettings {
+  const { clip, ...rest } = hp;
+  return { kind: 'rite', ...rest, lr: rate, clipNorm: clip ? 1 : 0 };
 }
 
-// One GPU run of RITE on a pair from (a0, b0): step(t, da, db) returns the factors after step t.
-interface GpuRun {
-  step(t: number, da: Float32Array<ArrayBuffer>, db: Float32Array<ArrayBuffer>): Promise<Mat[]>;
-  destroy(): void;
-}
+const shapeText = (shapes: readonly LoraShape[]) =>
+  shapes.map(({ m, n, r }) => `(${m},${n},${r})`).join(' ');
 
-async function gpuRun(
-  ctx: GpuContext,
-  bufs: CheckBuffers,
-  a0: Mat,
-  b0: Mat,
-  hp: LoraRiteGpuHp,
-): Promise<GpuRun> {
-  const [m, n, r] = [a0.rows, b0.rows, a0.cols];
-  const a = bufs.upload('a', toF32(a0));
-  const b = bufs.upload('b', toF32(b0));
-  const da = bufs.zeros('da', m * r);
-  const db = bufs.zeros('db', n * r);
-  const state = createLoraRiteGpuState(ctx, m, n, r);
-  const op = await loraRite(ctx, a, b, state, da, db, m, n, r, hp);
-  return {
-    async step(t, daValues, dbValues) {
-      ctx.device.queue.writeBuffer(da, 0, daValues);
-      ctx.device.queue.writeBuffer(db, 0, dbValues);
-      op.setStep(t);
-      submitOps(ctx, [op]);
-      return [
-        fromArray(m, r, await bufs.read(a, m * r)),
-        fromArray(n, r, await bufs.read(b, n * r)),
-      ];
-    },
-    destroy() {
-      op.destroy();
-      for (const side of [state.a, state.b])
-        for (const buf of [side.m, side.v, side.basis]) buf.destroy();
-    },
-  };
-}
-
-interface Problem {
-  a0: Mat;
-  b0: Mat;
-  batches: RegressionBatch[];
-}
-
-function problem(c: Case): Problem {
-  const { m, n, r } = c;
-  const rng = new Rng(m * 100 + r + c.batchSize);
-  const zTrue = zeros(m, n);
-  for (let i = 0; i < zTrue.data.length; i++) zTrue.data[i] = 0.1 * rng.normal();
-  const batches = regressionBatches(() => rng.normal(), zTrue, c.batchSize, steps, 0.05);
-  const a0 = fromArray(m, r, c.zeroA ? new Float32Array(m * r) : rng.normalArray(m * r, 0.2));
-  const b0 = fromArray(n, r, rng.normalArray(n * r, 0.2));
-  return { a0, b0, batches };
-}
-
-function stepsCheck(c: Case): KernelCheck {
-  const { m, n, r } = c;
+function stepsCheck(
+  variant: string,
+  shapes: readonly LoraShape[],
+  hp: RiteHp,
+  options: Omit<ProblemOptions, 'steps' | 'seed'>,
+  steps = defaultSteps,
+): KernelCheck {
   return {
     kernel: 'lora_rite',
-    variant: c.variant,
-    shape: `m=${m} n=${n} r=${r} batch=${c.batchSize}, ${steps} steps`,
+    variant,
+    shape: `${shapeText(shapes)} batch=${options.batchSize}, ${steps} steps`,
     tolerance: TOLERANCE,
     async run(ctx, bufs) {
-      const { a0, b0, batches } = problem(c);
-      const pair = { a: a0, b: b0 };
-      const refState: LoraRiteState = createLoraRiteState([pair]);
-      const hp: LoraRiteHp = { ...c.hp, lr, clip: false };
-      const run = await gpuRun(ctx, bufs, a0, b0, { ...c.hp, lr });
-      const path = { a: 0, b: 0 };
-      let kappa = { a: 1, b: 1 };
-      const cBound = 2 * (m + n + SWEEPS * r);
-      let outA: Comparison | undefined;
-      let outB: Comparison | undefined;
-      let outZ: Comparison | undefined;
+      const problem = loraProblem(shapes, { ...options, steps, seed: 11 });
+      const pairs = cloneFactors(problem.start);
+      const refState = createLoraRiteState(pairs);
+      const run = await loraGpuRun(ctx, bufs, problem.start, riteSettings(hp));
+      const sides = 2 * shapes.length;
+      const largest = Math.max(...shapes.map(({ m, n, r }) => Math.max(m, n) * r));
+      const clipTerm = hp.clip ? largest / 64 + sides / 64 + 12 : 0;
+      const path = pairs.map(() => ({ a: 0, b: 0 }));
+      const kappa = pairs.map(() => ({ a: 1, b: 1 }));
+      const out: Record<string, Comparison> = {};
+      let clipped = 0;
       try {
         for (let t = 0; t < steps; t++) {
-          const grad = regressionGrad(pair, batches[t]);
-          const da32 = toF32(grad.da);
-          const db32 = toF32(grad.db);
-          const [gotA, gotB] = await run.step(t, da32, db32);
-          const before = { a: pair.a.data.slice(), b: pair.b.data.slice() };
-          const condB = condFactor(pair.b);
-          const condA = condFactor(pair.a);
-          loraRiteStep(
-            [pair],
-            [{ da: fromArray(m, r, da32), db: fromArray(n, r, db32) }],
-            refState,
-            hp,
-          );
-          const sides = refState.pairs[0];
-          kappa = {
-            a: Math.max(kappa.a, condB * (1 + condMoment(sides.a.v, sides.a.rho, hp.eps))),
-            b: Math.max(kappa.b, condA * (1 + condMoment(sides.b.v, sides.b.rho, hp.eps))),
-          };
-          path.a += frob(pair.a.data.map((x, i) => x - before.a[i]));
-          path.b += frob(pair.b.data.map((x, i) => x - before.b[i]));
-          const boundA = F32_EPS * (frob(pair.a.data) + cBound * kappa.a * path.a) + 1e-38;
-          const boundB = F32_EPS * (frob(pair.b.data) + cBound * kappa.b * path.b) + 1e-38;
-          outA = worst(
-            outA,
-            compare(gotA.data, pair.a.data, () => boundA),
-          );
-          outB = worst(
-            outB,
-            compare(gotB.data, pair.b.data, () => boundB),
-          );
-          // Z = A B^T, first order: |dZ| <= |dA| |B| + |A| |dB|
-          const z = matmulNT(pair.a, pair.b);
-          const boundZ =
-            boundA * frob(pair.b.data) + frob(pair.a.data) * boundB + r * F32_EPS * frob(z.data);
-          outZ = worst(
-            outZ,
-            compare(matmulNT(gotA, gotB).data, z.data, () => boundZ + 1e-38),
-          );
+          const grads = problemGrads(pairs, problem, t);
+          const got = await run.step(t, grads);
+          const before = pairs.map(({ a, b }) => ({ a: a.data.slice(), b: b.data.slice() }));
+          const conds = pairs.map(({ a, b }) => ({ a: condFactor(a), b: condFactor(b) }));
+          const stats = loraRiteStep(pairs, grads, refState, { ...hp, lr });
+          if (stats.clipScale < 1) clipped++;
+          pairs.forEach((pair, i) => {
+            const { m, n, r } = shapes[i];
+            const side = refState.pairs[i];
+            const k = kappa[i];
+            k.a = Math.max(k.a, conds[i].b * (1 + condMoment(side.a.v, side.a.rho, hp.eps)));
+            k.b = Math.max(k.b, conds[i].a * (1 + condMoment(side.b.v, side.b.rho, hp.eps)));
+            path[i].a += frob(pair.a.data.map((x, j) => x - before[i].a[j]));
+            path[i].b += frob(pair.b.data.map((x, j) => x - before[i].b[j]));
+            const c = 2 * (m + n + SWEEPS * r) + clipTerm;
+            const boundA = F32_EPS * (frob(pair.a.data) + c * k.a * path[i].a) + 1e-38;
+            const boundB = F32_EPS * (frob(pair.b.data) + c * k.b * path[i].b) + 1e-38;
+            const gpu = got.pairs[i];
+            out[`A${i}`] = worst(
+              out[`A${i}`],
+              compare(gpu.a.data, pair.a.data, () => boundA),
+            );
+            out[`B${i}`] = worst(
+              out[`B${i}`],
+              compare(gpu.b.data, pair.b.data, () => boundB),
+            );
+          });
         }
       } finally {
         run.destroy();
       }
-      if (!outA || !outB || !outZ) throw new Error('lora_rite: no steps run');
-      return { A: outA, B: outB, Z: outZ };
+      // with the clip on, the check is only a check of step 3 if the clip took part
+      if (hp.clip && clipped === 0) throw new Error('the global clip never engaged');
+      return out;
     },
   };
 }
 
 // Two GPU runs on the same batches, each taking gradients of its own Z: every output bit equal.
-function determinismCheck(c: Case): KernelCheck {
-  const { m, n, r } = c;
+function determinismCheck(shapes: readonly LoraShape[], hp: RiteHp): KernelCheck {
+  const steps = 10;
   return {
     kernel: 'lora_rite',
     variant: 'run twice: bit-identical',
-    shape: `m=${m} n=${n} r=${r}, ${steps} steps`,
+    shape: `${shapeText(shapes)}, ${steps} steps`,
     tolerance: 'bitwise equal (fixed loop orders and reduction trees, no atomics)',
     async run(ctx, bufs) {
-      const { a0, b0, batches } = problem(c);
+      const problem = loraProblem(shapes, { steps, batchSize: 24, zeroA: false, seed: 12 });
       const trajectory = async () => {
-        const run = await gpuRun(ctx, bufs, a0, b0, { ...c.hp, lr });
-        let pair = { a: a0, b: b0 };
+        const run = await loraGpuRun(ctx, bufs, problem.start, riteSettings(hp));
+        let pairs = cloneFactors(problem.start);
         const bits: number[] = [];
         try {
           for (let t = 0; t < steps; t++) {
-            const grad = regressionGrad(pair, batches[t]);
-            const [a, b] = await run.step(t, toF32(grad.da), toF32(grad.db));
-            pair = { a, b };
-            bits.push(...new Uint32Array(toF32(a).buffer), ...new Uint32Array(toF32(b).buffer));
+            pairs = (await run.step(t, problemGrads(pairs, problem, t))).pairs;
+            for (const { a, b } of pairs) {
+              bits.push(...new Uint32Array(new Float32Array([...a.data, ...b.data]).buffer));
+            }
           }
         } finally {
           run.destroy();
@@ -241,32 +191,31 @@ function determinismCheck(c: Case): KernelCheck {
 
 // The rank-deficient second moment of batches of one sample: V has rank t + 1 < r for the first
 // steps, and rounding-level negative eigenvalues that would give sqrt(-x) = NaN without the clamp.
-function rankDeficientCheck(c: Case): KernelCheck {
-  const { m, n, r } = c;
+function rankDeficientCheck(shape: LoraShape, hp: RiteHp): KernelCheck {
   return {
     kernel: 'lora_rite',
     variant: 'rank-deficient V (batches of 1): finite',
-    shape: `m=${m} n=${n} r=${r}, 6 steps`,
-    tolerance:
-      'every element of A and B finite (the f32 values in V null space are rounding noise)',
+    shape: `${shapeText([shape])}, 6 steps`,
+    tolerance: 'every element of A and B finite, and the status reports nothing',
     async run(ctx, bufs) {
-      const { a0, b0, batches } = problem(c);
-      const run = await gpuRun(ctx, bufs, a0, b0, { ...c.hp, lr });
-      let pair = { a: a0, b: b0 };
+      const problem = loraProblem([shape], { steps: 6, batchSize: 1, zeroA: false, seed: 13 });
+      const run = await loraGpuRun(ctx, bufs, problem.start, riteSettings(hp));
+      let pairs = cloneFactors(problem.start);
+      let flagged = 0;
       try {
         for (let t = 0; t < 6; t++) {
-          const grad = regressionGrad(pair, batches[t]);
-          const [a, b] = await run.step(t, toF32(grad.da), toF32(grad.db));
-          pair = { a, b };
+          const got = await run.step(t, problemGrads(pairs, problem, t));
+          pairs = got.pairs;
+          flagged += got.status.reduce((s, x) => s + (x === 0 ? 0 : 1), 0);
         }
       } finally {
         run.destroy();
       }
-      const values = [...pair.a.data, ...pair.b.data];
-      // a non-finite element counts 1 against a bound of 0.5
+      const values = [...pairs[0].a.data, ...pairs[0].b.data, flagged];
+      // a non-finite element (or a status report) counts 1 against a bound of 0.5
       return {
         finite: compare(
-          values.map((x) => (Number.isFinite(x) ? 0 : 1)),
+          values.map((x, i) => (Number.isFinite(x) && (i < values.length - 1 || x === 0) ? 0 : 1)),
           values.map(() => 0),
           () => 0.5,
         ),
@@ -275,24 +224,47 @@ function rankDeficientCheck(c: Case): KernelCheck {
   };
 }
 
+/** A reparametrisation (A, B) -> (A S, B S^-T), which leaves Z = A B^T unchanged. */
+export interface Reparam {
+  s: Mat;
+  sInvT: Mat;
+  cond: number;
+}
+
 // S = U diag(sigma) V^T (r, r) with random orthogonal U, V, so S^-T = U diag(1 / sigma) V^T exactly
-function reparam(r: number): { s: Mat; sInvT: Mat; cond: number } {
-  const rng = new Rng(7);
-  const orthogonal = () => qr(fromArray(r, r, rng.normalArray(r * r))).q;
+function fromSingularValues(seed: number, sigma: number[]): Reparam {
+  const r = sigma.length;
+  const rng = new Rng(seed);
+  const orthogonal = () =>
+    qr({ rows: r, cols: r, data: Float64Array.from(rng.normalArray(r * r)) }).q;
   const [u, v] = [orthogonal(), orthogonal()];
-  const sigma = Array.from({ length: r }, (_, i) => 3 * 0.1 ** (i / Math.max(1, r - 1)));
-  const scaled = (f: (x: number) => number) => {
+  const diag = (f: (x: number) => number) => {
     const d = zeros(r, r);
     sigma.forEach((x, i) => {
       d.data[i * r + i] = f(x);
     });
     return matmulNT(matmul(u, d), v);
   };
-  return { s: scaled((x) => x), sInvT: scaled((x) => 1 / x), cond: sigma[0] / sigma[r - 1] };
+  const cond = Math.max(...sigma) / Math.min(...sigma);
+  return { s: diag((x) => x), sInvT: diag((x) => 1 / x), cond };
 }
 
+function scalarReparam(r: number, x: number): Reparam {
+  return { s: scale(x, identity(r)), sInvT: scale(1 / x, identity(r)), cond: 1 };
+}
+
+const invarianceShape: LoraShape = { m: 13, n: 9, r: 4 };
+
+export const reparams: Record<string, () => Reparam> = {
+  'general S (cond 10)': () => fromSingularValues(7, [3, 1.4, 0.65, 0.3]),
+  'ill-conditioned S (cond 1e4)': () => fromSingularValues(8, [1, 0.1, 0.01, 1e-4]),
+  'orthogonal S': () => fromSingularValues(9, [1, 1, 1, 1]),
+  'scalar S = 1e-3 I': () => scalarReparam(4, 1e-3),
+  'scalar S = 1e3 I': () => scalarReparam(4, 1e3),
+};
+
 function relative(a: Mat, b: Mat): number {
-  return frob(a.data.map((x, i) => x - b.data[i])) / frob(b.data);
+  return frobenius(lincomb(1, a, -1, b)) / frobenius(b);
 }
 
 // The spec's float32 invariance bound, as in reference/loraRite.test.ts: 1e-5 cond(S) relative
@@ -300,131 +272,146 @@ function relative(a: Mat, b: Mat): number {
 // amplified by cond(S) through the split of B S^-T and the re-magnification by R^+.
 export const F32_INVARIANCE = 1e-5;
 
-// Runs from (A, B) and (A S, B S^-T), each taking the regression gradient of its own Z; the
-// largest relative difference over the steps of Z(2) from Z(1), A(2) from A(1) S, B(2) from
-// B(1) S^-T. start(pair) prepares a run and returns its step.
-export async function invarianceErrors(
-  c: Case,
-  start: (pair: { a: Mat; b: Mat }) => Promise<(t: number, da: Mat, db: Mat) => Promise<Mat[]>>,
-): Promise<{ z: number; a: number; b: number; cond: number }> {
-  const { a0, b0, batches } = problem(c);
-  const { s, sInvT, cond } = reparam(c.r);
-  const f32 = (x: Mat) => fromArray(x.rows, x.cols, toF32(x));
-  let one = { a: a0, b: b0 };
-  let two = { a: f32(matmul(a0, s)), b: f32(matmul(b0, sInvT)) };
-  const stepOne = await start(one);
-  const stepTwo = await start(two);
-  const errors = { z: 0, a: 0, b: 0, cond };
-  for (let t = 0; t < steps; t++) {
-    const g1 = regressionGrad(one, batches[t]);
-    const g2 = regressionGrad(two, batches[t]);
-    const [a1, b1] = await stepOne(t, f32(g1.da), f32(g1.db));
-    const [a2, b2] = await stepTwo(t, f32(g2.da), f32(g2.db));
-    one = { a: a1, b: b1 };
-    two = { a: a2, b: b2 };
-    errors.z = Math.max(errors.z, relative(matmulNT(a2, b2), matmulNT(a1, b1)));
-    errors.a = Math.max(errors.a, relative(a2, matmul(a1, s)));
-    errors.b = Math.max(errors.b, relative(b2, matmul(b1, sInvT)));
+/**
+ * Runs an optimizer on the GPU from (A, B) and from (A S, B S^-T), each taking the regression
+ * gradient of its own Z; the largest relative difference over the steps of Z(2) from Z(1), A(2)
+ * from A(1) S, B(2) from B(1) S^-T.
+ */
+export async function gpuInvarianceErrors(
+  start: (pairs: LoraPair[]) => Promise<LoraGpuRun>,
+  reparam: Reparam,
+  zeroA: boolean,
+): Promise<{ z: number; a: number; b: number }> {
+  const problem = loraProblem([invarianceShape], { steps, batchSize: 24, zeroA, seed: 14 });
+  const { s, sInvT } = reparam;
+  let one = cloneFactors(problem.start);
+  let two = [{ a: f32(matmul(one[0].a, s)), b: f32(matmul(one[0].b, sInvT)) }];
+  const runs = [await start(one), await start(two)];
+  const errors = { z: 0, a: 0, b: 0 };
+  try {
+    for (let t = 0; t < steps; t++) {
+      one = (await runs[0].step(t, problemGrads(one, problem, t))).pairs;
+      two = (await runs[1].step(t, problemGrads(two, problem, t))).pairs;
+      const [p1, p2] = [one[0], two[0]];
+      errors.z = Math.max(errors.z, relative(matmulNT(p2.a, p2.b), matmulNT(p1.a, p1.b)));
+      errors.a = Math.max(errors.a, relative(p2.a, matmul(p1.a, s)));
+      errors.b = Math.max(errors.b, relative(p2.b, matmul(p1.b, sInvT)));
+    }
+  } finally {
+    for (const run of runs) run.destroy();
   }
   return errors;
 }
 
-// The negative control: reference Adam from the same two starts.
-export function adamInvarianceErrors(c: Case) {
-  return invarianceErrors(c, async (pair) => {
-    const state = createAdamState([pair]);
-    return async (_t, da, db) => {
-      adamStep([pair], [{ da, db }], state, { ...adamDefaults, lr });
-      return [pair.a, pair.b];
-    };
-  });
-}
-
-export const invarianceCase: Case = {
-  variant: 'invariance',
-  m: 13,
-  n: 9,
-  r: 4,
-  batchSize: 24,
-  zeroA: false,
-  hp: { ...loraRiteDefaults, weightDecay: 0.1 },
-};
-
-// RITE on the GPU from (A, B) and from (A S, B S^-T) for a general S: Z, A S and B S^-T agree.
-function invarianceCheck(c: Case): KernelCheck {
-  const { m, n, r } = c;
+function invarianceCheck(kind: string, hp: RiteHp, zeroA: boolean): KernelCheck {
+  const { m, n, r } = invarianceShape;
+  const what = `${hp.escapedMass ? 'escaped mass' : 'no escaped mass'}, wd ${hp.weightDecay}`;
   return {
     kernel: 'lora_rite',
-    variant: 'invariance: (A S, B S^-T) gives the same Z, general S (cond 10)',
+    variant: `invariance: ${kind}${zeroA ? ' from A = 0' : ''}, ${what}: same Z as from (A, B)`,
     shape: `m=${m} n=${n} r=${r}, ${steps} steps`,
     tolerance: `relative Frobenius error <= ${F32_INVARIANCE} cond(S) (the spec's f32 bound)`,
     async run(ctx, bufs) {
-      const runs: GpuRun[] = [];
-      try {
-        const e = await invarianceErrors(c, async ({ a, b }) => {
-          const run = await gpuRun(ctx, bufs, a, b, { ...c.hp, lr });
-          runs.push(run);
-          return (t, da, db) => run.step(t, toF32(da), toF32(db));
-        });
-        const bound = F32_INVARIANCE * e.cond;
-        // one relative error per output, against its bound
-        const out = (x: number) => compare([x], [0], () => bound);
-        return { Z: out(e.z), 'A S': out(e.a), 'B S^-T': out(e.b) };
-      } finally {
-        for (const run of runs) run.destroy();
-      }
+      const reparam = reparams[kind]();
+      const e = await gpuInvarianceErrors(
+        (pairs) => loraGpuRun(ctx, bufs, pairs, riteSettings(hp)),
+        reparam,
+        zeroA,
+      );
+      const bound = F32_INVARIANCE * reparam.cond;
+      // one relative error per output, against its bound
+      const out = (x: number) => compare([x], [0], () => bound);
+      return { Z: out(e.z), 'A S': out(e.a), 'B S^-T': out(e.b) };
     },
   };
 }
 
-const base = { ...loraRiteDefaults, weightDecay: 0 };
+// sqrt(rows) times the orthogonal polar factor of g (rows, r), g (g^T g / rows)^(-1/2), by
+// Newton-Schulz X <- X (3 I - X^T X) / 2 from X = g / |g|_F, independent of the eigen-solve
+function polarStep(g: Mat): Mat {
+  let x = scale(1 / frobenius(g), g);
+  for (let i = 0; i < 100; i++) x = lincomb(1.5, x, -0.5, matmul(x, matmulTN(x, x)));
+  return scale(Math.sqrt(g.rows), x);
+}
+
+// The first step from A = 0 (clip off): B does not move (R_A^+ = 0), and A moves by
+// -lr g (g^T g / m)^(-1/2) R_B^-T up to eps, g = dZ U_B.
+function firstStepCheck(shapes: readonly LoraShape[]): KernelCheck {
+  return {
+    kernel: 'lora_rite',
+    variant: 'first step from A = 0: the closed form',
+    shape: shapeText(shapes),
+    tolerance:
+      'B bitwise unchanged; |A - A_closed|_F <= lr |polar| |R_B^-1| eps / sqrt(w_min) + ' +
+      'u (|A|_F + C kappa |A|_F), C and kappa as the steps check (g Pre vs the exact inverse root)',
+    async run(ctx, bufs) {
+      const hp: RiteHp = { ...loraRiteDefaults, clip: false };
+      const problem = loraProblem(shapes, { steps: 1, batchSize: 24, zeroA: true, seed: 15 });
+      const start = cloneFactors(problem.start);
+      const run = await loraGpuRun(ctx, bufs, start, riteSettings(hp));
+      let got: LoraPair[];
+      try {
+        got = (await run.step(0, problemGrads(start, problem, 0))).pairs;
+      } finally {
+        run.destroy();
+      }
+      const out: Record<string, Comparison> = {};
+      shapes.forEach(({ m, n, r }, i) => {
+        const b0 = start[i].b;
+        const { q, r: rb } = qr(b0);
+        const dz = regressionDz(zeros(m, n), problem.batches[i][0]);
+        const g = matmul(dz, q);
+        const rbInv = pinv(rb, 0);
+        const polar = polarStep(g);
+        const expected = scale(-lr, matmulNT(polar, rbInv));
+        const wMin = eigh(scale(1 / m, matmulTN(g, g))).values[r - 1];
+        const kappa = condFactor(b0) * (1 + condMoment(scale(1 / m, matmulTN(g, g)), 0, hp.eps));
+        const step = frobenius(expected);
+        const bound =
+          lr * frobenius(polar) * frobenius(rbInv) * (hp.eps / Math.sqrt(wMin)) +
+          F32_EPS * step * (1 + 2 * (m + n + SWEEPS * r) * kappa);
+        out[`A${i}`] = compare(got[i].a.data, expected.data, () => bound);
+        out[`B${i}`] = compare(got[i].b.data, f32(b0).data, () => 1e-38);
+      });
+      return out;
+    },
+  };
+}
+
+const base: RiteHp = { ...loraRiteDefaults, weightDecay: 0 };
+const noEscape: RiteHp = { ...base, escapedMass: false };
+const noEscapeDecay: RiteHp = { ...noEscape, weightDecay: 0.1 };
+
+// the fast pairs of mixedShapes, for the variants
+const smallShapes = [mixedShapes[0], mixedShapes[2]];
+
+export const loraRiteReferenceChecks: KernelCheck[] = [
+  stepsCheck('batched, clip, escaped mass', mixedShapes, base, { batchSize: 24, zeroA: false }),
+  stepsCheck('batched, clip, no escaped mass, wd 0.1', smallShapes, noEscapeDecay, {
+    batchSize: 24,
+    zeroA: false,
+  }),
+  stepsCheck('batched, from A = 0', smallShapes, base, { batchSize: 24, zeroA: true }),
+  // r = 32 is slow on a software adapter (496 Jacobi pairs per sweep): a few steps
+  stepsCheck('r = 32', [{ m: 40, n: 36, r: 32 }], base, { batchSize: 48, zeroA: false }, 3),
+];
+
+export const loraRiteInvarianceChecks: KernelCheck[] = [
+  ...Object.keys(reparams).map((kind) => invarianceCheck(kind, base, false)),
+  invarianceCheck('general S (cond 10)', noEscapeDecay, false),
+  invarianceCheck('orthogonal S', base, true),
+  invarianceCheck('scalar S = 1e3 I', noEscape, true),
+];
+
+export const loraRiteSafetyChecks: KernelCheck[] = [
+  firstStepCheck(mixedShapes),
+  rankDeficientCheck({ m: 13, n: 9, r: 8 }, noEscape),
+  nonFiniteCheck('lora_rite', riteSettings(base), mixedShapes),
+  determinismCheck(mixedShapes, base),
+];
 
 export const loraRiteChecks: KernelCheck[] = [
-  stepsCheck({
-    variant: 'escaped mass, weight decay',
-    m: 13,
-    n: 9,
-    r: 4,
-    batchSize: 24,
-    zeroA: false,
-    hp: { ...base, weightDecay: 0.1 },
-  }),
-  stepsCheck({
-    variant: 'no escaped mass, r = 1',
-    m: 13,
-    n: 9,
-    r: 1,
-    batchSize: 24,
-    zeroA: false,
-    hp: { ...base, escapedMass: false },
-  }),
-  stepsCheck({
-    variant: 'from A = 0',
-    m: 13,
-    n: 9,
-    r: 4,
-    batchSize: 24,
-    zeroA: true,
-    hp: base,
-  }),
-  stepsCheck({
-    variant: 'escaped mass, r = 8',
-    m: 13,
-    n: 9,
-    r: 8,
-    batchSize: 24,
-    zeroA: false,
-    hp: base,
-  }),
-  rankDeficientCheck({
-    variant: '',
-    m: 13,
-    n: 9,
-    r: 8,
-    batchSize: 1,
-    zeroA: false,
-    hp: { ...base, escapedMass: false },
-  }),
-  invarianceCheck(invarianceCase),
-  determinismCheck({ variant: '', m: 13, n: 9, r: 4, batchSize: 24, zeroA: false, hp: base }),
+  ...loraRiteReferenceChecks,
+  ...loraRiteInvarianceChecks,
+  ...loraRiteSafetyChecks,
 ];
