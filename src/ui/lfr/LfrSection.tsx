@@ -9,11 +9,20 @@ import { Comparison } from './Comparison';
 import { ForgettingView } from './ForgettingView';
 import { LfrExports } from './LfrExports';
 import { PHASE_LABELS, PhaseTimeline } from './PhaseTimeline';
+import { RunHeatmap } from './RunHeatmap';
 import { ScoreHistograms } from './ScoreHistogram';
 import { useMirror } from './useMirror';
 
 // `version` is read so the views redraw when the mirror grew (it changes in place).
-function RunViews({ role, mirror }: { role: LfrRole; mirror: ScheduleMirror; version: number }) {
+function RunViews({
+  role,
+  mirror,
+  version,
+}: {
+  role: LfrRole;
+  mirror: ScheduleMirror;
+  version: number;
+}) {
   const phase = mirror.phases()[mirror.currentPhase()];
   const cut = mirror.cut(phase.index);
   return (
@@ -33,6 +42,7 @@ function RunViews({ role, mirror }: { role: LfrRole; mirror: ScheduleMirror; ver
         {cut && `, training on ${cut.kept.length} of ${mirror.plan.blockCount} blocks`}.
       </p>
       <PhaseTimeline mirror={mirror} />
+      <RunHeatmap role={role} mirror={mirror} version={version} />
       <div className="charts">
         <ScoreHistograms mirror={mirror} />
         <ForgettingView mirror={mirror} />
