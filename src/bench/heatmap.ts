@@ -1,13 +1,14 @@
 // The heatmap benchmark (npm run bench:heatmap): the real renderer drawing a synthetic LFR run of
 // 20,000 blocks x 500 time slices into a real canvas, for each row order.
 //
-// What a frame measures: a full redraw as after a new data version (sort the rows, aggregate the
-// grid into pixel rows, colour the ImageData, put it, drawImage it scaled, draw the overlays),
-// then getImageData of one pixel, which makes the browser finish the canvas's pending drawing
-// before it returns. Every frame bumps the version, so nothing is reused from the frame before:
-// the worst case (the page redraws only when the version changes). The composite-only line is a
-// redraw without new data (a highlight change). No rAF wait: its 16.7 ms vsync would hide the cost.
-// Frames are separated by a macrotask so the page keeps handling events during the run.
+// What a frame measures: the renderer's draw after a new data version (rescan, sort the rows,
+// aggregate the grid into pixel rows, colour the ImageData, put it, drawImage it scaled, draw the
+// overlays), then getImageData of one pixel, which makes the browser finish the canvas's pending
+// drawing before it returns. Every frame bumps the version, so each frame redraws from the data.
+// 'full' rescans every slice (the first draw, or after BlockScores merged its slices); 'live' is
+// a training step's new scores landing in the last slice (dirtyFromSlice), the common case;
+// 'composite' redraws the same data (a new highlight). No rAF wait: its 16.7 ms vsync would hide
+// the cost. Frames are separated by a macrotask so the page keeps handling events during the run.
 import { classify, FORGETTING_CLASSES } from '../lfr/forgetting';
 import type { ScoreGrid } from '../lfr/scores';
 import type { HeatmapSort } from '../ui/lfr/heatmap/heatmapLayout';
