@@ -61,6 +61,7 @@ test('a tiny LFR run goes through every phase, marks each Focus cut, and exports
     await lfr.setField(key, value);
   }
   await expect(training.settingsErrors).toHaveCount(0);
+  await lfr.watchFocusMarks();
   await training.train();
   await training.waitForPhase('done', RUN_TIMEOUT);
   await expect(training.errors).toHaveCount(0);
@@ -77,7 +78,11 @@ test('a tiny LFR run goes through every phase, marks each Focus cut, and exports
   await expect(lfr.run).toHaveAttribute('data-steps', '12');
   await expect(lfr.run).toHaveAttribute('data-cuts', '2');
   await expect(lfr.run).toHaveAttribute('data-phase', 'focusAgain');
-  // The current (second) Focus's dropped rows are marked; each cut drops half of the blocks.
+  // The heatmap marked half of the rows as dropped in each Focus while it ran.
+  await expect(lfr.heatmapCanvas).toHaveAttribute('data-dropped-rows', String(BLOCKS / 2));
+  const marks = await lfr.focusMarks();
+  expect(marks).toContain(`focus:${BLOCKS / 2}`);
+  expect(marks).toContain(`focusAgain:${BLOCKS / 2}`);
   await expect(lfr.run).toHaveAttribute('data-dropped-count', String(BLOCKS / 2));
   for (const focus of ['focus', 'focusAgain']) {
     await expect(lfr.histogram(focus)).toHaveAttribute('data-dropped-count', String(BLOCKS / 2));

@@ -2,6 +2,13 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import type { LfrFieldKey } from '../../src/store/lfrSlice';
 import type { LfrExportKind } from '../../src/worker/protocol';
 
+declare global {
+  interface Window {
+    /** "phase:rows" pairs seen: the run's phase and the heatmap's drawn dropped rows. */
+    focusMarks?: string[];
+  }
+}
+
 /** The LFR parts of the training view: the schedule fields and the views of a scheduled run. */
 export class LfrPage {
   readonly section: Locator;
@@ -9,6 +16,8 @@ export class LfrPage {
   readonly budget: Locator;
   readonly blockRows: Locator;
   readonly blockDetails: Locator;
+  /** The heatmap's canvas: data-dropped-rows is what its last frame marked. */
+  readonly heatmapCanvas: Locator;
 
   constructor(readonly page: Page) {
     this.section = page.getByTestId('lfr-section');
@@ -16,6 +25,7 @@ export class LfrPage {
     this.budget = page.getByTestId('lfr-budget');
     this.blockRows = page.getByTestId('lfr-block-row');
     this.blockDetails = page.getByTestId('lfr-block-details');
+    this.heatmapCanvas = page.getByTestId('block-heatmap').locator('canvas');
   }
 
   async chooseLfr(): Promise<void> {
@@ -44,6 +54,32 @@ export class LfrPage {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /**
+   * From here on, records each (phase, dropped rows the heatmap drew) pair the page shows, so a
+   * test can check every Focus was marked while it ran.
+   */
+  async watchFocusMarks(): Promise<void> {
+    await this.page.evaluate(() => {
+      const seen = new Set<string>();
+      window.focusMarks = [];
+      setInterval(() => {
+        const phase = document.querySelector<HTMLElement>('[data-testid="lfr-run"]')?.dataset.phase;
+        const canvas = document.querySelector<HTMLCanvasElement>(
+          '[data-testid="block-heatmap"] canvas',
+        );
+        const mark = `${phase}:${canvas?.dataset.droppedRows}`;
+        if (phase && canvas?.dataset.droppedRows !== undefined && !seen.has(mark)) {
+          seen.add(mark);
+          window.focusMarks?.push(mark);
+        }
+      }, 50);
+    });
+  }
+
+  async focusMarks(): Promise<string[]> {
+    return this.page.evaluate(() => window.focusMarks ?? []);
   }
 
   async openBlock(row: number): Promise<void> {
