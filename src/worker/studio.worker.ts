@@ -1,7 +1,7 @@
 // The studio's GPU thread: it alone holds WebGPU objects; the UI talks to it through comlink.
 import * as Comlink from 'comlink';
 import { measureMatmul } from '../bench/measureMatmul';
-import { type Dataset, documentText, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
+import { type Dataset, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
 import { DataError } from '../data/errors';
 import { loadTokenizer } from '../data/tokenizer';
 import { userDataset, userTextDocuments, valSplitProblem } from '../data/userText';
@@ -375,12 +375,6 @@ const api = {
       lastDoc: info.lastDoc,
       text: data.tokenizer.decode(schedule.blocks.tokens(id)),
     };
-  },
-
-  /** A document of the training split, for the block view's "whole document". */
-  documentText(role: LfrRole, doc: number): string {
-    const { schedule, data } = requireSchedule(role);
-    return documentText(schedule.blocks.stream, doc, data.tokenizer);
   },
 
   /** A scheduled run's schedule (JSON, replayable) or its per-block histories (CSV or JSON). */
