@@ -7,7 +7,7 @@ const loadKatex = () =>
 
 /** TeX typeset by KaTeX (with MathML for screen readers); the source shows until it loads. */
 function Formula({ tex }: { tex: string }) {
-  const ref = useRef<HTMLDivElement>(null);
+  const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -20,7 +20,16 @@ function Formula({ tex }: { tex: string }) {
       current = false;
     };
   }, [tex]);
-  return <div ref={ref} className="formula" data-testid="formula" />;
+  return (
+    <section
+      ref={ref}
+      className="formula"
+      aria-label="formula"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a formula wider than the panel scrolls, and a scrolling region must be reachable from the keyboard (WCAG 2.1.1).
+      tabIndex={0}
+      data-testid="formula"
+    />
+  );
 }
 
 function HelpBody({ help }: { help: SettingHelp }) {
