@@ -4,7 +4,7 @@
 import { type Blocks, fillBatch } from '../data/blocks';
 import type { StepResult } from '../train/trainer';
 import { Rng } from '../util/rng';
-import { BlockScores, type ScoreStoreOptions } from './scores';
+import { BlockScores, type BlockScoresState, type ScoreStoreOptions } from './scores';
 import { dropCount, LfrError, type LfrSettings, validateLfrSettings } from './settings';
 
 export type ScheduleKind = 'random' | 'lfr';
@@ -51,6 +51,23 @@ export interface CutDecision {
   kept: Uint32Array;
   /** The highest dropped score (the percentile line); NaN when nothing was dropped. */
   cutValue: number;
+}
+
+/**
+ * Where a schedule is, as plain JSON for a checkpoint: with the same blocks and options, a
+ * schedule restored from it hands out the same batches and makes the same cuts.
+ */
+export interface ScheduleState {
+  kind: ScheduleKind;
+  blockCount: number;
+  batchSize: number;
+  accumSteps: number;
+  seed: number;
+  firstStep: number;
+  totalSteps: number;
+  /** Micro-batches handed out; every step of them observed. */
+  handed: number;
+  scores: BlockScoresState;
 }
 
 /** What observe() reads from a StepResult. */
@@ -392,6 +409,66 @@ export class Schedule {
       this.observed++;
       this.decideCuts();
     }
+  }
+
+  /**
+   * The schedule's position and scores. Take it between steps with every handed-out step
+   * observed (the session drains the trainer first): results in flight would be lost.
+   */
+  saveState(): ScheduleState {
+    if (this.handed % this.accumSteps !== 0 || this.observed !== this.stepsHanded()) {
+      throw new Error(
+        `Schedule.saveState: ${this.stepsHanded()} steps handed out but ${this.observed} observed; observe every result first`,
+      );
+    }
+    return { ...this.identity(), handed: this.handed, scores: this.scores.saveState() };
+  }
+
+  // What a saved state must agree on to continue in this schedule.
+  private identity() {
+    return {
+      kind: this.kind,
+      blockCount: this.blocks.count,
+      batchSize: this.batchSize,
+      accumSteps: this.accumSteps,
+      seed: this.seed,
+      firstStep: this.firstStep,
+      totalSteps: this.totalSteps(),
+    };
+  }
+
+  /** Continues from `state` (saved by a schedule built the same way); throws, changing nothing, on a mismatch. */
+  restoreState(state: ScheduleState): void {
+    const mine = this.identity();
+    const keys = [
+      'kind',
+      'blockCount',
+      'batchSize',
+      'accumSteps',
+      'seed',
+      'firstStep',
+      'totalSteps',
+    ] as const;
+    const diffs = keys
+      .filter((k) => state[k] !== mine[k])
+      .map((k) => `${k} ${state[k]} (this schedule: ${mine[k]})`);
+    if (diffs.length > 0) {
+      throw new LfrError(
+        `The saved schedule does not match this run's: ${diffs.join(', ')}. Resume it with the settings and data it was saved with.`,
+      );
+    }
+    const steps = state.handed / this.accumSteps;
+    if (!(Number.isInteger(steps) && steps >= 0 && steps <= this.totalSteps())) {
+      throw new LfrError(
+        `The saved schedule handed out ${state.handed} micro-batches, not a whole number of steps within its ${this.totalSteps()}.`,
+      );
+    }
+    this.scores.restoreState(state.scores);
+    this.handed = state.handed;
+    this.observed = steps;
+    this.early.clear();
+    this.cuts.fill(null);
+    this.decideCuts();
   }
 
   private decideCuts(): void {

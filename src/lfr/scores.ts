@@ -12,6 +12,19 @@ export interface ScoreStoreOptions {
   slices?: number;
 }
 
+/** A BlockScores as plain JSON: typed arrays are base64 of their little-endian bytes. */
+export interface BlockScoresState {
+  blockCount: number;
+  slices: number;
+  width: number;
+  used: number;
+  visits: string;
+  last: string;
+  lastStep: string;
+  history: string;
+  phases: { phase: number; sum: string; count: string }[];
+}
+
 /** One slice of a block's history: the score at the block's last visit in that slice. */
 export interface HistoryPoint {
   slice: number;
@@ -191,6 +204,62 @@ export class BlockScores {
     return this.phaseCount[phase]?.slice() ?? new Uint32Array(this.blockCount);
   }
 
+  /** Everything recorded so far, as plain JSON (the arrays as base64 of their bytes) for a checkpoint. */
+  saveState(): BlockScoresState {
+    const phases: BlockScoresState['phases'] = [];
+    this.phaseSum.forEach((sum, phase) => {
+      const count = this.phaseCount[phase];
+      if (sum && count) phases.push({ phase, sum: toBase64(sum), count: toBase64(count) });
+    });
+    return {
+      blockCount: this.blockCount,
+      slices: this.slices,
+      width: this.width,
+      used: this.used,
+      visits: toBase64(this.visitCount),
+      last: toBase64(this.last),
+      lastStep: toBase64(this.lastStepOf),
+      history: toBase64(this.history),
+      phases,
+    };
+  }
+
+  /** Replaces everything recorded with `state` (from saveState of a store of the same shape). */
+  restoreState(state: BlockScoresState): void {
+    const n = this.blockCount;
+    if (state.blockCount !== n || state.slices !== this.slices) {
+      throw new Error(
+        `BlockScores.restoreState: the saved scores are for ${state.blockCount} blocks x ${state.slices} slices, not ${n} x ${this.slices}`,
+      );
+    }
+    const phaseSum: Float64Array[] = [];
+    const phaseCount: Uint32Array[] = [];
+    for (const p of state.phases) {
+      if (!(Number.isInteger(p.phase) && p.phase >= 0 && p.phase < MAX_PHASES)) {
+        throw new Error(`BlockScores.restoreState: phase ${p.phase} is not in [0, ${MAX_PHASES})`);
+      }
+      phaseSum[p.phase] = fromBase64(p.sum, Float64Array, n);
+      phaseCount[p.phase] = fromBase64(p.count, Uint32Array, n);
+    }
+    // Decoded in full before anything is replaced, so a bad state leaves the store as it was.
+    const visits = fromBase64(state.visits, Uint32Array, n);
+    const last = fromBase64(state.last, Float32Array, n);
+    const lastStep = fromBase64(state.lastStep, Int32Array, n);
+    const history = fromBase64(state.history, Float32Array, this.slices * n);
+    this.visitCount.set(visits);
+    this.last.set(last);
+    this.lastStepOf.set(lastStep);
+    this.history.set(history);
+    this.phaseSum.length = 0;
+    this.phaseCount.length = 0;
+    phaseSum.forEach((sum, phase) => {
+      this.phaseSum[phase] = sum;
+      this.phaseCount[phase] = phaseCount[phase];
+    });
+    this.width = state.width;
+    this.used = state.used;
+  }
+
   /** The (usedSlices, blockCount) history for drawing. */
   grid(): ScoreGrid {
     return {
@@ -200,4 +269,32 @@ export class BlockScores {
       sliceWidth: this.width,
     };
   }
+}
+
+type TypedArrayOf<T> = { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number };
+
+function toBase64(a: ArrayBufferView): string {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  let text = '';
+  // In chunks: String.fromCharCode takes its arguments on the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function fromBase64<T extends ArrayBufferView>(
+  text: string,
+  type: TypedArrayOf<T>,
+  length: number,
+): T {
+  const binary = atob(text);
+  if (binary.length !== length * type.BYTES_PER_ELEMENT) {
+    throw new Error(
+      `BlockScores.restoreState: a saved array has ${binary.length} bytes, not the ${length * type.BYTES_PER_ELEMENT} of ${length} values`,
+    );
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new type(bytes.buffer);
 }
