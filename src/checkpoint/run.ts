@@ -9,8 +9,8 @@ import { type CheckpointParts, encodeCheckpoint, type RunSettings } from './form
 /** What the session knows of its run beyond the trainer's GPU state. */
 export interface RunRecord {
   settings: RunSettings;
-  /** The training sampler, whose position is saved with the step. */
-  sampler: BatchSampler;
+  /** The training sampler, whose position is saved with the step (a scheduled run's is nominal). */
+  sampler: { readonly state: SamplerState };
   /** Named u32 generator states to restore (e.g. sampling); default none. */
   rng?: Record<string, number>;
   /** The LFR schedule's state (null for the random schedule). */

@@ -1,14 +1,17 @@
+import type { CheckpointParts, RunSettings } from '../checkpoint/format';
+import { captureCheckpoint, restoreSampler, trainerStateOf } from '../checkpoint/run';
 import { BatchSampler, Blocks } from '../data/blocks';
 import type { Dataset } from '../data/dataset';
 import type { GpuContext } from '../gpu/device';
 import { firstBlocks } from '../lfr/firstBlocks';
-import type { Schedule } from '../lfr/schedule';
+import type { Schedule, ScheduleState } from '../lfr/schedule';
 import type { GPTConfig, TrainConfig } from '../model/config';
 import { Generator, type SampleOptions } from '../model/generator';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
-import { validateSettings } from '../model/validate';
+import { estimateMemory, validateSettings } from '../model/validate';
 import { Rng } from '../util/rng';
+import { findNonFinite, type NonFiniteTensor } from './nonFinite';
 import { type BatchSource, type StepResult, Trainer } from './trainer';
 
 export type SessionState = 'ready' | 'running' | 'paused' | 'done' | 'stopped' | 'failed';
@@ -44,6 +47,30 @@ export interface Progress {
   /** Estimated time to maxSteps at the current speed. */
   etaMs: number;
   error?: string;
+  /** Set once a step's loss was not finite: the run paused there. */
+  nonFinite?: NonFinitePause;
+}
+
+/** Why a run paused by itself: the step whose loss was NaN or infinite, and the first bad tensor. */
+export interface NonFinitePause {
+  step: number;
+  loss: number;
+  /** Null when every tensor read back was finite again. */
+  tensor: NonFiniteTensor | null;
+}
+
+/** The GPU had no memory for the run's buffers: the worker offers a smaller preset. */
+export class OutOfMemoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutOfMemoryError';
+  }
+}
+
+/** What a checkpoint's lfr field holds for a scheduled run: how to rebuild it, and where it was. */
+export interface CheckpointLfr {
+  plan: unknown;
+  state: ScheduleState;
 }
 
 export const PROGRESS_INTERVAL_MS = 100;
@@ -67,6 +94,22 @@ export interface SessionOptions {
   schedule?: (blocks: Blocks) => Schedule;
   /** Trains on the first `maxBlocks` blocks of the split; 0 or absent for all. */
   maxBlocks?: number;
+  /** What a checkpoint says the run was built from; checkpoint() needs it. */
+  settings?: RunSettings;
+  /** Saved with the schedule's state (CheckpointLfr.plan) so the worker can rebuild the schedule. */
+  schedulePlan?: unknown;
+  /** Continues this checkpoint's run (its model, settings and data) instead of fresh weights. */
+  restore?: CheckpointParts;
+  /** Checkpoints every N steps (0 or absent: never), between steps, handing them to onAutosave. */
+  autosaveEvery?: number;
+  /** Stores an autosave; a rejection is reported through onAutosaveError and the run goes on. */
+  onAutosave?: (bytes: Uint8Array, step: number) => Promise<void>;
+  onAutosaveError?: (e: unknown, step: number) => void;
+}
+
+interface CaptureRequest {
+  resolve: (bytes: Uint8Array) => void;
+  reject: (e: unknown) => void;
 }
 
 /**
@@ -86,6 +129,13 @@ export class TrainingSession {
   private lastStepAt = 0;
   private loop: Promise<void> | null = null;
   private error: string | undefined;
+  /** Every step and validation point so far: what a checkpoint carries. */
+  private readonly history: { train: StepPoint[]; val: ValPoint[] } = { train: [], val: [] };
+  private captures: CaptureRequest[] = [];
+  private nonFinite: NonFinitePause | undefined;
+  private diagnosed = false;
+  /** Checkpoint every N steps while running; 0 turns it off (the page may change it mid-run). */
+  autosaveEvery: number;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -97,9 +147,21 @@ export class TrainingSession {
     readonly schedule: Schedule | null,
     private readonly valBlocks: Blocks,
     private readonly onProgress: (p: Progress) => void,
-    private readonly onStep?: StepListener,
+    private readonly options: SessionOptions,
   ) {
     this.flops = flopsPerToken(model);
+    this.autosaveEvery = options.autosaveEvery ?? 0;
+    const restore = options.restore;
+    if (restore) {
+      // The restored run waits, paused, with its history on the charts until it is continued.
+      this.state = 'paused';
+      this.completed = restore.step;
+      this.tokensSeen = restore.step * train.gradAccumSteps * train.batchSize * model.blockSize;
+      this.history.train.push(...restore.history.train);
+      this.history.val.push(...restore.history.val);
+      this.outbox.push(...restore.history.train);
+      this.valOutbox.push(...restore.history.val);
+    }
   }
 
   /** Validates the settings against the adapter and the data, then builds the run. */
@@ -124,8 +186,14 @@ export class TrainingSession {
     if (errors.length > 0) throw new Error(errors.join('\n'));
     // Data errors surface here, before any GPU buffer exists.
     const blocks = firstBlocks(dataset.train, model.blockSize, options.maxBlocks ?? 0);
+    const restore = options.restore;
     const schedule = options.schedule?.(blocks) ?? null;
-    const source = schedule ?? new BatchSampler(blocks, train.batchSize, train.seed);
+    if (schedule && restore) schedule.restoreState(scheduleStateOf(restore));
+    const source =
+      schedule ??
+      (restore
+        ? restoreSampler(blocks, restore)
+        : new BatchSampler(blocks, train.batchSize, train.seed));
     const run = schedule ? { ...train, maxSteps: schedule.totalSteps() } : train;
     const valBlocks = new Blocks(dataset.val, model.blockSize);
     if (train.evalInterval > 0 && valBlocks.count < train.batchSize) {
@@ -133,9 +201,9 @@ export class TrainingSession {
         `The validation split gives ${valBlocks.count} blocks of block_size ${model.blockSize}, fewer than one evaluation batch of ${train.batchSize}: lower the batch size or block_size, add text, or set the evaluation interval to 0.`,
       );
     }
-    const params = initParams(model, buildParamTable(model), train.seed);
-    const trainer = await Trainer.create(ctx, model, run, params);
-    return new TrainingSession(
+    const params = restore?.params ?? initParams(model, buildParamTable(model), train.seed);
+    const trainer = await createTrainer(ctx, model, run, params, restore);
+    const session = new TrainingSession(
       ctx,
       model,
       run,
@@ -144,8 +212,10 @@ export class TrainingSession {
       schedule,
       valBlocks,
       onProgress,
-      options.onStep,
+      options,
     );
+    if (restore) session.flush();
+    return session;
   }
 
   /** Trains until maxSteps, a pause or a stop. */
@@ -156,6 +226,7 @@ export class TrainingSession {
     this.loop = this.run().catch((e: unknown) => {
       this.state = 'failed';
       this.error = e instanceof Error ? e.message : String(e);
+      for (const request of this.captures.splice(0)) request.reject(e);
       this.flush();
     });
   }
@@ -203,10 +274,73 @@ export class TrainingSession {
       ) {
         await this.validate();
       }
+      const autosave = this.autosaveEvery > 0 && step % this.autosaveEvery === 0;
+      if (autosave || this.captures.length > 0) {
+        // Between two steps: the queued ones come back first, so the checkpoint is one whole step.
+        await Promise.all(pending.splice(0));
+        await this.serveCaptures();
+        if (autosave && !this.nonFinite) await this.autosave();
+      }
     }
     await Promise.all(pending);
+    if (this.nonFinite && !this.diagnosed) {
+      this.diagnosed = true;
+      this.nonFinite.tensor = await findNonFinite(this.ctx, this.trainer);
+    }
     if (this.state === 'running') this.state = 'done';
+    await this.serveCaptures();
     this.flush();
+  }
+
+  /**
+   * The run as checkpoint bytes, taken between two steps: a running session captures at its
+   * next step boundary and goes on; otherwise at once.
+   */
+  async checkpoint(): Promise<Uint8Array> {
+    if (this.state === 'running') {
+      return new Promise((resolve, reject) => this.captures.push({ resolve, reject }));
+    }
+    await this.loop;
+    return this.capture();
+  }
+
+  private async serveCaptures(): Promise<void> {
+    for (const request of this.captures.splice(0)) {
+      await this.capture().then(request.resolve, request.reject);
+    }
+  }
+
+  private async autosave(): Promise<void> {
+    const step = this.trainer.step;
+    try {
+      await this.options.onAutosave?.(await this.capture(), step);
+    } catch (e) {
+      this.options.onAutosaveError?.(e, step);
+    }
+  }
+
+  private capture(): Promise<Uint8Array> {
+    const settings = this.options.settings;
+    if (!settings)
+      throw new Error('This run was built without a settings record: it cannot be saved.');
+    const schedule = this.schedule;
+    return captureCheckpoint(this.trainer, {
+      settings: { ...settings, train: this.train },
+      // A scheduled run's position is its schedule's state; the sampler field names its blocks.
+      sampler:
+        this.source instanceof BatchSampler
+          ? this.source
+          : {
+              state: { seed: this.train.seed, epoch: 0, cursor: 0, blocks: schedule!.blocks.count },
+            },
+      lfr: schedule
+        ? ({
+            plan: this.options.schedulePlan ?? null,
+            state: schedule.saveState(),
+          } satisfies CheckpointLfr)
+        : null,
+      history: this.history,
+    });
   }
 
   private record(r: StepResult): void {
@@ -219,9 +353,16 @@ export class TrainingSession {
     this.speed.tokensPerSec = (r.tokens * 1000) / Math.max(1e-3, this.speed.msPerStep);
     this.completed++;
     this.tokensSeen += r.tokens;
-    this.outbox.push({ step: r.step + 1, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm });
+    const point = { step: r.step + 1, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm };
+    this.outbox.push(point);
+    this.history.train.push(point);
     this.schedule?.observe(r);
-    this.onStep?.(r);
+    this.options.onStep?.(r);
+    if (!Number.isFinite(r.loss) && !this.nonFinite) {
+      // Stop queuing; the steps in flight finish, then the loop names the first bad tensor.
+      this.nonFinite = { step: r.step + 1, loss: r.loss, tensor: null };
+      if (this.state === 'running') this.state = 'paused';
+    }
     if (now - this.lastFlush >= PROGRESS_INTERVAL_MS) this.flush();
   }
 
@@ -229,7 +370,9 @@ export class TrainingSession {
     // The same validation batches every time, so the curve compares like with like.
     const sampler = new BatchSampler(this.valBlocks, this.train.batchSize, 0);
     const loss = await this.trainer.evaluate(sampler, this.train.evalBatches);
-    this.valOutbox.push({ step: this.trainer.step, loss, perplexity: Math.exp(loss) });
+    const point = { step: this.trainer.step, loss, perplexity: Math.exp(loss) };
+    this.valOutbox.push(point);
+    this.history.val.push(point);
     this.flush();
     this.lastStepAt = performance.now();
   }
@@ -249,6 +392,7 @@ export class TrainingSession {
       gflops: (this.speed.tokensPerSec * this.flops) / 1e9,
       etaMs: remaining * this.speed.msPerStep,
       error: this.error,
+      nonFinite: this.nonFinite,
     });
   }
 
@@ -262,4 +406,50 @@ export class TrainingSession {
     this.generator?.destroy();
     this.trainer.destroy();
   }
+}
+
+function scheduleStateOf(parts: CheckpointParts): ScheduleState {
+  const lfr = parts.lfr as Partial<CheckpointLfr> | null;
+  if (!lfr?.state) {
+    throw new Error(
+      'This checkpoint was saved from a run without a data schedule, so it cannot continue as an LFR run.',
+    );
+  }
+  return lfr.state;
+}
+
+/**
+ * The trainer, fresh or continuing `restore`. Its buffers are made inside an out-of-memory error
+ * scope: a GPU without room for them is refused with a message, and what was made is freed.
+ */
+async function createTrainer(
+  ctx: GpuContext,
+  model: GPTConfig,
+  train: TrainConfig,
+  params: Float32Array,
+  restore: CheckpointParts | undefined,
+): Promise<Trainer> {
+  ctx.device.pushErrorScope('out-of-memory');
+  let trainer: Trainer | undefined;
+  try {
+    trainer = await Trainer.create(
+      ctx,
+      model,
+      train,
+      params,
+      restore && { restore: trainerStateOf(restore) },
+    );
+  } finally {
+    const oom = await ctx.device.popErrorScope();
+    if (oom) {
+      trainer?.destroy();
+      const est = estimateMemory(model, train.batchSize);
+      const mib = (b: number) => `${Math.ceil(b / 2 ** 20)} MiB`;
+      // biome-ignore lint/correctness/noUnsafeFinally: the GPU's refusal is the error to report.
+      throw new OutOfMemoryError(
+        `The GPU ran out of memory making this run's buffers (about ${mib(est.totalBytes)}; the largest, ${est.largestBufferName}, ${mib(est.largestBufferBytes)}): ${oom.message}. Pick a smaller preset, or lower the batch size, block_size or n_embd.`,
+      );
+    }
+  }
+  return trainer;
 }

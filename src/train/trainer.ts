@@ -59,7 +59,8 @@ export class Trainer {
   readonly model: GptModel;
   private readonly m: GPUBuffer;
   private readonly v: GPUBuffer;
-  private readonly acts: Activations;
+  /** Read back only to find a non-finite tensor after a diverged step. */
+  readonly acts: Activations;
   private readonly tokens: GPUBuffer;
   private readonly targets: GPUBuffer;
   private readonly stepLosses: GPUBuffer;
