@@ -32,8 +32,9 @@ export interface SettingHelp {
 }
 
 const ADAMW = String.raw`\begin{aligned}
-m_t &= \beta_1 m_{t-1} + (1-\beta_1)\,g_t \qquad v_t = \beta_2 v_{t-1} + (1-\beta_2)\,g_t^2 \\
-\theta_t &= \theta_{t-1} - \eta_t \left( \frac{m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon} + \lambda\,\theta_{t-1} \right)
+m_t &= \beta_1 m_{t-1} + (1-\beta_1)\,g_t, & \hat m_t &= m_t / (1-\beta_1^t) \\
+v_t &= \beta_2 v_{t-1} + (1-\beta_2)\,g_t^2, & \hat v_t &= v_t / (1-\beta_2^t) \\
+\theta_t &= \theta_{t-1} - \eta_t \left( \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon} + \lambda\,\theta_{t-1} \right)
 \end{aligned}`;
 
 const COSINE = String.raw`\eta_t = \begin{cases}
