@@ -38,6 +38,17 @@ export class StudioPage {
     await this.page.goto('/');
   }
 
+  /** The adapter as the GPU panel reports it, once the worker has acquired it. */
+  async adapter(): Promise<{ vendor: string; architecture: string; description: string }> {
+    await expect(this.vendor).toBeVisible();
+    const text = async (id: string) => (await this.page.getByTestId(id).textContent()) ?? '';
+    return {
+      vendor: await text('adapter-vendor'),
+      architecture: await text('adapter-architecture'),
+      description: await text('adapter-description'),
+    };
+  }
+
   /** The number of registered checks, once the worker has listed them. */
   async registeredChecks(): Promise<number> {
     await expect(this.checkCount).not.toHaveAttribute('data-count', '0');

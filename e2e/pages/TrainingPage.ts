@@ -97,6 +97,18 @@ export class TrainingPage {
     return Number(await this.lossReadout.getAttribute(`data-${end}-loss`));
   }
 
+  /** Clicks "Download losses (JSON)" and returns the file's text. */
+  async downloadLosses(): Promise<string> {
+    const [file] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.page.getByTestId('download-losses').click(),
+    ]);
+    const stream = await file.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
   async sample(prompt: string): Promise<string> {
     await this.samplePrompt.fill(prompt);
     await expect(this.sampleButton).toBeEnabled();

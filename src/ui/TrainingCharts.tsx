@@ -2,6 +2,8 @@ import { memo, useDeferredValue } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { useStudio } from '../store/store';
 import { niceTicks, selectHistoryVersion, thin } from '../store/trainingSlice';
+import { downloadText } from './lfr/download';
+import { lossesJson } from './lossesExport';
 
 /** Points drawn per series: enough for a smooth curve, few enough to redraw in a frame. */
 const MAX_CHART_POINTS = 400;
@@ -46,7 +48,7 @@ const Charts = memo(function Charts({ maxSteps }: { version: number; maxSteps: n
   );
   const lrTicks = niceTicks(0, range(steps.map((p) => p.lr))[1], 3);
   return (
-    <div className="charts">
+    <div className="charts" data-testid="training-charts">
       <figure data-testid="loss-chart" data-points={history.steps.length}>
         <figcaption>
           Loss (cross-entropy, nats per token): <span className="key train">training</span> at each
@@ -105,6 +107,25 @@ const Charts = memo(function Charts({ maxSteps }: { version: number; maxSteps: n
           </LineChart>
         </ResponsiveContainer>
       </figure>
+      <div className="toolbar">
+        <button
+          type="button"
+          data-testid="download-losses"
+          disabled={history.steps.length === 0}
+          onClick={() =>
+            downloadText(
+              'losses.json',
+              lossesJson(useStudio.getState().history),
+              'application/json',
+            )
+          }
+        >
+          Download losses (JSON)
+        </button>
+        <span className="muted">
+          every step's loss, learning rate and gradient norm, and the validation losses
+        </span>
+      </div>
     </div>
   );
 });

@@ -233,7 +233,7 @@ export function TrainingPanel() {
       </p>
       <div className="training-grid">
         <SettingsPanel />
-        <div className="run">
+        <div className="run" data-testid="training-run">
           <DataSection />
           <Controls />
           <DataProgressView />
