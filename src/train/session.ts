@@ -396,6 +396,11 @@ export class TrainingSession {
     });
   }
 
+  /** The current parameters (after the steps queued so far), e.g. to export the model. */
+  readParams(): Promise<Float32Array> {
+    return this.trainer.readParams();
+  }
+
   /** Continues `prompt` (token ids) from the current parameters. */
   async sample(prompt: readonly number[], options: SampleOptions, seed: number): Promise<number[]> {
     this.generator ??= await Generator.create(this.ctx, this.trainer.model);

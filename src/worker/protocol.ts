@@ -1,4 +1,5 @@
 // The plain data that crosses the worker boundary: no WebGPU object ever reaches the UI thread.
+import type { RunMeta } from '../checkpoint/store';
 import type { AdapterReport } from '../gpu/device';
 import type { CutDecision, PhaseSpan } from '../lfr/schedule';
 import type { LfrSettings } from '../lfr/settings';
@@ -6,7 +7,8 @@ import type { LfrObservation, LfrPlan, LfrProgress } from '../lfr/stream';
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
 import type { SampleOptions } from '../model/generator';
 import type { CheckResult } from '../selftest/types';
-import type { Progress, SessionState, StepPoint, ValPoint } from '../train/session';
+import type { NonFiniteTensor } from '../train/nonFinite';
+import type { NonFinitePause, Progress, SessionState, StepPoint, ValPoint } from '../train/session';
 
 export type { TokenizeProgress } from '../data/userText';
 export type { AdapterReport, CheckResult };
@@ -84,6 +86,47 @@ export interface TrainSettings {
   train: TrainConfig;
   /** Absent: random batches for train.maxSteps steps, with no per-block scores. */
   schedule?: RunSchedule;
+  /** The preset the form started from, recorded with the run's checkpoints. */
+  preset?: string;
+  /** Checkpoint to the runs list every N steps; 0 or absent: only on "Save now". */
+  autosaveEvery?: number;
+}
+
+/** A saved run as the runs list shows it. */
+export type SavedRun = RunMeta;
+
+/** What a save of the current run did: the run as saved, or why it was not (the run goes on). */
+export type SaveNews = { ok: true; run: SavedRun } | { ok: false; step: number; message: string };
+
+/** A saved run made the current one: its settings (for the form) and where it stands. */
+export type ResumeResult =
+  | { ok: true; run: SavedRun; settings: TrainSettings; step: number; maxSteps: number }
+  | { ok: false; message: string };
+
+/** After a device loss: the GPU again, and the run reloaded from its last checkpoint (if any). */
+export type Recovery =
+  | {
+      ok: true;
+      gpu: GpuStatus;
+      /** Steps done when the device was lost. */
+      lostAtStep: number;
+      /** The checkpoint's step, or null when the run had none (it must start again). */
+      restoredStep: number | null;
+      maxSteps: number;
+    }
+  | { ok: false; message: string };
+
+/** An imported Hugging Face GPT-2: the current model, for sampling (and later fine-tuning). */
+export interface ImportedModel {
+  config: GPTConfig;
+  tokenizer: TokenizerName;
+  parameterCount: number;
+}
+
+/** The model as Hugging Face files: model.safetensors and config.json. */
+export interface ModelFiles {
+  safetensors: Uint8Array;
+  configJson: string;
 }
 
 /** Progress of a run, with its schedule's news when it has one. */
@@ -105,7 +148,13 @@ export interface BlockText {
 export type LfrExportKind = 'schedule' | 'historiesCsv' | 'historiesJson';
 
 /** Starting a run either works or says why not (every settings problem, one per line). */
-export type StartResult = { ok: true } | { ok: false; message: string };
+export type StartResult =
+  | { ok: true }
+  | {
+      ok: false;
+      message: string /** The GPU had no room: offer a smaller preset. */;
+      outOfMemory?: boolean;
+    };
 
 /** The worker's run as the controls need it; 'idle' before any run was created. */
 export interface TrainingStatus {
@@ -125,6 +174,8 @@ export type {
   LfrPlan,
   LfrProgress,
   LfrSettings,
+  NonFinitePause,
+  NonFiniteTensor,
   PhaseSpan,
   Progress,
   SampleOptions,

@@ -1,24 +1,35 @@
 // The studio's GPU thread: it alone holds WebGPU objects; the UI talks to it through comlink.
 import * as Comlink from 'comlink';
 import { measureMatmul } from '../bench/measureMatmul';
+import { decodeCheckpoint, type RunSettings } from '../checkpoint/format';
+import { CheckpointStore } from '../checkpoint/store';
 import { type Dataset, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
 import { DataError } from '../data/errors';
-import { loadTokenizer } from '../data/tokenizer';
+import { loadTokenizer, type Tokenizer } from '../data/tokenizer';
 import { userDataset, userTextDocuments, valSplitProblem } from '../data/userText';
 import {
   datasetFromStored,
   loadUserText as loadStoredUserText,
   saveUserText,
 } from '../data/userTextStore';
+import { exportHfGpt2, importHfGpt2 } from '../export/hfGpt2';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { GpuLimitError, GpuUnavailableError } from '../gpu/errors';
 import { historiesCsv, historiesJson, scheduleToJson } from '../lfr/export';
 import { Schedule } from '../lfr/schedule';
 import { ScheduleOutbox } from '../lfr/stream';
 import type { TokenizerName } from '../model/config';
+import { Generator } from '../model/generator';
+import { GptModel } from '../model/gpt';
 import { allChecks } from '../selftest/registry';
 import { runCheck } from '../selftest/runCheck';
-import { type SessionOptions, TrainingSession } from '../train/session';
+import {
+  type CheckpointLfr,
+  OutOfMemoryError,
+  type SessionOptions,
+  TrainingSession,
+} from '../train/session';
+import { Rng } from '../util/rng';
 import type {
   BenchResult,
   BlockText,
@@ -29,11 +40,17 @@ import type {
   DataSummary,
   DeviceLoss,
   GpuStatus,
+  ImportedModel,
   LfrExportKind,
   LfrRole,
+  ModelFiles,
+  Recovery,
+  ResumeResult,
   RunProgress,
   RunSchedule,
   SampleRequest,
+  SavedRun,
+  SaveNews,
   StartResult,
   TokenizeProgress,
   TrainingStatus,
@@ -54,6 +71,16 @@ let sessionData: Dataset | undefined;
 let stepsDone = 0;
 // The latest scheduled run of each role, kept after it ends so both runs of a comparison export.
 const schedules = new Map<LfrRole, { schedule: Schedule; data: Dataset }>();
+/** Who hears about a device loss (the page's callback from acquire). */
+let onDeviceLost: ((loss: DeviceLoss) => void) | undefined;
+// The saved run the current session checkpoints to (id once first saved), and its autosave period.
+let savedRun: { id?: string; name: string; preset: string | null } | undefined;
+let autosaveEvery = 0;
+let runsStore: Promise<CheckpointStore> | undefined;
+/** A Hugging Face GPT-2 imported as the current model (no session then): sampled and exported. */
+let imported:
+  | { model: GptModel; params: Float32Array; tokenizer: Tokenizer; generator?: Generator }
+  | undefined;
 
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -149,21 +176,175 @@ function requireSession(): TrainingSession {
   return session;
 }
 
+/** The saved runs (OPFS, else IndexedDB), opened on first use. */
+function runs(): Promise<CheckpointStore> {
+  runsStore ??= CheckpointStore.open();
+  runsStore.catch(() => {
+    runsStore = undefined;
+  });
+  return runsStore;
+}
+
+function dataRecord(d: Dataset, choice: DataChoice): RunSettings['data'] {
+  return {
+    choice,
+    name: d.name,
+    trainTokens: d.train.tokens.length,
+    valTokens: d.val.tokens.length,
+  };
+}
+
+/** The data a checkpoint's run trained on, as loaded now; throws a DataError if it changed. */
+async function dataOf(settings: RunSettings): Promise<Dataset> {
+  const want = settings.data;
+  await restoreUserData();
+  const d =
+    want.choice === 'openwebtext'
+      ? await dataset(settings.tokenizer)
+      : userData?.summary.fileName === want.name
+        ? userData.dataset
+        : undefined;
+  if (!d) {
+    throw new DataError(
+      `This run trained on your text ${want.name}, which is not loaded now: choose "Your text", load ${want.name} again, then resume.`,
+    );
+  }
+  const have = dataRecord(d, want.choice);
+  if (have.trainTokens !== want.trainTokens || d.tokenizer.name !== settings.tokenizer) {
+    throw new DataError(
+      `This run trained on ${want.name} with ${want.trainTokens} training tokens (${settings.tokenizer} tokenizer), but ${d.name} now has ${have.trainTokens} (${d.tokenizer.name}): load the same text with the same tokenizer, then resume.`,
+    );
+  }
+  return d;
+}
+
+/** Ends the current run or imported model (their GPU buffers go). */
+async function endCurrent(): Promise<void> {
+  if (session) {
+    await session.stop();
+    session.destroy();
+    session = undefined;
+  }
+  imported?.generator?.destroy();
+  imported?.model.destroy();
+  imported = undefined;
+}
+
+/** The session options that save the run: autosave into the runs list, news to the page. */
+function durable(settings: RunSettings, onSaved: (news: SaveNews) => void): SessionOptions {
+  return {
+    settings,
+    autosaveEvery,
+    onAutosave: async (bytes, step) => onSaved({ ok: true, run: await saveCurrent(bytes, step) }),
+    onAutosaveError: (e, step) => onSaved({ ok: false, step, message: errorMessage(e) }),
+  };
+}
+
+/** Writes the current run's checkpoint: the first save adds it to the list, later ones replace it. */
+async function saveCurrent(bytes: Uint8Array, step: number): Promise<SavedRun> {
+  const run = savedRun;
+  if (!run) throw new Error('No training run to save: press Train first.');
+  const meta = await (await runs()).save(bytes, {
+    id: run.id,
+    name: run.name,
+    step,
+    preset: run.preset,
+  });
+  run.id = meta.id;
+  return meta;
+}
+
+/**
+ * Makes a checkpoint the current run: checked in full (file, data, schedule) before the run it
+ * replaces is ended, so a bad checkpoint changes nothing. The run waits, paused, unless `start`.
+ */
+async function openCheckpoint(
+  bytes: Uint8Array,
+  run: { id: string; name: string },
+  onProgress: (p: RunProgress) => void,
+  onSaved: (news: SaveNews) => void,
+  start: boolean,
+): Promise<ResumeResult & { ok: true }> {
+  const gpu = requireGpu();
+  const parts = decodeCheckpoint(bytes);
+  const data = await dataOf(parts.settings);
+  const plan = (parts.lfr as CheckpointLfr | null)?.plan as RunSchedule | null | undefined;
+  const settings: TrainSettings = {
+    tokenizer: parts.settings.tokenizer,
+    model: parts.settings.model,
+    train: parts.settings.train,
+    schedule: plan ?? undefined,
+    preset: parts.settings.preset ?? undefined,
+  };
+  const scheduled = plan ? scheduledRun(plan, settings) : undefined;
+  await endCurrent();
+  stepsDone = parts.step;
+  session = await TrainingSession.create(
+    gpu,
+    parts.settings.model,
+    parts.settings.train,
+    data,
+    (p) => {
+      stepsDone = p.step;
+      onProgress(scheduled ? { ...p, lfr: scheduled.take() } : p);
+    },
+    {
+      ...scheduled?.options,
+      ...durable(parts.settings, onSaved),
+      restore: parts,
+      schedulePlan: plan,
+    },
+  );
+  sessionData = data;
+  if (plan && session.schedule) schedules.set(plan.role, { schedule: session.schedule, data });
+  savedRun = { id: run.id, name: run.name, preset: parts.settings.preset };
+  if (start) session.start();
+  const meta = (await (await runs()).list()).find((r) => r.id === run.id);
+  return {
+    ok: true,
+    run: meta ?? {
+      ...run,
+      created: 0,
+      updated: 0,
+      step: parts.step,
+      preset: parts.settings.preset,
+      size: bytes.length,
+    },
+    settings,
+    step: parts.step,
+    maxSteps: session.train.maxSteps,
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 function requireGpu(): GpuContext {
   if (!ctx)
     throw new Error('The GPU is not ready: acquire it first (or reload after a device loss).');
   return ctx;
 }
 
+/** A new run's name in the list: its preset, seed and start time. */
+function runName(s: RunSettings): string {
+  const time = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  return `${s.preset ?? 'custom'} seed ${s.train.seed}, ${time}`;
+}
+
+/** The step a checkpoint was taken at (its header is checked when it is loaded). */
+function bytesStep(bytes: Uint8Array): number {
+  return decodeCheckpoint(bytes).step;
+}
+
 const api = {
   /** Acquires the GPU once; `onLost` hears about a later device loss. */
   async acquire(onLost: (loss: DeviceLoss) => void): Promise<GpuStatus> {
     if (ctx) return { ok: true, adapter: ctx.adapter };
+    onDeviceLost = onLost;
     try {
       ctx = await acquireGpu({
         onDeviceLost: (info) => {
           ctx = undefined;
-          onLost({ reason: info.reason, message: info.message });
+          onDeviceLost?.({ reason: info.reason, message: info.message });
         },
       });
       return { ok: true, adapter: ctx.adapter };
@@ -290,6 +471,7 @@ const api = {
   async startTraining(
     settings: TrainSettings,
     onProgress: (p: RunProgress) => void,
+    onSaved: (news: SaveNews) => void = () => {},
   ): Promise<StartResult> {
     try {
       const gpu = requireGpu();
@@ -299,12 +481,16 @@ const api = {
           ? valSplitProblem(data, settings.train.batchSize, settings.model.blockSize)
           : undefined;
       if (valProblem) return { ok: false, message: valProblem };
-      if (session) {
-        await session.stop();
-        session.destroy();
-        session = undefined;
-      }
+      await endCurrent();
       stepsDone = 0;
+      autosaveEvery = settings.autosaveEvery ?? autosaveEvery;
+      const record: RunSettings = {
+        preset: settings.preset ?? null,
+        tokenizer: settings.tokenizer,
+        model: settings.model,
+        train: settings.train,
+        data: dataRecord(data, choice),
+      };
       const scheduled = settings.schedule && scheduledRun(settings.schedule, settings);
       session = await TrainingSession.create(
         gpu,
@@ -315,17 +501,138 @@ const api = {
           stepsDone = p.step;
           onProgress(scheduled ? { ...p, lfr: scheduled.take() } : p);
         },
-        scheduled?.options,
+        { ...scheduled?.options, ...durable(record, onSaved), schedulePlan: settings.schedule },
       );
       sessionData = data;
+      savedRun = { name: runName(record), preset: record.preset };
       if (settings.schedule && session.schedule) {
         schedules.set(settings.schedule.role, { schedule: session.schedule, data });
       }
       session.start();
       return { ok: true };
     } catch (e) {
+      return { ok: false, message: errorMessage(e), outOfMemory: e instanceof OutOfMemoryError };
+    }
+  },
+
+  /** The saved runs, the most recently updated first. */
+  async listRuns(): Promise<SavedRun[]> {
+    return (await runs()).list();
+  },
+
+  async renameRun(id: string, name: string): Promise<SavedRun> {
+    const meta = await (await runs()).rename(id, name);
+    if (savedRun?.id === id) savedRun.name = meta.name;
+    return meta;
+  },
+
+  /** Deletes a saved run; the current run, if it was that one, saves as a new run next time. */
+  async deleteRun(id: string): Promise<void> {
+    await (await runs()).remove(id);
+    if (savedRun?.id === id) savedRun.id = undefined;
+  },
+
+  /** Checkpoints the current run now (between two steps, if it is training) into the runs list. */
+  async saveNow(): Promise<SavedRun> {
+    const run = requireSession();
+    const bytes = await run.checkpoint();
+    return saveCurrent(bytes, bytesStep(bytes));
+  },
+
+  /** Autosave every N steps from now on (0: off), for this run and the next. */
+  setAutosave(every: number): void {
+    autosaveEvery = every;
+    if (session) session.autosaveEvery = every;
+  },
+
+  /** Makes a saved run the current one and continues training it. */
+  async resumeRun(
+    id: string,
+    onProgress: (p: RunProgress) => void,
+    onSaved: (news: SaveNews) => void,
+  ): Promise<ResumeResult> {
+    try {
+      const store = await runs();
+      const meta = (await store.list()).find((r) => r.id === id);
+      const bytes = await store.load(id);
+      return await openCheckpoint(bytes, { id, name: meta?.name ?? id }, onProgress, onSaved, true);
+    } catch (e) {
       return { ok: false, message: errorMessage(e) };
     }
+  },
+
+  /**
+   * After a device loss: ends the lost run, acquires the GPU again and reloads the run's last
+   * checkpoint, paused, so the page can say how many steps were lost and continue when asked.
+   */
+  async recoverRun(
+    onProgress: (p: RunProgress) => void,
+    onSaved: (news: SaveNews) => void,
+  ): Promise<Recovery> {
+    const lostAtStep = stepsDone;
+    try {
+      if (session) {
+        // Its loop fails on the lost device; do not wait forever on a driver that never answers.
+        await Promise.race([session.settled(), sleep(10_000)]);
+        session.destroy();
+        session = undefined;
+      }
+      ctx = undefined;
+      const gpu = await api.acquire(onDeviceLost ?? (() => {}));
+      if (!gpu.ok) return { ok: false, message: gpu.message };
+      if (!savedRun?.id) return { ok: true, gpu, lostAtStep, restoredStep: null, maxSteps: 0 };
+      const bytes = await (await runs()).load(savedRun.id);
+      const run = { id: savedRun.id, name: savedRun.name };
+      const opened = await openCheckpoint(bytes, run, onProgress, onSaved, false);
+      return { ok: true, gpu, lostAtStep, restoredStep: opened.step, maxSteps: opened.maxSteps };
+    } catch (e) {
+      return { ok: false, message: errorMessage(e) };
+    }
+  },
+
+  /** The current run as checkpoint bytes, for a download. */
+  async exportCheckpoint(): Promise<Uint8Array> {
+    const bytes = await requireSession().checkpoint();
+    return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+  },
+
+  /** Checks a checkpoint file in full and adds it to the runs list; the current run is untouched. */
+  async importCheckpoint(bytes: Uint8Array, fileName: string): Promise<SavedRun> {
+    const parts = decodeCheckpoint(bytes);
+    const name = fileName.replace(/\.[^.]*$/, '') || 'imported run';
+    return (await runs()).save(bytes, { name, step: parts.step, preset: parts.settings.preset });
+  },
+
+  /** The current model as model.safetensors and config.json (Hugging Face GPT-2 layout). */
+  async exportModel(): Promise<ModelFiles> {
+    const files = session
+      ? exportHfGpt2(await session.readParams(), session.model)
+      : imported
+        ? exportHfGpt2(imported.params, imported.model.config)
+        : undefined;
+    if (!files)
+      throw new Error('No model to export: train one, resume a run or import weights first.');
+    return Comlink.transfer(files, [files.safetensors.buffer as ArrayBuffer]);
+  },
+
+  /**
+   * Makes Hugging Face GPT-2 weights (model.safetensors, optionally with its config.json) the
+   * current model, replacing the current run. A refused file changes nothing.
+   */
+  async importHfModel(bytes: Uint8Array, configJson?: string): Promise<ImportedModel> {
+    const gpu = requireGpu();
+    const hf = importHfGpt2(bytes, configJson);
+    const tokenizerName: TokenizerName = hf.config.vocabSize === 256 ? 'byte' : 'gpt2';
+    const tokenizer = await loadTokenizer(tokenizerName);
+    await endCurrent();
+    savedRun = undefined;
+    stepsDone = 0;
+    imported = {
+      model: new GptModel(gpu, hf.config, hf.params, false),
+      params: hf.params,
+      tokenizer,
+    };
+    return { config: hf.config, tokenizer: tokenizerName, parameterCount: hf.parameterCount };
   },
 
   /** Resolves once the steps already queued have come back. */
@@ -352,12 +659,18 @@ const api = {
 
   /** Continues `prompt` from the run's current parameters; returns only the new text. */
   async sample(prompt: string, options: SampleRequest): Promise<string> {
-    const run = requireSession();
-    const tokenizer = sessionData!.tokenizer;
+    const tokenizer = imported?.tokenizer ?? (requireSession() && sessionData!.tokenizer);
     const ids = Array.from(tokenizer.encode(prompt));
     // An empty prompt starts a fresh document, as after the end-of-text token in training.
+    const start = ids.length > 0 ? ids : [tokenizer.eosId];
     const { seed, ...sampling } = options;
-    const out = await run.sample(ids.length > 0 ? ids : [tokenizer.eosId], sampling, seed);
+    let out: number[];
+    if (imported) {
+      imported.generator ??= await Generator.create(requireGpu(), imported.model);
+      out = await imported.generator.generate(start, sampling, new Rng(seed));
+    } else {
+      out = await requireSession().sample(start, sampling, seed);
+    }
     return tokenizer.decode(out);
   },
 
@@ -393,6 +706,13 @@ const api = {
   /** Destroys the device, as a driver reset would: lets tests exercise the device-lost path. */
   loseDevice(): void {
     ctx?.device.destroy();
+  },
+
+  /** Throws outside any call, as a bug would: lets tests exercise the worker-crash path. */
+  crash(): void {
+    setTimeout(() => {
+      throw new Error('The studio worker crashed (forced by a test).');
+    });
   },
 };
 
