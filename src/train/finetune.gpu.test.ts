@@ -80,6 +80,42 @@ describe('FinetuneTrainer', () => {
     expect(moved).toBeGreaterThan(100);
   });
 
+  it("holds each step's own gradient in dA, dB (cleared every step), equal to the reference", async () => {
+    const s = settings('adam', 1e-2);
+    const trainer = await FinetuneTrainer.create(ctx, config, base, s);
+    const sampler = new BatchSampler(blocks, s.batchSize, 11);
+    await trainer.queueStep(sampler);
+    const after1 = await trainer.readAdapters();
+    await trainer.queueStep(sampler);
+    await trainer.drain();
+    const grads = await readFloats(ctx, trainer.lora.grads, trainer.table.totalLength);
+    trainer.destroy();
+    const BT = s.batchSize * config.blockSize;
+    const inputs = new Uint32Array(BT);
+    const targets = new Uint32Array(BT);
+    const replay = new BatchSampler(blocks, s.batchSize, 11);
+    for (let i = 0; i < 2; i++) replay.next(new Uint32Array(4), inputs, targets);
+    const ref = referenceGpt(config, base, inputs, targets, s.batchSize, config.blockSize, table, {
+      table: trainer.table,
+      weights: after1,
+    });
+    // Normwise 1e-4 relative, as lora.gpu.test.ts; a gradient not cleared would carry step 1's.
+    for (const p of trainer.table.pairs) {
+      for (const [offset, length] of [
+        [p.aOffset, p.m * p.r],
+        [p.bOffset, p.n * p.r],
+      ]) {
+        let num = 0;
+        let den = 0;
+        for (let i = offset; i < offset + length; i++) {
+          num += (grads[i] - ref.loraGrads[i]) ** 2;
+          den += ref.loraGrads[i] ** 2;
+        }
+        expect(Math.sqrt(num) / (Math.sqrt(den) + 1e-7), p.name).toBeLessThan(1e-4);
+      }
+    }
+  });
+
   it('adapts the base to a new sentence through the adapters alone (Adam)', async () => {
     const results = await finetuneSteps(ctx, base, settings('adam', 1e-2), 20);
     const { first, last } = lossDrop(results);
