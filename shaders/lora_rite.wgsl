@@ -2,8 +2,8 @@
 // at 2 i: x = A (rows = m, r) stepped in the basis of its partner B (prows = n), split by
 // lora_rite_split.wgsl into U_B and R_B^+; the B side at 2 i + 1 swaps them). The r x r statistics
 // live in workgroup memory (3 matrices, 12 KiB at r = 32), the rows x r parts stream from storage,
-// each element written by one invocation looping in a fixed order. Eigen-solves are cyclic Jacobi
-// with a fixed sweep count. Step 3's global norm is summed by every workgroup in the same fixed
+// each element written by one invocation looping in a fixed order. Eigen-solves are Jacobi in
+// parallel rounds (lora_rite_rounds.wgsl, prepended) until a sweep rotates nothing. Step 3's global norm is summed by every workgroup in the same fixed
 // order, so all agree bit for bit without another dispatch or atomics.
 
 struct Params {
@@ -37,8 +37,8 @@ struct Params {
 // 2 unmagnified gradient, 3 second moment, 4 escaped mass, 5 first moment, 6 factor; 0 if none
 @group(0) @binding(6) var<storage, read_write> status: array<u32>;
 
-override WG: u32 = 64; // a power of two: the trees halve it
-override SWEEPS: u32 = 12;
+override WG: u32 = 64; // a power of two (the trees halve it), at least MAXR / 2
+override MAX_SWEEPS: u32 = 12; // a cap: f32 convergence takes 4-8 sweeps at r <= 32
 const MAXR: u32 = 32;
 const UNIT: f32 = 5.9604645e-8; // 2^-24
 const FINITE: u32 = 7u; // above every code
@@ -46,7 +46,9 @@ const FINITE: u32 = 7u; // above every code
 var<workgroup> pm: array<f32, 1024>; // (r, r) basis change P
 var<workgroup> wa: array<f32, 1024>; // (r, r) work: Jacobi's matrix
 var<workgroup> wb: array<f32, 1024>; // (r, r) work: V~, then Jacobi's eigenvectors
-var<workgroup> rot: vec3f; // c, s, and 1 when the pair was rotated
+var<workgroup> rots: array<vec3f, MAXR / 2>; // each pair's c, s, and 1 if rotated, this round
+var<workgroup> moved: array<u32, MAXR / 2>; // each pair slot rotated in this sweep
+var<workgroup> more: u32;
 var<workgroup> before: array<f32, MAXR>; // eigenvalues of V(t-1), descending
 var<workgroup> after: array<f32, MAXR>; // eigenvalues of V~ (descending), then of V + rho I
 var<workgroup> rho: f32;
@@ -59,55 +61,87 @@ fn bad(x: f32) -> bool {
 
 // wa (r, r) <- diag by Jacobi rotations, and wb <- wb J when vectors (wb = I gives eigenvectors).
 // A pair is rotated only while its off-diagonal is above rounding relative to its diagonal, as in
-// the reference; the zeroed entries are set exactly.
+// the reference; the zeroed entries are set exactly. Each round rotates n / 2 disjoint pairs at
+// once: their rotations, then wa <- J^T wa J by 2 x 2 blocks (rows of one pair, columns of
+// another: each block needs only its two rotations), two barriers a round; sweeps stop when one
+// rotates nothing.
 fn jacobi(lid: u32, r: u32, vectors: bool) {
-  for (var sweep = 0u; sweep < SWEEPS; sweep++) {
-    for (var i = 0u; i + 1u < r; i++) {
-      for (var j = i + 1u; j < r; j++) {
-        if (lid == 0u) {
-          let aij = wa[i * r + j];
-          let aii = wa[i * r + i];
-          let ajj = wa[j * r + j];
-          if (abs(aij) <= UNIT * sqrt(abs(aii * ajj))) {
-            rot = vec3f(1.0, 0.0, 0.0);
-          } else {
-            let zeta = (ajj - aii) / (2.0 * aij);
-            let t = select(-1.0, 1.0, zeta >= 0.0) / (abs(zeta) + sqrt(1.0 + zeta * zeta));
-            let c = 1.0 / sqrt(1.0 + t * t);
-            rot = vec3f(c, c * t, 1.0);
+  let n = r + r % 2u;
+  let half = n / 2u;
+  for (var sweep = 0u; sweep < MAX_SWEEPS; sweep++) {
+    var rotated = 0u;
+    for (var turn = 0u; turn + 1u < n; turn++) {
+      let ij = round_pair(turn, lid, n);
+      if (lid < half) {
+        var rotation = vec3f(1.0, 0.0, 0.0);
+        if (ij.y < r) {
+          let aij = wa[ij.x * r + ij.y];
+          let aii = wa[ij.x * r + ij.x];
+          let ajj = wa[ij.y * r + ij.y];
+          if (abs(aij) > UNIT * sqrt(abs(aii * ajj))) {
+            rotated = 1u;
+            rotation = vec3f(jacobi_rotation(aii, ajj, aij), 1.0);
           }
         }
-        workgroupBarrier();
-        let c = rot.x;
-        let s = rot.y;
-        for (var k = lid; k < r; k += WG) {
-          let xi = wa[k * r + i];
-          let xj = wa[k * r + j];
-          wa[k * r + i] = c * xi - s * xj;
-          wa[k * r + j] = s * xi + c * xj;
-          if (vectors) {
-            let qi = wb[k * r + i];
-            let qj = wb[k * r + j];
-            wb[k * r + i] = c * qi - s * qj;
-            wb[k * r + j] = s * qi + c * qj;
-          }
-        }
-        workgroupBarrier();
-        for (var k = lid; k < r; k += WG) {
-          let xi = wa[i * r + k];
-          let xj = wa[j * r + k];
-          wa[i * r + k] = c * xi - s * xj;
-          wa[j * r + k] = s * xi + c * xj;
-        }
-        workgroupBarrier();
-        if (lid == 0u && rot.z > 0.0) {
-          wa[i * r + j] = 0.0;
-          wa[j * r + i] = 0.0;
-        }
-        workgroupBarrier();
+        rots[lid] = rotation;
       }
+      workgroupBarrier();
+      for (var b = lid; b < half * half; b += WG) {
+        let bp = b / half;
+        let bq = b % half;
+        let rp = round_pair(turn, bp, n); // rows
+        let cq = round_pair(turn, bq, n); // columns
+        let jp = rots[bp];
+        let jq = rots[bq];
+        // the padding index r reads 0 and is not written
+        let x00 = wa_at(rp.x, cq.x, r);
+        let x01 = wa_at(rp.x, cq.y, r);
+        let x10 = wa_at(rp.y, cq.x, r);
+        let x11 = wa_at(rp.y, cq.y, r);
+        let y00 = jq.x * x00 - jq.y * x01;
+        let y01 = jq.y * x00 + jq.x * x01;
+        let y10 = jq.x * x10 - jq.y * x11;
+        let y11 = jq.y * x10 + jq.x * x11;
+        let zeroed = bp == bq && jp.z > 0.0;
+        wa_set(rp.x, cq.x, r, jp.x * y00 - jp.y * y10);
+        wa_set(rp.x, cq.y, r, select(jp.x * y01 - jp.y * y11, 0.0, zeroed));
+        wa_set(rp.y, cq.x, r, select(jp.y * y00 + jp.x * y10, 0.0, zeroed));
+        wa_set(rp.y, cq.y, r, jp.y * y01 + jp.x * y11);
+      }
+      if (vectors) {
+        for (var b = lid; b < r * half; b += WG) {
+          let k = b / half;
+          let q = b % half;
+          let cq = round_pair(turn, q, n);
+          if (cq.y < r) {
+            let c = rots[q].x;
+            let s = rots[q].y;
+            let qi = wb[k * r + cq.x];
+            let qj = wb[k * r + cq.y];
+            wb[k * r + cq.x] = c * qi - s * qj;
+            wb[k * r + cq.y] = s * qi + c * qj;
+          }
+        }
+      }
+      workgroupBarrier();
     }
+    if (lid < half) { moved[lid] = rotated; }
+    workgroupBarrier();
+    if (lid == 0u) {
+      var some = 0u;
+      for (var q = 0u; q < half; q++) { some |= moved[q]; }
+      more = some;
+    }
+    if (workgroupUniformLoad(&more) == 0u) { break; }
   }
+}
+
+fn wa_at(i: u32, j: u32, r: u32) -> f32 {
+  return select(0.0, wa[min(i, r - 1u) * r + min(j, r - 1u)], i < r && j < r);
+}
+
+fn wa_set(i: u32, j: u32, r: u32, x: f32) {
+  if (i < r && j < r) { wa[i * r + j] = x; }
 }
 
 // before or after [0..r) <- diag(wa) sorted descending (selection by rank: ties broken by index,

@@ -1,13 +1,18 @@
 // LoRA-RITE steps 1 and 2 for every factor of every pair, one workgroup per factor (A of pair i
-// at 2 i, B at 2 i + 1), with the sizes and offsets from the pair table.
-// 1. x (rows, r) = U R with U orthonormal columns and R (r, r), by one-sided (Hestenes) Jacobi on
-// x itself, as the reference's pinv does on R: rotate the columns until they are orthogonal,
-// x V = W, W_j = sigma_j u_j. Then U = W diag(1 / sigma), R = diag(sigma) V^T and
-// R^+ = V diag(1 / sigma), with the singular values below rows 2^-23 sigma_max (rounding residue
-// of a rank-deficient x) counted as zero: their U columns and R^+ columns are 0, so a zero factor
-// gives R^+ = 0 and no NaN. Working on x (not x^T x) keeps cond(x), not its square.
-// 2. The partner's unmagnified gradient g_P (prows, r) = dP R^+ (R^+ of this factor), and its sum
-// of squares for step 3 (update skipping and the global clip, done by lora_rite.wgsl).
+// at 2 i, B at 2 i + 1), with the sizes and offsets from the pair table. Needs
+// lora_rite_rounds.wgsl prepended.
+// 1. x (rows, r) = Q R, Householder QR as the reference's qr (backward stable: cond(x), not its
+// square as the Gram matrix would give). Each reflection is one pass over the rows for the
+// column's norm and its dot products with the trailing columns, then one rank-1 update, so two
+// barriers a column; every invocation owns the same rows throughout, so the (rows, r) work needs
+// no barrier of its own. Q is then formed in place (the reflections applied backwards to [I; 0]).
+// R^+ is the reference's pinv of R: one-sided Jacobi on R (r, r) in workgroup memory, R V = W,
+// R^+ = V diag(1 / sigma^2) W^T over the sigma_j = |w_j| above rows 2^-23 sigma_max (rounding
+// residue of a rank-deficient x counts as zero, so a zero factor gives R^+ = 0 and no NaN).
+// Rotations go in rounds of disjoint column pairs, one barrier a round, until a sweep rotates
+// none (the decision depends only on the data: the same every run).
+// 2. The partner's unmagnified gradient g_P (prows, r) = dP R^+ and its sum of squares, for step 3
+// (update skipping and the global clip, done by lora_rite.wgsl).
 
 struct Params {
   pairs: u32,
@@ -23,41 +28,157 @@ struct Params {
 @group(0) @binding(3) var<storage, read> grads: array<f32>; // every dA and dB, same layout
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
 
-override WG: u32 = 64; // a power of two: the reduction tree halves it
-override SWEEPS: u32 = 12; // fixed, so the cost and the result do not depend on convergence
+// at least MAXR / 2 (one invocation per Jacobi pair); WG * MAXR + 2 MAXR^2 floats fit in 16 KiB
+override WG: u32 = 32;
+override MAX_SWEEPS: u32 = 12; // a cap: f32 convergence takes 4-8 sweeps at r <= 32
 const MAXR: u32 = 32;
 const UNIT: f32 = 5.9604645e-8; // 2^-24
 
-var<workgroup> v: array<f32, 1024>; // (r, r), MAXR^2: V, then R^+
-var<workgroup> partial: array<vec3f, WG>;
-var<workgroup> rot: vec3f; // c, s, and 1 when the pair was rotated
-var<workgroup> sigma2: array<f32, MAXR>;
+// per invocation and column, sums over the invocation's rows; later R^+ (r, r)
+var<workgroup> partial: array<f32, WG * MAXR>;
+var<workgroup> dots: array<f32, MAXR>; // the sums over all rows, by column
+var<workgroup> head: array<f32, 2 * MAXR>; // row k of x before reflection k, by k's parity
+var<workgroup> tau: array<f32, MAXR>; // reflection k is I - tau_k v_k v_k^T
+var<workgroup> v0: array<f32, MAXR>; // v_k's entry in row k (its entries below are x's)
+var<workgroup> w: array<f32, MAXR * MAXR>; // R (r, r), rotated into W = R V
+var<workgroup> vm: array<f32, MAXR * MAXR>; // V, then V diag(1 / sigma^2)
+var<workgroup> moved: array<u32, MAXR / 2>;
+var<workgroup> more: u32;
+var<workgroup> sums: array<f32, WG>;
 
-fn fold(lid: u32, acc: vec3f) -> vec3f {
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
+// dots[j] = the invocations' partial sums of column j, in invocation order, for j in [j0, r)
+fn combine(lid: u32, j0: u32, r: u32) {
+  for (var j = j0 + lid; j < r; j += WG) {
+    var s = 0.0;
+    for (var l = 0u; l < WG; l++) { s += partial[l * MAXR + j]; }
+    dots[j] = s;
+  }
+}
+
+// the first of this invocation's rows (lid, lid + WG, ...) at or after row k
+fn first_row(lid: u32, k: u32) -> u32 {
+  return select(lid + (k - lid + WG - 1u) / WG * WG, lid, lid >= k);
+}
+
+// x (rows, r) at u0 in scratch <- Q R's Householder vectors (v_k in column k, rows >= k); w <- R
+fn householder(lid: u32, u0: u32, rows: u32, r: u32) {
+  for (var k = 0u; k < r; k++) {
+    // x_k . x_j over rows >= k for j >= k; the owner of row k shares it
+    var acc = array<f32, MAXR>();
+    for (var i = first_row(lid, k); i < rows; i += WG) {
+      let xik = scratch[u0 + i * r + k];
+      for (var j = k; j < r; j++) { acc[j] += xik * scratch[u0 + i * r + j]; }
+    }
+    for (var j = k; j < r; j++) { partial[lid * MAXR + j] = acc[j]; }
+    let hb = (k % 2u) * MAXR;
+    if (k % WG == lid) {
+      for (var j = k; j < r; j++) { head[hb + j] = scratch[u0 + k * r + j]; }
+    }
     workgroupBarrier();
+    combine(lid, k, r);
+    workgroupBarrier();
+    // the reflection taking column k to (alpha e_k), alike in every invocation: v = x_k - alpha
+    // e_k with alpha's sign against x_kk (no cancellation), tau = 2 / |v|^2 = 1 / (s - alpha x_kk)
+    let s = dots[k];
+    let xkk = head[hb + k];
+    let alpha = select(sqrt(s), -sqrt(s), xkk >= 0.0);
+    let vk = xkk - alpha;
+    let tk = select(0.0, 1.0 / (s - alpha * xkk), s > 0.0);
+    // x_j -= tau (v . x_j) v, v . x_j = dots[j] - alpha x_kj
+    for (var i = first_row(lid, k); i < rows; i += WG) {
+      let vi = select(scratch[u0 + i * r + k], vk, i == k);
+      for (var j = k + 1u; j < r; j++) {
+        scratch[u0 + i * r + j] -= tk * (dots[j] - alpha * head[hb + j]) * vi;
+      }
+      if (i == k) { scratch[u0 + i * r + k] = vk; }
+    }
+    // row k of R is final now
+    for (var j = lid; j < r; j += WG) {
+      let rkj = head[hb + j] - tk * (dots[j] - alpha * head[hb + j]) * vk;
+      w[k * r + j] = select(select(rkj, alpha, j == k), 0.0, j < k);
+    }
+    if (lid == 0u) {
+      tau[k] = tk;
+      v0[k] = vk;
+    }
   }
-  let out = partial[0];
   workgroupBarrier();
-  return out;
 }
 
-// (sum_k w_ki^2, sum_k w_kj^2, sum_k w_ki w_kj) over the rows of w (rows, r) at u0 in scratch,
-// by a fixed tree: deterministic.
-fn gram2(lid: u32, u0: u32, rows: u32, r: u32, i: u32, j: u32) -> vec3f {
-  var acc = vec3f(0.0);
-  for (var k = lid; k < rows; k += WG) {
-    let wi = scratch[u0 + k * r + i];
-    let wj = scratch[u0 + k * r + j];
-    acc += vec3f(wi * wi, wj * wj, wi * wj);
+// x (rows, r) at u0: Householder vectors -> Q = H_0 ... H_{r-1} [I; 0], in place: when H_k is
+// applied, columns > k hold H_{k+1} ... H_{r-1} [I; 0], zero in rows <= k
+fn form_q(lid: u32, u0: u32, rows: u32, r: u32) {
+  for (var i = lid; i < r; i += WG) {
+    for (var j = i + 1u; j < r; j++) { scratch[u0 + i * r + j] = 0.0; }
   }
-  return fold(lid, acc);
+  for (var kk = 0u; kk < r; kk++) {
+    let k = r - 1u - kk;
+    var acc = array<f32, MAXR>();
+    for (var i = first_row(lid, k + 1u); i < rows; i += WG) {
+      let vi = scratch[u0 + i * r + k];
+      for (var j = k + 1u; j < r; j++) { acc[j] += vi * scratch[u0 + i * r + j]; }
+    }
+    for (var j = k + 1u; j < r; j++) { partial[lid * MAXR + j] = acc[j]; }
+    workgroupBarrier();
+    combine(lid, k + 1u, r);
+    workgroupBarrier();
+    let tk = tau[k];
+    for (var i = first_row(lid, k); i < rows; i += WG) {
+      let vi = select(scratch[u0 + i * r + k], v0[k], i == k);
+      for (var j = k + 1u; j < r; j++) { scratch[u0 + i * r + j] -= tk * dots[j] * vi; }
+      scratch[u0 + i * r + k] = select(-tk * v0[k] * vi, 1.0 - tk * v0[k] * vi, i == k);
+    }
+  }
 }
 
-// scratch: U, R^+ of factor wid.x, the partner's g and its sum of squares
+// w (r, r) <- W = R V with orthogonal columns, vm <- V, by one-sided Jacobi. A pair is rotated
+// while its columns are further from orthogonal than rounding of their length-r dot product
+// (sqrt(r) 2^-23, LAPACK sgesvj's criterion).
+fn orthogonalize(lid: u32, r: u32) {
+  for (var k = lid; k < r * r; k += WG) { vm[k] = select(0.0, 1.0, k / r == k % r); }
+  workgroupBarrier();
+  let n = r + r % 2u;
+  let tol = sqrt(f32(r)) * 2.0 * UNIT;
+  for (var sweep = 0u; sweep < MAX_SWEEPS; sweep++) {
+    var rotated = 0u;
+    for (var turn = 0u; turn + 1u < n; turn++) {
+      let ij = round_pair(turn, lid, n);
+      if (lid < n / 2u && ij.y < r) {
+        var g = vec3f(0.0);
+        for (var l = 0u; l < r; l++) {
+          let a = w[l * r + ij.x];
+          let b = w[l * r + ij.y];
+          g += vec3f(a * a, b * b, a * b);
+        }
+        if (abs(g.z) > tol * sqrt(g.x * g.y)) {
+          rotated = 1u;
+          let cs = jacobi_rotation(g.x, g.y, g.z);
+          for (var l = 0u; l < r; l++) {
+            let a = w[l * r + ij.x];
+            let b = w[l * r + ij.y];
+            w[l * r + ij.x] = cs.x * a - cs.y * b;
+            w[l * r + ij.y] = cs.y * a + cs.x * b;
+            let c = vm[l * r + ij.x];
+            let d = vm[l * r + ij.y];
+            vm[l * r + ij.x] = cs.x * c - cs.y * d;
+            vm[l * r + ij.y] = cs.y * c + cs.x * d;
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+    if (lid < n / 2u) { moved[lid] = rotated; }
+    workgroupBarrier();
+    if (lid == 0u) {
+      var some = 0u;
+      for (var q = 0u; q < n / 2u; q++) { some |= moved[q]; }
+      more = some;
+    }
+    if (workgroupUniformLoad(&more) == 0u) { break; }
+  }
+}
+
+// scratch: U (Q), R^+ of factor wid.x, the partner's g and its sum of squares
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let factor = wid.x;
@@ -69,77 +190,55 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let prows = select(table[t + 1u], table[t], b_side);
   let off = select(table[t + 3u], table[t + 4u], b_side);
   let poff = select(table[t + 4u], table[t + 3u], b_side);
-  let u0 = p.u_base + off; // this factor's U, W while rotating
+  let u0 = p.u_base + off; // this factor's U, the Householder vectors before it
   let rp0 = p.rp_base + table[t + 5u] + select(0u, r * r + 1u, b_side);
-  for (var k = lid; k < rows * r; k += WG) { scratch[u0 + k] = params[off + k]; }
-  for (var k = lid; k < r * r; k += WG) { v[k] = select(0.0, 1.0, k / r == k % r); }
-  storageBarrier();
-  workgroupBarrier();
-  for (var sweep = 0u; sweep < SWEEPS; sweep++) {
-    for (var i = 0u; i + 1u < r; i++) {
-      for (var j = i + 1u; j < r; j++) {
-        let g = gram2(lid, u0, rows, r, i, j);
-        if (lid == 0u) {
-          // the rotation that diagonalises [[alpha, gamma], [gamma, beta]]; skipped when the
-          // columns are orthogonal to rounding, as in the reference
-          if (abs(g.z) <= UNIT * sqrt(g.x * g.y)) {
-            rot = vec3f(1.0, 0.0, 0.0);
-          } else {
-            let zeta = (g.y - g.x) / (2.0 * g.z);
-            let tn = select(-1.0, 1.0, zeta >= 0.0) / (abs(zeta) + sqrt(1.0 + zeta * zeta));
-            let c = 1.0 / sqrt(1.0 + tn * tn);
-            rot = vec3f(c, c * tn, 1.0);
-          }
-        }
-        workgroupBarrier();
-        let c = rot.x;
-        let s = rot.y;
-        for (var k = lid; k < rows; k += WG) {
-          let wi = scratch[u0 + k * r + i];
-          let wj = scratch[u0 + k * r + j];
-          scratch[u0 + k * r + i] = c * wi - s * wj;
-          scratch[u0 + k * r + j] = s * wi + c * wj;
-        }
-        for (var k = lid; k < r; k += WG) {
-          let vi = v[k * r + i];
-          let vj = v[k * r + j];
-          v[k * r + i] = c * vi - s * vj;
-          v[k * r + j] = s * vi + c * vj;
-        }
-        storageBarrier();
-        workgroupBarrier();
-      }
-    }
+  // each invocation copies the rows it owns in householder and form_q
+  for (var i = lid; i < rows; i += WG) {
+    for (var j = 0u; j < r; j++) { scratch[u0 + i * r + j] = params[off + i * r + j]; }
   }
-  for (var j = 0u; j < r; j++) {
-    let g = gram2(lid, u0, rows, r, j, j);
-    if (lid == 0u) { sigma2[j] = g.x; }
+  householder(lid, u0, rows, r);
+  form_q(lid, u0, rows, r);
+  orthogonalize(lid, r);
+  // sigma_j^2 = |w_j|^2; columns below the cutoff count as zero
+  for (var j = lid; j < r; j += WG) {
+    var s = 0.0;
+    for (var l = 0u; l < r; l++) { s += w[l * r + j] * w[l * r + j]; }
+    dots[j] = s;
   }
   workgroupBarrier();
   var max2 = 0.0;
-  for (var j = 0u; j < r; j++) { max2 = max(max2, sigma2[j]); }
+  for (var j = 0u; j < r; j++) { max2 = max(max2, dots[j]); }
   let cutoff = f32(rows) * 2.0 * UNIT * sqrt(max2);
-  let cutoff2 = cutoff * cutoff;
-  for (var k = lid; k < rows * r; k += WG) {
-    let s2 = sigma2[k % r];
-    scratch[u0 + k] = select(0.0, scratch[u0 + k] / sqrt(s2), s2 > cutoff2 && s2 > 0.0);
-  }
   for (var k = lid; k < r * r; k += WG) {
-    let s2 = sigma2[k % r];
-    v[k] = select(0.0, v[k] / sqrt(s2), s2 > cutoff2 && s2 > 0.0);
-    scratch[rp0 + k] = v[k];
+    let s2 = dots[k % r];
+    vm[k] = select(0.0, vm[k] / s2, s2 > cutoff * cutoff && s2 > 0.0);
   }
   workgroupBarrier();
-  // 2. g_P = dP R^+, one element per invocation in index order; its sum of squares by the tree
+  // R^+ (r, r) = V diag(1 / sigma^2) W^T, kept in partial for step 2
+  for (var k = lid; k < r * r; k += WG) {
+    let i = k / r;
+    let l = k % r;
+    var sum = 0.0;
+    for (var j = 0u; j < r; j++) { sum += vm[i * r + j] * w[l * r + j]; }
+    partial[k] = sum;
+    scratch[rp0 + k] = sum;
+  }
+  workgroupBarrier();
+  // 2. g_P = dP R^+, one element per invocation in index order; its sum of squares in lid order
   var acc = 0.0;
   for (var k = lid; k < prows * r; k += WG) {
     let i = k / r;
     let j = k % r;
     var sum = 0.0;
-    for (var l = 0u; l < r; l++) { sum += grads[poff + i * r + l] * v[l * r + j]; }
+    for (var l = 0u; l < r; l++) { sum += grads[poff + i * r + l] * partial[l * r + j]; }
     scratch[p.g_base + poff + k] = sum;
     acc += sum * sum;
   }
-  let total = fold(lid, vec3f(acc, 0.0, 0.0));
-  if (lid == 0u) { scratch[p.sums_base + (factor ^ 1u)] = total.x; }
+  sums[lid] = acc;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var total = 0.0;
+    for (var l = 0u; l < WG; l++) { total += sums[l]; }
+    scratch[p.sums_base + (factor ^ 1u)] = total;
+  }
 }

@@ -31,9 +31,10 @@ import { regressionDz } from './reference/regression';
 // The GPU and the float64 reference take the same f32 gradients every step (computed from the
 // reference's factors), so only the optimizer's own rounding separates them. Normwise, first
 // order in u = 2^-24, for a factor X with partner P (rows and prows rows):
-//   - the split of P (one-sided Jacobi, backward stable): R^+ off by c cond(R_P) prows u relative;
+//   - the split of P (Householder QR, then one-sided Jacobi on R: backward stable): R^+ off by
+//     c cond(R_P) prows u relative;
 //   - g = dX R^+ and V: dot products of length r and rows, plus the R^+ error: (rows + r) u +
-//     cond(R_P) prows u; Jacobi rotations add about r u per sweep;
+//     cond(R_P) prows u; Jacobi rotations add about r u per sweep (at most 12 sweeps);
 //   - step 3: the global norm is a strided then tree sum of squares over every side, at most
 //     (E / 64 + sides / 64 + 12) u relative for E the largest side's rows r, so is the clip scale;
 //   - Pre = (V + rho I)^(-1/2): an eigenvalue w moved by u |V| changes 1 / sqrt(w) by

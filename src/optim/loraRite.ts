@@ -1,9 +1,11 @@
 // LoRA-RITE on the GPU for all pairs at once: two dispatches a step, one workgroup per factor
 // (shaders/lora_rite_split.wgsl: steps 1-2) then one per side (shaders/lora_rite.wgsl: steps
-// 3-10), over the flat buffers of loraLayout and a per-pair table. Checked against
-// reference/loraRite.ts in loraRite.check.ts.
+// 3-10), over the flat buffers of loraLayout and a per-pair table. Both order their Jacobi
+// rotations by shaders/lora_rite_rounds.wgsl. Checked against reference/loraRite.ts in
+// loraRite.check.ts.
 
 import code from '../../shaders/lora_rite.wgsl?raw';
+import roundsCode from '../../shaders/lora_rite_rounds.wgsl?raw';
 import splitCode from '../../shaders/lora_rite_split.wgsl?raw';
 import { createStorage } from '../gpu/buffers';
 import { createOp } from '../gpu/createOp';
@@ -14,12 +16,12 @@ import type { LoraOptimizer, LoraOptimizerSettings, LoraPairBuffers } from './lo
 import { createLoraTable } from './loraTable';
 import { biasCorrectedDecay } from './reference/loraRite';
 
-const sideShader: ShaderSource = { name: 'lora_rite', code };
-const splitShader: ShaderSource = { name: 'lora_rite_split', code: splitCode };
-const WG = 64;
-// Cyclic Jacobi converges quadratically once the off-diagonal is small; 12 sweeps is well past
-// f32 convergence for r <= 32 (the reference needs 5-8 in float64 at r = 4-8).
-const SWEEPS = 12;
+const sideShader: ShaderSource = { name: 'lora_rite', code: roundsCode + code };
+const splitShader: ShaderSource = { name: 'lora_rite_split', code: roundsCode + splitCode };
+// Jacobi converges quadratically once the off-diagonal is small and stops when a sweep rotates
+// nothing; 12 sweeps is a cap well past f32 convergence for r <= 32 (the reference needs 5-8 in
+// float64 at r = 4-8).
+const MAX_SWEEPS = 12;
 
 // The f32 fields of the side kernel's uniform, computed in float64 and rounded once.
 function sideF32(s: LoraOptimizerSettings, t: number, lr: number): number[] {
@@ -50,7 +52,8 @@ export async function createLoraRite(
   const split = await createOp(ctx, {
     label: 'lora_rite_split',
     shader: splitShader,
-    constants: { WG, SWEEPS },
+    // 32: its per-invocation column sums (WG x 32 floats) and two (32, 32) fit in 16 KiB
+    constants: { WG: 32, MAX_SWEEPS },
     params: { u32: [pairs.length, ...scratchBase] },
     buffers: [table.buffer, params, grads, scratch],
     workgroups: [sides],
@@ -65,7 +68,7 @@ export async function createLoraRite(
   const step = await createOp(ctx, {
     label: 'lora_rite',
     shader: sideShader,
-    constants: { WG, SWEEPS },
+    constants: { WG: 64, MAX_SWEEPS },
     params: { u32, f32: sideF32(settings, 0, settings.lr) },
     buffers: [table.buffer, params, grads, scratch, state, status],
     workgroups: [sides],
