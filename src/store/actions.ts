@@ -5,11 +5,14 @@ import type {
   DataChoice,
   LfrRole,
   RunProgress,
+  SaveNews,
   TrainingStatus,
   TrainSettings,
 } from '../worker/protocol';
 import { selectAdapter } from './gpuSlice';
 import { applyToMirror, resetMirror, scheduledRunErrors, scheduleFromForm } from './lfrSlice';
+import { beginRecording, recordProgress, recordSample } from './replayRecording';
+import { applySaveNews, parseAutosave } from './runsSlice';
 import {
   type FieldKey,
   formFromPreset,
@@ -220,8 +223,20 @@ export function editSetting(key: FieldKey, value: string): void {
 // Events from an earlier run (e.g. the final one its stop sends) must not reach a newer run's charts.
 let runId = 0;
 
+/** A new run's progress listener: from now on, events of every earlier run are ignored. */
+export function progressListener(role?: LfrRole): (p: RunProgress) => void {
+  const id = ++runId;
+  return (p) => applyProgress(id, role, p);
+}
+
+/** What a save of the current run did: the runs list and the save status follow it. */
+export function applySave(news: SaveNews): void {
+  useStudio.setState((s) => applySaveNews(s, news));
+}
+
 function applyProgress(id: number, role: LfrRole | undefined, p: RunProgress): void {
   if (id !== runId) return;
+  recordProgress(id, p);
   const lfrChanged = role !== undefined && p.lfr !== undefined && applyToMirror(role, p.lfr);
   const s = useStudio.getState();
   // In place: the history is append-only and its version tells subscribers it grew.
@@ -241,6 +256,7 @@ function applyProgress(id: number, role: LfrRole | undefined, p: RunProgress): v
     },
     historyVersion: s.historyVersion + (p.points.length > 0 || p.val.length > 0 ? 1 : 0),
     lfrVersion: s.lfrVersion + (lfrChanged ? 1 : 0),
+    nonFinite: p.nonFinite,
   });
 }
 
@@ -253,12 +269,23 @@ export async function startTraining(role?: LfrRole): Promise<boolean> {
   revalidate();
   const s = useStudio.getState();
   if (s.settingsErrors.length > 0) return false;
+  if (s.replay) {
+    useStudio.setState({
+      startError: 'A recorded run is shown: press "Back to the studio" in its banner to train.',
+    });
+    return false;
+  }
   const runRole = role ?? (s.lfrForm.schedule === 'lfr' ? 'lfr' : undefined);
+  const autosave = parseAutosave(s.autosave);
   const settings: TrainSettings = {
     ...settingsFromForm(s.presetId, s.form, s.tokenizer),
     schedule: runRole && scheduleFromForm(s.lfrForm, runRole),
+    preset: s.presetId,
+    autosaveEvery: autosave.ok ? autosave.every : 0,
   };
-  const id = ++runId;
+  const onProgress = progressListener(runRole);
+  const id = runId;
+  beginRecording(id, settings, runRole);
   const w = worker();
   if (runRole) resetMirror(runRole);
   useStudio.setState({
@@ -268,6 +295,13 @@ export async function startTraining(role?: LfrRole): Promise<boolean> {
     lfrExportError: undefined,
     run: { ...initialRun, phase: 'loading-data', maxSteps: settings.train.maxSteps },
     startError: undefined,
+    startOutOfMemory: false,
+    nonFinite: undefined,
+    currentRunId: undefined,
+    lastSave: undefined,
+    saveError: undefined,
+    recovery: undefined,
+    imported: undefined,
     history: { steps: [], val: [] },
     historyVersion: s.historyVersion + 1,
     sample: { busy: false, prompt: '', text: undefined, error: undefined },
@@ -304,13 +338,11 @@ export async function startTraining(role?: LfrRole): Promise<boolean> {
   }
   useStudio.setState((st) => ({ settingsErrors, run: { ...st.run, phase: 'starting' } }));
   try {
-    const started = await w.startTraining(
-      settings,
-      callback((p) => applyProgress(id, runRole, p)),
-    );
+    const started = await w.startTraining(settings, callback(onProgress), callback(applySave));
     if (!started.ok) {
       useStudio.setState((st) => ({
         startError: started.message,
+        startOutOfMemory: started.outOfMemory === true,
         run: { ...st.run, phase: 'idle' },
       }));
       return false;
@@ -354,6 +386,7 @@ export async function sampleText(
   try {
     const text = await worker().sample(prompt, { ...options, seed: ++samples });
     useStudio.setState({ sample: { busy: false, prompt, text, error: undefined } });
+    recordSample({ prompt, text });
   } catch (e) {
     useStudio.setState((s) => ({ sample: { ...s.sample, busy: false, error: message(e) } }));
   }

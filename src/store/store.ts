@@ -2,10 +2,18 @@ import { create } from 'zustand';
 import { type ChecksSlice, initialChecks } from './checksSlice';
 import { type GpuSlice, initialGpu } from './gpuSlice';
 import { initialLfr, type LfrSlice } from './lfrSlice';
+import { initialReplay, type ReplaySlice } from './replaySlice';
+import { initialRuns, type RunsSlice } from './runsSlice';
 import { initialTraining, type TrainingSlice } from './trainingSlice';
 import { initialUserData, type UserDataSlice } from './userDataSlice';
 
-export type StudioState = GpuSlice & ChecksSlice & TrainingSlice & UserDataSlice & LfrSlice;
+export type StudioState = GpuSlice &
+  ChecksSlice &
+  TrainingSlice &
+  UserDataSlice &
+  LfrSlice &
+  RunsSlice &
+  ReplaySlice;
 
 /** The studio's one store, made of slices; actions live in actions.ts, not in the store. */
 export const useStudio = create<StudioState>()(() => ({
@@ -14,6 +22,8 @@ export const useStudio = create<StudioState>()(() => ({
   ...initialTraining(),
   ...initialUserData,
   ...initialLfr(),
+  ...initialRuns(),
+  ...initialReplay(),
 }));
 
 export function resetStudio(): void {
@@ -23,5 +33,7 @@ export function resetStudio(): void {
     ...initialTraining(),
     ...initialUserData,
     ...initialLfr(),
+    ...initialRuns(),
+    ...initialReplay(),
   });
 }

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { applySettingsUrl, watchSettingsUrl } from '../store/actions';
+import { watchFailures } from '../store/runsActions';
 import { useStudio } from '../store/store';
 import { isHidden } from '../store/urlSettings';
 import { CheckPanel } from './CheckPanel';
@@ -22,6 +23,7 @@ export function App() {
     applySettingsUrl(window.location.search);
     return watchSettingsUrl(writeQuery);
   }, []);
+  useEffect(watchFailures, []);
   const gpuHidden = useStudio((s) => isHidden(s.classroom, 'gpu'));
   const checksHidden = useStudio((s) => isHidden(s.classroom, 'checks'));
   return (

@@ -23,7 +23,8 @@ const OPTION_FIELDS: { key: Exclude<keyof SampleForm, 'prompt'>; label: string; 
 export function SamplePanel() {
   const [form, setForm] = useState(SAMPLE_DEFAULTS);
   const sample = useStudio(selectSample);
-  const canSample = useStudio(selectCanSample);
+  // A trained run, or imported weights.
+  const canSample = useStudio((s) => selectCanSample(s) || s.imported !== undefined);
   const hidden = useStudio((s) => isHidden(s.classroom, 'sampling'));
   const parsed = parseSampleForm(form);
   const set = (key: keyof SampleForm, value: string) => setForm((f) => ({ ...f, [key]: value }));

@@ -19,6 +19,8 @@ import {
 import { DataSection } from './DataSection';
 import { formatBytes, formatCount, formatDuration } from './format';
 import { LfrSection } from './lfr/LfrSection';
+import { FailureNotices } from './runs/FailureNotices';
+import { RunsPanel } from './runs/RunsPanel';
 import { SamplePanel } from './SamplePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { TrainingCharts } from './TrainingCharts';
@@ -238,12 +240,14 @@ export function TrainingPanel() {
           <Controls />
           <DataProgressView />
           <RunErrors />
+          <FailureNotices />
           <RunProgress />
           <LossReadout />
           <Throughput />
           <TrainingCharts />
           <LfrSection />
           <SamplePanel />
+          <RunsPanel />
         </div>
       </div>
     </section>
