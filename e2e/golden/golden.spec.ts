@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import type { ScheduleExport } from '../../src/lfr/export';
 import type { LfrFieldKey } from '../../src/store/lfrSlice';
@@ -46,12 +47,12 @@ const TINY: GoldenSpec = {
   fields: {
     seed: '1337',
     batchSize: '4',
-    maxSteps: '16',
+    maxSteps: '12',
     warmupSteps: '2',
     evalInterval: '4',
     evalBatches: '2',
   },
-  steps: 16,
+  steps: 12,
 };
 
 // 16 blocks in batches of 4, both Focus phases drop half, one repetition: Learn 4 steps, Focus 2,
@@ -80,8 +81,10 @@ async function goldenRun(page: Page, spec: GoldenSpec): Promise<GoldenRun> {
     }
   }
   await expect(training.settingsErrors).toHaveCount(0);
+  const started = Date.now();
   await training.train();
   await training.waitForPhase('done', RUN_TIMEOUT);
+  console.log(`${spec.name}: ${spec.steps} steps, ${Date.now() - started} ms from Train to done`);
   await expect(training.errors).toHaveCount(0);
   await expect(training.runSteps).toHaveAttribute('data-step', String(spec.steps));
   // The deferred charts have drawn every step.
@@ -108,8 +111,11 @@ async function goldenRun(page: Page, spec: GoldenSpec): Promise<GoldenRun> {
  */
 async function checkGolden(run: GoldenRun): Promise<void> {
   const info = test.info();
+  // Written as files (not bodies) so the list reporter prints their paths beside the failure.
+  const actualPath = info.outputPath(`${run.name}-actual.json`);
+  writeFileSync(actualPath, goldenText(run));
   await info.attach(`${run.name}-actual.json`, {
-    body: goldenText(run),
+    path: actualPath,
     contentType: 'application/json',
   });
   if (UPDATING) {
@@ -144,7 +150,7 @@ async function expectView(run: GoldenRun, view: string, target: Locator, mask: L
     .toHaveScreenshot([adapterKey(run.adapter), `${run.name}-${view}.png`], { ...VIEW, mask });
 }
 
-test('golden run: tiny preset, 16 steps, losses and views match the golden run', async ({
+test('golden run: tiny preset, 12 steps, losses and views match the golden run', async ({
   page,
 }) => {
   const run = await goldenRun(page, TINY);
@@ -158,7 +164,7 @@ test('golden run: tiny preset, 16 steps, losses and views match the golden run',
   ]);
 });
 
-test('golden run: tiny preset with LFR, losses, kept blocks and LFR views match the golden run', async ({
+test('golden run: tiny preset with LFR, 12 steps, losses, kept blocks and LFR views match the golden run', async ({
   page,
 }) => {
   const run = await goldenRun(page, TINY_LFR);

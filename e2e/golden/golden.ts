@@ -39,7 +39,7 @@ export const UPDATING = process.env.GOLDEN_UPDATE === '1';
 // reduction order a different instruction sequence. Each step's loss then differs by a few f32
 // ulps (~1e-7 relative), and Adam amplifies it: its update m / sqrt(v) normalizes, so a tiny
 // gradient difference moves the weights by a learning-rate-sized step in the early, noisy steps.
-// Over the golden runs' 12-16 steps that grows to about 1e-5..1e-4 relative; 1e-3 allows ten
+// Over the golden runs' 12 steps that grows to about 1e-5..1e-4 relative; 1e-3 allows ten
 // times that and still catches a real change (a wrong kernel or schedule moves the loss by
 // percents within a few steps).
 export const CROSS_ADAPTER_RTOL = 1e-3;
