@@ -15,7 +15,16 @@ import {
 import { buildMerge, LoraModel } from '../model/loraModel';
 import { validateLora } from '../model/validateLora';
 import { createLoraOptimizer } from '../optim/createLoraOptimizer';
-import { type Mat, matmul, pinv, transpose } from '../optim/linalg';
+import {
+  frobenius,
+  fromArray,
+  identity,
+  lincomb,
+  type Mat,
+  matmul,
+  pinv,
+  transpose,
+} from '../optim/linalg';
 import {
   decodeNonFinite,
   type LoraOptimizer,
@@ -279,25 +288,20 @@ export function transformAdapters(table: LoraTable, weights: Float32Array, s: Ma
   const r = table.rank;
   if (s.rows !== r || s.cols !== r) throw new Error(`S must be ${r} x ${r} (the LoRA rank).`);
   const sInv = pinv(s, 0);
-  const residual = matmul(s, sInv).data.reduce(
-    (e, x, i) => e + (x - Number(i % (r + 1) === 0)) ** 2,
-    0,
-  );
-  if (!(Math.sqrt(residual) < 1e-6))
+  // pinv drops zero singular values: S S^+ = I only when S is invertible.
+  if (!(frobenius(lincomb(1, matmul(s, sInv), -1, identity(r))) < 1e-6))
     throw new Error(
       'S is singular (or nearly so): choose an invertible S, e.g. with a nonzero determinant.',
     );
   const sInvT = transpose(sInv);
   const out = weights.slice();
   for (const p of table.pairs) {
-    const factor = (offset: number, rows: number, by: Mat) => {
-      const x = {
-        rows,
-        cols: r,
-        data: Float64Array.from(weights.subarray(offset, offset + rows * r)),
-      };
-      out.set(matmul(x, by).data, offset);
-    };
+    // x (rows, r) <- x by (r, r)
+    const factor = (offset: number, rows: number, by: Mat) =>
+      out.set(
+        matmul(fromArray(rows, r, weights.subarray(offset, offset + rows * r)), by).data,
+        offset,
+      );
     factor(p.aOffset, p.m, s);
     factor(p.bOffset, p.n, sInvT);
   }
