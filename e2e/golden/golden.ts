@@ -49,7 +49,7 @@ export const goldenPath = (name: string): string =>
 
 /** Pretty JSON with one value per line, so the golden files' diffs are readable. */
 export function goldenText(run: GoldenRun): string {
-  return `${JSON.stringify(run, null, 1)}\n`;
+  return `${JSON.stringify(run, null, 2)}\n`;
 }
 
 export function readGolden(name: string): GoldenRun {
