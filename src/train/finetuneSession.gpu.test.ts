@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireGpu, type GpuContext } from '../gpu/device';
+import { initParams } from '../model/init';
+import { LORA_TARGETS } from '../model/lora';
+import { buildParamTable } from '../model/params';
+import { blocks, config } from './finetuneFixture';
+import {
+  type FinetuneProgress,
+  type FinetuneRequest,
+  FinetuneSession,
+  finetuneProblems,
+  type InvarianceSeries,
+  runInvariance,
+} from './finetuneSession';
+
+const request = (over: Partial<FinetuneRequest> = {}): FinetuneRequest => ({
+  lora: { rank: 2, alpha: 4, targets: LORA_TARGETS },
+  optimizers: ['adam', 'rite'],
+  lr: 1e-2,
+  steps: 4,
+  batchSize: 4,
+  escapedMass: true,
+  seed: 5,
+  order: 'interleaved',
+  ...over,
+});
+
+/** Runs a session to its end; every progress event it sent. */
+async function run(ctx: GpuContext, base: Float32Array, r: FinetuneRequest) {
+  const events: FinetuneProgress[] = [];
+  const session = await FinetuneSession.create(ctx, config, base, blocks, r, (p) => events.push(p));
+  session.start();
+  await session.settled();
+  const losses = (kind: string) =>
+    events
+      .flatMap((e) => e.points)
+      .filter((p) => p.kind === kind)
+      .map((p) => p.loss);
+  return { session, events, last: events[events.length - 1], losses };
+}
+
+describe('FinetuneSession', () => {
+  let ctx: GpuContext;
+  let base: Float32Array;
+  beforeAll(async () => {
+    ctx = await acquireGpu();
+    // A random base: these tests check the run's plumbing, not that fine-tuning learns (the
+    // trainer's own tests do, on a pretrained base).
+    base = initParams(config, buildParamTable(config), 3);
+  });
+  afterAll(() => ctx.device.destroy());
+
+  it('refuses bad requests with the messages of validateLora and loraOptimizerProblem', () => {
+    const say = (over: Partial<FinetuneRequest>) => finetuneProblems(config, request(over), base);
+    expect(say({})).toEqual([]);
+    expect(say({ lora: { rank: 0, alpha: 4, targets: LORA_TARGETS } })[0]).toContain(
+      'LoRA rank (0) must be a whole number from 1 to 32',
+    );
+    expect(say({ lora: { rank: 40, alpha: 4, targets: LORA_TARGETS } })[0]).toContain('above 32');
+    // config's c_attn is 48 x 16: rank 17 is within 32 but above the layer's size.
+    expect(say({ lora: { rank: 17, alpha: 4, targets: ['attn.c_attn'] } })[0]).toContain(
+      'above the size of attn.c_attn (48 x 16)',
+    );
+    expect(say({ lora: { rank: 2, alpha: 0, targets: LORA_TARGETS } })[0]).toContain(
+      'LoRA alpha (0) must be a number above 0',
+    );
+    expect(say({ lora: { rank: 2, alpha: 4, targets: [] } })[0]).toContain('No layer to adapt');
+    expect(say({ lr: 0 })).toEqual(['Learning rate 0 must be above 0: e.g. 1e-3 for Adam.']);
+    expect(say({ optimizers: [] })[0]).toContain('No optimizer');
+    expect(say({ steps: 0, batchSize: 1.5, seed: -1 })).toHaveLength(3);
+    const nan = base.slice();
+    nan[3] = Number.NaN;
+    expect(finetuneProblems(config, request(), nan)[0]).toContain('NaN or infinite values');
+    expect(finetuneProblems(config, request(), base.subarray(1))[0]).toContain('parameter floats');
+  });
+
+  it('trains both optimizers on the same batches: interleaved or one after the other, the same losses', async () => {
+    const side = await run(ctx, base, request());
+    const seq = await run(ctx, base, request({ order: 'sequential' }));
+    const adamAlone = await run(ctx, base, request({ optimizers: ['adam'] }));
+    for (const r of [side, seq, adamAlone]) r.session.destroy();
+    expect(side.last.state).toBe('done');
+    expect(side.last.done).toEqual({ adam: 4, rite: 4 });
+    expect(side.losses('adam')).toHaveLength(4);
+    // Same base, same initial adapters, same batches: the first losses agree exactly (no step
+    // has been taken yet), later ones differ by optimizer.
+    expect(side.losses('rite')[0]).toBe(side.losses('adam')[0]);
+    expect(side.losses('rite')[3]).not.toBe(side.losses('adam')[3]);
+    // Deterministic: the order the GPU runs them in changes nothing, nor does a partner.
+    expect(seq.losses('adam')).toEqual(side.losses('adam'));
+    expect(seq.losses('rite')).toEqual(side.losses('rite'));
+    expect(adamAlone.losses('adam')).toEqual(side.losses('adam'));
+    expect(adamAlone.losses('rite')).toEqual([]);
+    expect(ctx.takeUncapturedErrors().map((e) => e.message)).toEqual([]);
+  });
+
+  it('pauses on a non-finite step and says which optimizer, pair and quantity', async () => {
+    const r = await run(ctx, base, request({ optimizers: ['adam'], lr: 1e30, steps: 6 }));
+    r.session.destroy();
+    expect(r.last.state).toBe('paused');
+    const pause = r.last.nonFinite!;
+    expect(pause.kind).toBe('adam');
+    expect(pause.step).toBeGreaterThan(1);
+    expect(pause.step).toBeLessThanOrEqual(6);
+    expect(pause.pair.length).toBeGreaterThan(0);
+    expect(pause.quantity.length).toBeGreaterThan(0);
+    // The steps before the bad one are on the chart, none after it.
+    expect(r.losses('adam')).toHaveLength(pause.step - 1);
+    expect(r.losses('adam').every(Number.isFinite)).toBe(true);
+  });
+
+  it('samples from the merged model and exports the adapters for PEFT', async () => {
+    const r = await run(ctx, base, request({ optimizers: ['adam'], steps: 2 }));
+    const ids = await r.session.sample(
+      'adam',
+      [1, 2, 3],
+      { maxNewTokens: 5, temperature: 1, topK: 0 },
+      1,
+    );
+    expect(ids).toHaveLength(5);
+    const files = await r.session.exportAdapters('adam');
+    const pairs = config.nLayer * LORA_TARGETS.length;
+    const cfg = JSON.parse(files.adapterConfigJson);
+    expect(cfg.r).toBe(2);
+    expect(cfg.lora_alpha).toBe(4);
+    expect(cfg.target_modules).toHaveLength(pairs);
+    // safetensors: an 8-byte header length, then a JSON header naming lora_A and lora_B per pair.
+    const headerLength = Number(new DataView(files.safetensors.buffer).getBigUint64(0, true));
+    const header = JSON.parse(
+      new TextDecoder().decode(files.safetensors.subarray(8, 8 + headerLength)),
+    );
+    expect(Object.keys(header).filter((k) => k.endsWith('.weight'))).toHaveLength(2 * pairs);
+    await expect(r.session.exportAdapters('rite')).rejects.toThrow('did not train with rite');
+    r.session.destroy();
+  });
+
+  it('the invariance demo: RITE keeps Z at rounding level, Adam does not', async () => {
+    const series: InvarianceSeries[] = [];
+    await runInvariance(
+      ctx,
+      config,
+      base,
+      blocks,
+      { ...request({ steps: 3 }), matrix: 'general', matrixSeed: 2 },
+      (s) => series.push(s),
+    );
+    expect(series.map((s) => s.kind)).toEqual(['adam', 'rite']);
+    const [adam, rite] = series;
+    expect(adam.diffs).toHaveLength(3);
+    // The spec's f32 bound for RITE is ~1e-5 cond(S); Adam's gap is of order one.
+    expect(Math.max(...rite.diffs)).toBeLessThan(1e-5 * rite.cond);
+    expect(Math.min(...adam.diffs)).toBeGreaterThan(1e-2);
+  });
+});

@@ -1,0 +1,367 @@
+// The fine-tuning analogue of TrainingSession: Adam and LoRA-RITE side by side on the same base,
+// seed and batches (interleaved step by step, or one after the other), progress batched for the
+// page, a non-finite step pausing the run with its pair and quantity; and the invariance demo.
+import { BatchSampler, type Blocks } from '../data/blocks';
+import { exportPeftLora } from '../export/peftLora';
+import type { GpuContext } from '../gpu/device';
+import type { GPTConfig } from '../model/config';
+import { Generator, type SampleOptions } from '../model/generator';
+import { GptModel } from '../model/gpt';
+import type { LoraSettings } from '../model/lora';
+import { validateLora } from '../model/validateLora';
+import { loraOptimizerProblem } from '../optim/createLoraOptimizer';
+import type { LoraOptimizerKind, LoraOptimizerSettings } from '../optim/loraOptimizer';
+import { Rng } from '../util/rng';
+import {
+  type FinetuneSettings,
+  type FinetuneStepResult,
+  FinetuneTrainer,
+  zInvariance,
+} from './finetune';
+import { conditionNumber, type InvarianceMatrixKind, invarianceMatrix } from './invarianceMatrix';
+import { PROGRESS_INTERVAL_MS } from './session';
+
+/** How the two optimizers share the GPU: step k of each in turn, or every Adam step first. */
+export type FinetuneOrder = 'interleaved' | 'sequential';
+
+/** A fine-tuning run as the form describes it; finetuneProblems says what is wrong with it. */
+export interface FinetuneRequest {
+  lora: LoraSettings;
+  /** One optimizer, or both ('adam' then 'rite') side by side. */
+  optimizers: readonly LoraOptimizerKind[];
+  lr: number;
+  /** Optimizer steps of each optimizer. */
+  steps: number;
+  batchSize: number;
+  /** RITE only (see loraOptimizer.ts). */
+  escapedMass: boolean;
+  /** The adapters' init and the batch order: the same for every optimizer. */
+  seed: number;
+  order: FinetuneOrder;
+}
+
+/** The invariance demo: the form's run from (A, B) and from (A S, B S^-T), for each optimizer. */
+export interface InvarianceRequest extends FinetuneRequest {
+  matrix: InvarianceMatrixKind;
+  /** Draws the random kinds of S. */
+  matrixSeed: number;
+}
+
+export interface FinetunePoint {
+  kind: LoraOptimizerKind;
+  /** 1-based: the loss of the batch the step trained on. */
+  step: number;
+  loss: number;
+}
+
+/** The run paused by itself: an optimizer's step produced a non-finite value. */
+export interface FinetunePause {
+  kind: LoraOptimizerKind;
+  step: number;
+  pair: string;
+  quantity: string;
+}
+
+export type FinetuneState = 'running' | 'paused' | 'done' | 'stopped' | 'failed';
+
+/** What the worker streams to the page, batched (at most every PROGRESS_INTERVAL_MS). */
+export interface FinetuneProgress {
+  state: FinetuneState;
+  /** Steps whose loss came back, per optimizer of the run. */
+  done: Partial<Record<LoraOptimizerKind, number>>;
+  /** Steps of each optimizer. */
+  steps: number;
+  /** New points since the last event. */
+  points: FinetunePoint[];
+  /** Wall time per optimizer step, all optimizers together. */
+  msPerStep: number;
+  nonFinite?: FinetunePause;
+  error?: string;
+}
+
+/** One optimizer's relative difference of Z between the two factorizations, after each step. */
+export interface InvarianceSeries {
+  kind: LoraOptimizerKind;
+  diffs: number[];
+  /** cond(S), which bounds RITE's difference (~1e-5 cond(S) in f32, see the spec). */
+  cond: number;
+}
+
+/** Steps and batch size a run may ask for. */
+export const MAX_FINETUNE_STEPS = 100_000;
+export const MAX_FINETUNE_BATCH = 256;
+
+/** The optimizer settings of a request: the paper's betas, clipping at 1, no weight decay. */
+export function optimizerSettings(
+  kind: LoraOptimizerKind,
+  request: FinetuneRequest,
+): LoraOptimizerSettings {
+  return {
+    kind,
+    lr: request.lr,
+    beta1: 0.9,
+    beta2: 0.999,
+    // RITE's eps sits under a square root of an r x r eigenvalue (spec step 7); Adam's the usual.
+    eps: kind === 'adam' ? 1e-8 : 1e-6,
+    weightDecay: 0,
+    escapedMass: request.escapedMass,
+    clipNorm: 1,
+  };
+}
+
+function trainerSettings(kind: LoraOptimizerKind, request: FinetuneRequest): FinetuneSettings {
+  return {
+    lora: request.lora,
+    optimizer: optimizerSettings(kind, request),
+    batchSize: request.batchSize,
+    seed: request.seed,
+  };
+}
+
+const wholeIn = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
+
+/**
+ * Every problem with a request for this base, as messages a user can act on (validateLora's,
+ * then loraOptimizerProblem's, then the run's own); empty when it may start.
+ */
+export function finetuneProblems(
+  config: GPTConfig,
+  request: FinetuneRequest,
+  base?: Float32Array,
+): string[] {
+  const errors = validateLora(config, request.lora, base && { config, params: base });
+  if (request.optimizers.length === 0)
+    errors.push('No optimizer: choose Adam, LoRA-RITE or both side by side.');
+  const seen = new Set<string>();
+  for (const kind of request.optimizers) {
+    // No pairs: validateLora has checked the ranks; this checks the settings (lr, betas, ...).
+    const problem = loraOptimizerProblem([], optimizerSettings(kind, request));
+    if (problem && !seen.has(problem)) {
+      seen.add(problem);
+      errors.push(`${problem[0].toUpperCase()}${problem.slice(1)}: e.g. 1e-3 for Adam.`);
+    }
+  }
+  if (!wholeIn(request.steps, 1, MAX_FINETUNE_STEPS))
+    errors.push(`Steps (${request.steps}) must be a whole number from 1 to ${MAX_FINETUNE_STEPS}.`);
+  if (!wholeIn(request.batchSize, 1, MAX_FINETUNE_BATCH))
+    errors.push(
+      `Batch size (${request.batchSize}) must be a whole number from 1 to ${MAX_FINETUNE_BATCH}.`,
+    );
+  if (!wholeIn(request.seed, 0, 2 ** 32 - 1))
+    errors.push(`Seed (${request.seed}) must be a whole number from 0 to 4294967295.`);
+  return errors;
+}
+
+/** The order of every step of the run: which optimizer takes it. */
+function stepOrder(request: FinetuneRequest): LoraOptimizerKind[] {
+  const { optimizers, steps } = request;
+  if (request.order === 'sequential') return optimizers.flatMap((k) => Array(steps).fill(k));
+  return Array.from({ length: steps }, () => optimizers).flat();
+}
+
+interface OptimizerRun {
+  trainer: FinetuneTrainer;
+  source: BatchSampler;
+  done: number;
+}
+
+/**
+ * A fine-tuning comparison: one FinetuneTrainer per optimizer, each with its own sampler of the
+ * same seed (so the same batches), from the same base and the same initial adapters.
+ */
+export class FinetuneSession {
+  state: FinetuneState = 'running';
+  private outbox: FinetunePoint[] = [];
+  private lastFlush = 0;
+  private startedAt = 0;
+  private completed = 0;
+  private loop: Promise<void> | null = null;
+  private error: string | undefined;
+  private nonFinite: FinetunePause | undefined;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly config: GPTConfig,
+    readonly request: FinetuneRequest,
+    private readonly runs: ReadonlyMap<LoraOptimizerKind, OptimizerRun>,
+    private readonly onProgress: (p: FinetuneProgress) => void,
+  ) {}
+
+  /** Checks the request against the base (nothing is built when it is refused), then builds. */
+  static async create(
+    ctx: GpuContext,
+    config: GPTConfig,
+    base: Float32Array,
+    blocks: Blocks,
+    request: FinetuneRequest,
+    onProgress: (p: FinetuneProgress) => void,
+  ): Promise<FinetuneSession> {
+    const errors = finetuneProblems(config, request, base);
+    if (errors.length > 0) throw new Error(errors.join('\n'));
+    const runs = new Map<LoraOptimizerKind, OptimizerRun>();
+    try {
+      for (const kind of request.optimizers) {
+        const source = new BatchSampler(blocks, request.batchSize, request.seed);
+        const trainer = await FinetuneTrainer.create(
+          ctx,
+          config,
+          base,
+          trainerSettings(kind, request),
+        );
+        runs.set(kind, { trainer, source, done: 0 });
+      }
+    } catch (e) {
+      for (const run of runs.values()) run.trainer.destroy();
+      throw e;
+    }
+    return new FinetuneSession(ctx, config, request, runs, onProgress);
+  }
+
+  /** Trains every optimizer for the request's steps, until done, a stop or a non-finite step. */
+  start(): void {
+    this.startedAt = performance.now();
+    this.loop = this.run().catch((e: unknown) => {
+      this.state = 'failed';
+      this.error = e instanceof Error ? e.message : String(e);
+      this.flush();
+    });
+  }
+
+  /** Resolves when the run's loop has ended. */
+  async settled(): Promise<void> {
+    await this.loop;
+  }
+
+  /** Stops queuing steps; resolves once the queued ones have come back. */
+  async stop(): Promise<void> {
+    if (this.state === 'running') this.state = 'stopped';
+    await this.loop;
+    this.flush();
+  }
+
+  private async run(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const kind of stepOrder(this.request)) {
+      if (this.state !== 'running') break;
+      const run = this.runs.get(kind)!;
+      const queued = await this.queue(run);
+      if (!queued) break;
+      pending.push(queued.result.then((r) => this.record(kind, run, r)));
+    }
+    await Promise.all(pending);
+    if (this.state === 'running') this.state = 'done';
+    this.flush();
+  }
+
+  // The step's result, or null once its trainer has paused on a non-finite value (the pause is
+  // recorded by the step that caused it, which may still be in flight here).
+  private async queue(run: OptimizerRun): Promise<{ result: Promise<FinetuneStepResult> } | null> {
+    if (run.trainer.paused) return null;
+    try {
+      return await run.trainer.queueStep(run.source);
+    } catch (e) {
+      if (run.trainer.paused) return null;
+      throw e;
+    }
+  }
+
+  private record(kind: LoraOptimizerKind, run: OptimizerRun, r: FinetuneStepResult): void {
+    if (this.nonFinite) return;
+    if (r.nonFinite) {
+      this.nonFinite = { kind, step: r.step + 1, ...r.nonFinite };
+      if (this.state === 'running') this.state = 'paused';
+      this.flush();
+      return;
+    }
+    run.done++;
+    this.completed++;
+    this.outbox.push({ kind, step: r.step + 1, loss: r.loss });
+    if (performance.now() - this.lastFlush >= PROGRESS_INTERVAL_MS) this.flush();
+  }
+
+  private flush(): void {
+    this.lastFlush = performance.now();
+    const done: Partial<Record<LoraOptimizerKind, number>> = {};
+    for (const [kind, run] of this.runs) done[kind] = run.done;
+    this.onProgress({
+      state: this.state,
+      done,
+      steps: this.request.steps,
+      points: this.outbox.splice(0),
+      msPerStep: this.completed > 0 ? (this.lastFlush - this.startedAt) / this.completed : 0,
+      nonFinite: this.nonFinite,
+      error: this.error,
+    });
+  }
+
+  private trainer(kind: LoraOptimizerKind): FinetuneTrainer {
+    const run = this.runs.get(kind);
+    if (!run) throw new Error(`This fine-tuning run did not train with ${kind}.`);
+    return run.trainer;
+  }
+
+  /** Continues `prompt` (token ids) from the base with this optimizer's adapters merged in. */
+  async sample(
+    kind: LoraOptimizerKind,
+    prompt: readonly number[],
+    options: SampleOptions,
+    seed: number,
+  ): Promise<number[]> {
+    const merged = await this.trainer(kind).mergedParams();
+    const model = new GptModel(this.ctx, this.config, merged, false);
+    try {
+      const generator = await Generator.create(this.ctx, model);
+      try {
+        return await generator.generate(prompt, options, new Rng(seed));
+      } finally {
+        generator.destroy();
+      }
+    } finally {
+      model.destroy();
+    }
+  }
+
+  /** This optimizer's adapters as a PEFT adapter (adapter_model.safetensors, adapter_config.json). */
+  async exportAdapters(
+    kind: LoraOptimizerKind,
+  ): Promise<{ safetensors: Uint8Array; adapterConfigJson: string }> {
+    const trainer = this.trainer(kind);
+    const weights = await trainer.readAdapters();
+    const pairs = trainer.table.pairs.map((p) => ({
+      name: p.name,
+      A: weights.slice(p.aOffset, p.aOffset + p.m * p.r),
+      B: weights.slice(p.bOffset, p.bOffset + p.n * p.r),
+    }));
+    const { rank, alpha } = this.request.lora;
+    return exportPeftLora(this.config, pairs, { rank, alpha });
+  }
+
+  destroy(): void {
+    for (const run of this.runs.values()) run.trainer.destroy();
+  }
+}
+
+/**
+ * The invariance demo, one optimizer after the other: the request's run from the seeded adapters
+ * (A = 0, B random) and from (A S, B S^-T), the relative difference of Z after each step handed
+ * to `onSeries` as each optimizer finishes. Both runs of an optimizer see the same batches.
+ */
+export async function runInvariance(
+  ctx: GpuContext,
+  config: GPTConfig,
+  base: Float32Array,
+  blocks: Blocks,
+  request: InvarianceRequest,
+  onSeries: (series: InvarianceSeries) => void,
+): Promise<void> {
+  const errors = finetuneProblems(config, request, base);
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  const s = invarianceMatrix(request.matrix, request.lora.rank, request.matrixSeed);
+  const cond = conditionNumber(s);
+  const makeSource = () => new BatchSampler(blocks, request.batchSize, request.seed);
+  for (const kind of request.optimizers) {
+    const settings = trainerSettings(kind, request);
+    const diffs = await zInvariance(ctx, config, base, settings, s, request.steps, makeSource);
+    onSeries({ kind, diffs, cond });
+  }
+}
