@@ -3,6 +3,7 @@
 import type { LfrExportKind, LfrRole } from '../worker/protocol';
 import { currentWorker, revalidate, startTraining } from './actions';
 import type { ComparisonRun, LfrFieldKey, ScheduleChoice } from './lfrSlice';
+import { recordedBlockText, recordedExport, shownRecording } from './replayActions';
 import { type StudioState, useStudio } from './store';
 import type { RunPhase } from './trainingSlice';
 
@@ -31,7 +32,11 @@ export async function showBlock(role: LfrRole, id: number): Promise<void> {
     return b?.role === role && b.id === id;
   };
   try {
-    const text = await currentWorker().blockText(role, id);
+    // A replay's blocks are in its recording; the worker knows only live runs.
+    const recording = shownRecording();
+    const text = recording
+      ? recordedBlockText(recording, id)
+      : await currentWorker().blockText(role, id);
     if (current()) useStudio.setState({ lfrBlock: { role, id, text, error: undefined } });
   } catch (e) {
     if (current()) {
@@ -43,7 +48,10 @@ export async function showBlock(role: LfrRole, id: number): Promise<void> {
 /** A scheduled run's file (schedule JSON, histories CSV or JSON); undefined if it failed. */
 export async function exportLfr(role: LfrRole, kind: LfrExportKind): Promise<string | undefined> {
   try {
-    const text = await currentWorker().exportLfr(role, kind);
+    const recording = shownRecording();
+    const text = recording
+      ? recordedExport(recording, role, kind)
+      : await currentWorker().exportLfr(role, kind);
     useStudio.setState({ lfrExportError: undefined });
     return text;
   } catch (e) {

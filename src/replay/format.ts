@@ -1,0 +1,355 @@
+// A recorded run as a file: the exact Progress events the page received (with their LFR news),
+// when each arrived, the run's settings and form, the adapter it ran on, the samples taken during
+// the run and the texts of its blocks. JSON, versioned, and checked field by field on load, so a
+// bad file is refused with a message naming the field instead of breaking a view halfway.
+import type { LfrProgress } from '../lfr/stream';
+import type {
+  BlockText,
+  LfrRole,
+  NonFinitePause,
+  RunProgress,
+  SessionState,
+  StepPoint,
+  TokenizerName,
+  TrainSettings,
+  ValPoint,
+} from '../worker/protocol';
+
+export const RECORDING_FORMAT = 'webgpu-training-studio/recording';
+export const RECORDING_VERSION = 1;
+
+/** The adapter the run trained on, as the GPU panel showed it. */
+export interface RecordedAdapter {
+  vendor: string;
+  architecture: string;
+  description: string;
+}
+
+/** The training form as typed when Train was pressed: the replay shows the same settings. */
+export interface RecordedForm {
+  presetId: string;
+  tokenizer: TokenizerName;
+  values: Record<string, string>;
+  /** The LFR fields, for a scheduled run. */
+  lfr?: Record<string, string>;
+}
+
+/** A sample the user (or the recording script) took during the run. */
+export interface RecordedSample {
+  prompt: string;
+  text: string;
+}
+
+/**
+ * One thing the page received, `t` ms after Train was pressed: a progress event (exactly as
+ * received) or a sample's text.
+ */
+export type RecordedEvent =
+  | { t: number; progress: RunProgress; sample?: undefined }
+  | { t: number; sample: RecordedSample; progress?: undefined };
+
+export interface Recording {
+  format: typeof RECORDING_FORMAT;
+  version: typeof RECORDING_VERSION;
+  title: string;
+  /** ISO date and time the run started. */
+  recordedAt: string;
+  adapter: RecordedAdapter;
+  settings: TrainSettings;
+  form: RecordedForm;
+  /** The scheduled run's role (its LFR views), or null for a plain run. */
+  role: LfrRole | null;
+  events: RecordedEvent[];
+  /** Texts of the blocks the views can open (all of a small run's), by id. */
+  blockTexts: BlockText[];
+  /** The schedule export of a scheduled run at its end (what "Schedule (JSON)" downloaded). */
+  schedule?: string;
+}
+
+/** A file that is not a recording this studio can replay; the message says what is wrong. */
+export class RecordingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordingError';
+  }
+}
+
+// Typed arrays become plain arrays in JSON; float32 values survive the round trip exactly
+// (a float32 widened to float64 prints and parses back to the same float64).
+function observationsToJson(p: LfrProgress): unknown {
+  return {
+    ...p,
+    observations: p.observations.map((o) => ({
+      ...o,
+      blockIds: Array.from(o.blockIds),
+      losses: Array.from(o.losses),
+    })),
+  };
+}
+
+/** The recording as JSON text (one event per line, so a diff of two recordings reads well). */
+export function recordingToJson(r: Recording): string {
+  const events = r.events.map((e) =>
+    JSON.stringify(
+      e.progress?.lfr
+        ? { ...e, progress: { ...e.progress, lfr: observationsToJson(e.progress.lfr) } }
+        : e,
+    ),
+  );
+  const head = JSON.stringify({ ...r, events: [] }, null, 1);
+  return head.replace('"events": []', `"events": [\n${events.join(',\n')}\n]`);
+}
+
+// ---- checking a loaded file: each helper names the path of what it checks ----
+
+type Json = Record<string, unknown>;
+
+const shown = (v: unknown): string => {
+  const text = JSON.stringify(v);
+  return text === undefined ? String(v) : text.length > 40 ? `${text.slice(0, 40)}…` : text;
+};
+
+function fail(path: string, what: string, v: unknown): never {
+  throw new RecordingError(`${path} must be ${what}, not ${shown(v)}.`);
+}
+
+function obj(path: string, v: unknown): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
+  return v as Json;
+}
+
+function arr(path: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) fail(path, 'a list', v);
+  return v;
+}
+
+function num(path: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'a number', v);
+  return v;
+}
+
+/** A loss may be NaN or infinite in a run that diverged; JSON writes those as null. */
+function loss(path: string, v: unknown): number {
+  if (v === null) return Number.NaN;
+  return num(path, v);
+}
+
+function count(path: string, v: unknown): number {
+  if (!Number.isInteger(v) || (v as number) < 0) fail(path, 'a whole number of at least 0', v);
+  return v as number;
+}
+
+function str(path: string, v: unknown): string {
+  if (typeof v !== 'string') fail(path, 'a string', v);
+  return v;
+}
+
+function strings(path: string, v: unknown): Record<string, string> {
+  const o = obj(path, v);
+  for (const [k, x] of Object.entries(o)) str(`${path}.${k}`, x);
+  return o as Record<string, string>;
+}
+
+function oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) fail(path, `one of ${allowed.join(', ')}`, v);
+  return v as T;
+}
+
+const STATES: readonly SessionState[] = ['ready', 'running', 'paused', 'done', 'stopped', 'failed'];
+
+function stepPoint(path: string, v: unknown): StepPoint {
+  const o = obj(path, v);
+  return {
+    step: count(`${path}.step`, o.step),
+    loss: loss(`${path}.loss`, o.loss),
+    lr: num(`${path}.lr`, o.lr),
+    gradNorm: loss(`${path}.gradNorm`, o.gradNorm),
+  };
+}
+
+function valPoint(path: string, v: unknown): ValPoint {
+  const o = obj(path, v);
+  return {
+    step: count(`${path}.step`, o.step),
+    loss: loss(`${path}.loss`, o.loss),
+    perplexity: loss(`${path}.perplexity`, o.perplexity),
+  };
+}
+
+function lfrProgress(path: string, v: unknown): LfrProgress {
+  const o = obj(path, v);
+  const observations = arr(`${path}.observations`, o.observations).map((x, i) => {
+    const p = `${path}.observations[${i}]`;
+    const ob = obj(p, x);
+    const ids = arr(`${p}.blockIds`, ob.blockIds).map((id, j) => count(`${p}.blockIds[${j}]`, id));
+    const losses = arr(`${p}.losses`, ob.losses).map((l, j) => loss(`${p}.losses[${j}]`, l));
+    if (ids.length !== losses.length) {
+      throw new RecordingError(
+        `${p} has ${ids.length} block ids but ${losses.length} losses: each block needs its loss.`,
+      );
+    }
+    return {
+      step: count(`${p}.step`, ob.step),
+      phase: count(`${p}.phase`, ob.phase),
+      blockIds: Uint32Array.from(ids),
+      losses: Float32Array.from(losses),
+    };
+  });
+  const out: LfrProgress = {
+    observations,
+    // Cuts and the plan are the schedule's own plain records; their shape is the worker's.
+    cuts: arr(`${path}.cuts`, o.cuts).map((c, i) => obj(`${path}.cuts[${i}]`, c)) as never,
+    tokensUsed: count(`${path}.tokensUsed`, o.tokensUsed),
+  };
+  if (o.plan !== undefined) {
+    const plan = obj(`${path}.plan`, o.plan);
+    for (const k of [
+      'blockCount',
+      'blockSize',
+      'batchSize',
+      'accumSteps',
+      'slices',
+      'totalSteps',
+    ]) {
+      count(`${path}.plan.${k}`, plan[k]);
+    }
+    arr(`${path}.plan.phases`, plan.phases);
+    out.plan = plan as never;
+  }
+  return out;
+}
+
+function progress(path: string, v: unknown): RunProgress {
+  const o = obj(path, v);
+  const p: RunProgress = {
+    state: oneOf(`${path}.state`, o.state, STATES),
+    step: count(`${path}.step`, o.step),
+    maxSteps: count(`${path}.maxSteps`, o.maxSteps),
+    points: arr(`${path}.points`, o.points).map((x, i) => stepPoint(`${path}.points[${i}]`, x)),
+    val: arr(`${path}.val`, o.val).map((x, i) => valPoint(`${path}.val[${i}]`, x)),
+    tokensSeen: count(`${path}.tokensSeen`, o.tokensSeen),
+    tokensPerSec: num(`${path}.tokensPerSec`, o.tokensPerSec),
+    msPerStep: num(`${path}.msPerStep`, o.msPerStep),
+    gflops: num(`${path}.gflops`, o.gflops),
+    etaMs: num(`${path}.etaMs`, o.etaMs),
+  };
+  if (o.error !== undefined) p.error = str(`${path}.error`, o.error);
+  if (o.nonFinite !== undefined)
+    p.nonFinite = obj(`${path}.nonFinite`, o.nonFinite) as never as NonFinitePause;
+  if (o.lfr !== undefined) p.lfr = lfrProgress(`${path}.lfr`, o.lfr);
+  return p;
+}
+
+function event(path: string, v: unknown): RecordedEvent {
+  const o = obj(path, v);
+  const t = num(`${path}.t`, o.t);
+  if (o.progress !== undefined) return { t, progress: progress(`${path}.progress`, o.progress) };
+  const s = obj(`${path}.sample`, o.sample);
+  return {
+    t,
+    sample: {
+      prompt: str(`${path}.sample.prompt`, s.prompt),
+      text: str(`${path}.sample.text`, s.text),
+    },
+  };
+}
+
+function blockText(path: string, v: unknown): BlockText {
+  const o = obj(path, v);
+  return {
+    id: count(`${path}.id`, o.id),
+    doc: count(`${path}.doc`, o.doc),
+    offset: count(`${path}.offset`, o.offset),
+    lastDoc: count(`${path}.lastDoc`, o.lastDoc),
+    text: str(`${path}.text`, o.text),
+  };
+}
+
+/**
+ * Checks a parsed recording and returns it with its arrays typed again. Throws RecordingError
+ * naming the first field that is wrong.
+ */
+export function checkRecording(v: unknown): Recording {
+  const o = obj('The recording', v);
+  if (o.format !== RECORDING_FORMAT) {
+    throw new RecordingError(
+      `This file is not a studio recording (its "format" is ${shown(o.format)}, not "${RECORDING_FORMAT}"): open a file made by "Download recording".`,
+    );
+  }
+  if (o.version !== RECORDING_VERSION) {
+    const newer = typeof o.version === 'number' && o.version > RECORDING_VERSION;
+    throw new RecordingError(
+      newer
+        ? `This recording has version ${o.version}, made by a newer studio; this one reads version ${RECORDING_VERSION}: update the studio.`
+        : `recording.version must be ${RECORDING_VERSION}, not ${shown(o.version)}.`,
+    );
+  }
+  const adapter = obj('recording.adapter', o.adapter);
+  const form = obj('recording.form', o.form);
+  const settings = obj('recording.settings', o.settings);
+  obj('recording.settings.model', settings.model);
+  obj('recording.settings.train', settings.train);
+  const events = arr('recording.events', o.events).map((e, i) =>
+    event(`recording.events[${i}]`, e),
+  );
+  let last = 0;
+  events.forEach((e, i) => {
+    if (e.t < last) {
+      throw new RecordingError(
+        `recording.events[${i}] is at ${e.t} ms, before the event ahead of it (${last} ms): events must be in the order received.`,
+      );
+    }
+    last = e.t;
+  });
+  if (!events.some((e) => e.progress)) {
+    throw new RecordingError('The recording has no progress event: there is nothing to replay.');
+  }
+  const recording: Recording = {
+    format: RECORDING_FORMAT,
+    version: RECORDING_VERSION,
+    title: str('recording.title', o.title),
+    recordedAt: str('recording.recordedAt', o.recordedAt),
+    adapter: {
+      vendor: str('recording.adapter.vendor', adapter.vendor),
+      architecture: str('recording.adapter.architecture', adapter.architecture),
+      description: str('recording.adapter.description', adapter.description),
+    },
+    settings: settings as never as TrainSettings,
+    form: {
+      presetId: str('recording.form.presetId', form.presetId),
+      tokenizer: oneOf('recording.form.tokenizer', form.tokenizer, ['byte', 'gpt2'] as const),
+      values: strings('recording.form.values', form.values),
+    },
+    role: o.role === null ? null : oneOf('recording.role', o.role, ['lfr', 'baseline'] as const),
+    events,
+    blockTexts: arr('recording.blockTexts', o.blockTexts).map((b, i) =>
+      blockText(`recording.blockTexts[${i}]`, b),
+    ),
+  };
+  if (form.lfr !== undefined) recording.form.lfr = strings('recording.form.lfr', form.lfr);
+  if (o.schedule !== undefined) recording.schedule = str('recording.schedule', o.schedule);
+  if (recording.role !== null && !events.some((e) => e.progress?.lfr?.plan)) {
+    throw new RecordingError(
+      `The recording is of an ${recording.role} run but no event carries its schedule's plan: the LFR views could not be drawn.`,
+    );
+  }
+  return recording;
+}
+
+/** Parses and checks a recording file's text; `name` says which file in the messages. */
+export function parseRecording(text: string, name: string): Recording {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new RecordingError(
+      `${name} is not valid JSON (${e instanceof Error ? e.message : String(e)}): open a file made by "Download recording".`,
+    );
+  }
+  try {
+    return checkRecording(v);
+  } catch (e) {
+    if (e instanceof RecordingError) throw new RecordingError(`${name}: ${e.message}`);
+    throw e;
+  }
+}

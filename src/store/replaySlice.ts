@@ -1,0 +1,37 @@
+// A replay in the page: which recording is shown, how fast, and how far it has played. While
+// `replay` is set, the studio shows a recording, not live training, and says so everywhere.
+import type { RecordedAdapter } from '../replay/format';
+import type { PlayerState, ReplaySpeed } from '../replay/player';
+
+export interface ReplayState {
+  title: string;
+  adapter: RecordedAdapter;
+  recordedAt: string;
+  speed: ReplaySpeed;
+  status: PlayerState;
+  /** Events played of `total`. */
+  played: number;
+  total: number;
+}
+
+export interface ReplaySlice {
+  replay: ReplayState | undefined;
+  /** A recording is being fetched or read. */
+  replayLoading: boolean;
+  /** Why the chosen recording could not be opened. */
+  replayError: string | undefined;
+  /** Why "Download recording" failed. */
+  recordingError: string | undefined;
+}
+
+export function initialReplay(): ReplaySlice {
+  return {
+    replay: undefined,
+    replayLoading: false,
+    replayError: undefined,
+    recordingError: undefined,
+  };
+}
+
+export const selectReplay = (s: ReplaySlice) => s.replay;
+export const selectReplaying = (s: ReplaySlice) => s.replay !== undefined;
