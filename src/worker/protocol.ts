@@ -7,6 +7,17 @@ import type { LfrObservation, LfrPlan, LfrProgress } from '../lfr/stream';
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
 import type { SampleOptions } from '../model/generator';
 import type { CheckResult } from '../selftest/types';
+import type {
+  FinetuneOrder,
+  FinetunePause,
+  FinetunePoint,
+  FinetuneProgress,
+  FinetuneRequest,
+  FinetuneState,
+  InvarianceRequest,
+  InvarianceSeries,
+} from '../train/finetuneSession';
+import type { InvarianceMatrixKind } from '../train/invarianceMatrix';
 import type { NonFiniteTensor } from '../train/nonFinite';
 import type { NonFinitePause, Progress, SessionState, StepPoint, ValPoint } from '../train/session';
 
@@ -167,9 +178,38 @@ export interface SampleRequest extends SampleOptions {
   seed: number;
 }
 
+/** What a fine-tune trains on: the shipped data's validation split (held out from pretraining), or the user's text. */
+export type FinetuneText = 'heldout' | 'user';
+
+/** The model a fine-tune would start from now: the current run's, or imported GPT-2 weights. */
+export interface FinetuneBase {
+  source: 'run' | 'imported';
+  config: GPTConfig;
+  tokenizer: TokenizerName;
+  /** The run's steps done (0 for an imported model). */
+  step: number;
+  /** The run is training: it must be paused or stopped before a fine-tune starts from it. */
+  busy: boolean;
+}
+
+/** A PEFT LoRA adapter: adapter_model.safetensors and adapter_config.json. */
+export interface PeftFiles {
+  safetensors: Uint8Array;
+  adapterConfigJson: string;
+}
+
 export type {
   CutDecision,
+  FinetuneOrder,
+  FinetunePause,
+  FinetunePoint,
+  FinetuneProgress,
+  FinetuneRequest,
+  FinetuneState,
   GPTConfig,
+  InvarianceMatrixKind,
+  InvarianceRequest,
+  InvarianceSeries,
   LfrObservation,
   LfrPlan,
   LfrProgress,

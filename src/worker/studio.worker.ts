@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import { measureMatmul } from '../bench/measureMatmul';
 import { decodeCheckpoint, type RunSettings } from '../checkpoint/format';
 import { CheckpointStore } from '../checkpoint/store';
+import { Blocks } from '../data/blocks';
 import { type Dataset, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
 import { DataError } from '../data/errors';
 import { loadTokenizer, type Tokenizer } from '../data/tokenizer';
@@ -21,8 +22,10 @@ import { ScheduleOutbox } from '../lfr/stream';
 import type { TokenizerName } from '../model/config';
 import { Generator } from '../model/generator';
 import { GptModel } from '../model/gpt';
+import type { LoraOptimizerKind } from '../optim/loraOptimizer';
 import { allChecks } from '../selftest/registry';
 import { runCheck } from '../selftest/runCheck';
+import { FinetuneSession, finetuneProblems, runInvariance } from '../train/finetuneSession';
 import {
   type CheckpointLfr,
   OutOfMemoryError,
@@ -39,11 +42,19 @@ import type {
   DataProgress,
   DataSummary,
   DeviceLoss,
+  FinetuneBase,
+  FinetuneProgress,
+  FinetuneRequest,
+  FinetuneText,
+  GPTConfig,
   GpuStatus,
   ImportedModel,
+  InvarianceRequest,
+  InvarianceSeries,
   LfrExportKind,
   LfrRole,
   ModelFiles,
+  PeftFiles,
   Recovery,
   ResumeResult,
   RunProgress,
@@ -81,6 +92,11 @@ let runsStore: Promise<CheckpointStore> | undefined;
 let imported:
   | { model: GptModel; params: Float32Array; tokenizer: Tokenizer; generator?: Generator }
   | undefined;
+
+/** The latest fine-tuning comparison (kept once it ends, for sampling and export), its tokenizer. */
+let finetune: { session: FinetuneSession; tokenizer: Tokenizer } | undefined;
+/** The invariance demo and a fine-tune share the GPU: one at a time. */
+let invarianceRunning = false;
 
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -314,6 +330,74 @@ async function openCheckpoint(
     step: parts.step,
     maxSteps: session.train.maxSteps,
   };
+}
+
+/** The model a fine-tune would start from now: the current run's, else an imported one. */
+function finetuneBaseInfo(): FinetuneBase | null {
+  if (session && sessionData) {
+    const busy = session.state === 'running';
+    return {
+      source: 'run',
+      config: session.model,
+      tokenizer: sessionData.tokenizer.name,
+      step: stepsDone,
+      busy,
+    };
+  }
+  if (imported) {
+    const config = imported.model.config;
+    return { source: 'imported', config, tokenizer: imported.tokenizer.name, step: 0, busy: false };
+  }
+  return null;
+}
+
+/** The base's parameters as they are now, and its tokenizer; refused while its run trains. */
+async function finetuneBase(): Promise<{
+  config: GPTConfig;
+  params: Float32Array;
+  tokenizer: Tokenizer;
+}> {
+  const info = finetuneBaseInfo();
+  if (!info)
+    throw new Error(
+      'No base model to fine-tune: train a model in the studio first (or import GPT-2 weights).',
+    );
+  if (info.busy)
+    throw new Error(
+      'The training run is still going: pause or stop it first (the fine-tune starts from its parameters as they are then).',
+    );
+  if (session && sessionData)
+    return {
+      config: info.config,
+      params: await session.readParams(),
+      tokenizer: sessionData.tokenizer,
+    };
+  return { config: info.config, params: imported!.params, tokenizer: imported!.tokenizer };
+}
+
+/** The fine-tuning text, in blocks of the base's context: held out from pretraining, or the user's. */
+async function finetuneBlocks(
+  text: FinetuneText,
+  tokenizer: Tokenizer,
+  blockSize: number,
+): Promise<Blocks> {
+  if (text === 'heldout') return new Blocks((await dataset(tokenizer.name)).val, blockSize);
+  await restoreUserData();
+  if (!userData)
+    throw new DataError(
+      'No text of yours is loaded: drop a file in the training view, or fine-tune on the held-out slice.',
+    );
+  const d = userData.dataset;
+  if (d.tokenizer.name !== tokenizer.name)
+    throw new DataError(
+      `${d.name} was tokenized with the ${d.tokenizer.name} tokenizer, but the base model uses ${tokenizer.name}: load the file again with a ${tokenizer.name} preset chosen, or fine-tune on the held-out slice.`,
+    );
+  return new Blocks(d.train, blockSize);
+}
+
+function requireFinetune(): { session: FinetuneSession; tokenizer: Tokenizer } {
+  if (!finetune) throw new Error('No fine-tuning run: press Start fine-tuning first.');
+  return finetune;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -696,6 +780,108 @@ const api = {
     if (kind === 'schedule') return scheduleToJson(schedule);
     if (kind === 'historiesCsv') return historiesCsv(schedule.scores);
     return JSON.stringify(historiesJson(schedule.scores));
+  },
+
+  /** The model a fine-tune would start from now, or null when there is none yet. */
+  finetuneBase(): FinetuneBase | null {
+    return finetuneBaseInfo();
+  },
+
+  /**
+   * Every problem with a fine-tuning request (validateLora's, loraOptimizerProblem's), checked
+   * against the base's shapes, or `fallback` (the training form's model) before there is a base.
+   */
+  checkFinetune(request: FinetuneRequest, fallback: GPTConfig): string[] {
+    return finetuneProblems(finetuneBaseInfo()?.config ?? fallback, request);
+  },
+
+  /**
+   * Fine-tunes the current base with each requested optimizer on the chosen text, replacing the
+   * previous fine-tune. A refused request (settings, base, text) changes nothing.
+   */
+  async startFinetune(
+    request: FinetuneRequest,
+    text: FinetuneText,
+    onProgress: (p: FinetuneProgress) => void,
+  ): Promise<StartResult> {
+    try {
+      const gpu = requireGpu();
+      if (invarianceRunning)
+        return { ok: false, message: 'The invariance demo is running: wait until it ends.' };
+      const base = await finetuneBase();
+      const blocks = await finetuneBlocks(text, base.tokenizer, base.config.blockSize);
+      const next = await FinetuneSession.create(
+        gpu,
+        base.config,
+        base.params,
+        blocks,
+        request,
+        onProgress,
+      );
+      if (finetune) {
+        await finetune.session.stop();
+        finetune.session.destroy();
+      }
+      finetune = { session: next, tokenizer: base.tokenizer };
+      next.start();
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, message: errorMessage(e) };
+    }
+  },
+
+  /** Stops the fine-tune; its adapters stay for sampling and export. */
+  async stopFinetune(): Promise<void> {
+    await finetune?.session.stop();
+  },
+
+  /** Continues `prompt` from the base with this optimizer's adapters merged in. */
+  async sampleFinetuned(
+    kind: LoraOptimizerKind,
+    prompt: string,
+    options: SampleRequest,
+  ): Promise<string> {
+    const { session: run, tokenizer } = requireFinetune();
+    const ids = Array.from(tokenizer.encode(prompt));
+    const { seed, ...sampling } = options;
+    const out = await run.sample(kind, ids.length > 0 ? ids : [tokenizer.eosId], sampling, seed);
+    return tokenizer.decode(out);
+  },
+
+  /** This optimizer's adapters as a PEFT LoRA adapter. */
+  async exportFinetuned(kind: LoraOptimizerKind): Promise<PeftFiles> {
+    const files = await requireFinetune().session.exportAdapters(kind);
+    return Comlink.transfer(files, [files.safetensors.buffer as ArrayBuffer]);
+  },
+
+  /**
+   * The invariance demo on the current base: each optimizer's run from (A, B) and from
+   * (A S, B S^-T), its Z difference per step handed to `onSeries` as each optimizer ends.
+   */
+  async runInvariance(
+    request: InvarianceRequest,
+    text: FinetuneText,
+    onSeries: (series: InvarianceSeries) => void,
+  ): Promise<StartResult> {
+    try {
+      const gpu = requireGpu();
+      if (invarianceRunning || finetune?.session.state === 'running')
+        return {
+          ok: false,
+          message: 'A fine-tune or the demo is running: wait until it ends, or stop it.',
+        };
+      const base = await finetuneBase();
+      const blocks = await finetuneBlocks(text, base.tokenizer, base.config.blockSize);
+      invarianceRunning = true;
+      try {
+        await runInvariance(gpu, base.config, base.params, blocks, request, onSeries);
+      } finally {
+        invarianceRunning = false;
+      }
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, message: errorMessage(e) };
+    }
   },
 
   status(): TrainingStatus {
