@@ -7,6 +7,7 @@ import {
   continueAfterRecovery,
   deleteRun,
   recoverFromDeviceLoss,
+  restartAfterCrash,
   resumeRun,
   saveNow,
   watchFailures,
@@ -25,6 +26,15 @@ const run = (id: string, step: number): SavedRun => ({
 });
 
 const tiny = PRESETS[0];
+const adapter = {
+  vendor: 'v',
+  architecture: 'a',
+  device: '',
+  description: '',
+  isFallbackAdapter: false,
+  limits: {},
+  features: [],
+};
 const progress = (step: number, state: RunProgress['state']): RunProgress => ({
   state,
   step,
@@ -67,6 +77,11 @@ function fakeWorker(opts: { resume?: ResumeResult; recovery?: Recovery; saveErro
       return run('a', 7);
     },
     deleteRun: async (id: string) => void calls.push(`delete ${id}`),
+    acquire: async () => {
+      calls.push('acquire');
+      return { ok: true as const, adapter };
+    },
+    listChecks: async () => [],
   };
   setWorkerFactory(() => fake as unknown as StudioWorker);
   return calls;
@@ -210,5 +225,17 @@ describe('runs actions', () => {
     await recoverFromDeviceLoss();
     expect(useStudio.getState().recovery).toEqual({ phase: 'failed', message: 'No adapter.' });
     expect(useStudio.getState().run.phase).toBe('failed');
+  });
+
+  it('after a worker crash, a fresh worker gets the GPU and resumes the last saved run', async () => {
+    const settings = { tokenizer: 'byte' as const, model: tiny.model, train: tiny.train };
+    const calls = fakeWorker({
+      resume: { ok: true, run: run('a', 4), settings, step: 4, maxSteps: 10 },
+    });
+    useStudio.setState({ workerCrash: 'boom', currentRunId: 'a' });
+    await restartAfterCrash();
+    expect(calls).toEqual(['acquire', 'resume a']);
+    expect(useStudio.getState().workerCrash).toBeUndefined();
+    expect(useStudio.getState().history.steps).toHaveLength(4);
   });
 });

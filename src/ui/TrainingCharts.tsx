@@ -48,7 +48,7 @@ const Charts = memo(function Charts({ maxSteps }: { version: number; maxSteps: n
   );
   const lrTicks = niceTicks(0, range(steps.map((p) => p.lr))[1], 3);
   return (
-    <div className="charts" data-testid="training-charts">
+    <div className="charts">
       <figure data-testid="loss-chart" data-points={history.steps.length}>
         <figcaption>
           Loss (cross-entropy, nats per token): <span className="key train">training</span> at each
