@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { type ChecksSlice, initialChecks } from './checksSlice';
+import { type FinetuneSlice, initialFinetune } from './finetuneSlice';
 import { type GpuSlice, initialGpu } from './gpuSlice';
 import { initialLfr, type LfrSlice } from './lfrSlice';
 import { initialReplay, type ReplaySlice } from './replaySlice';
@@ -10,6 +11,7 @@ import { initialUserData, type UserDataSlice } from './userDataSlice';
 export type StudioState = GpuSlice &
   ChecksSlice &
   TrainingSlice &
+  FinetuneSlice &
   UserDataSlice &
   LfrSlice &
   RunsSlice &
@@ -22,6 +24,7 @@ export const useStudio = create<StudioState>()(() => ({
   ...initialTraining(),
   ...initialUserData,
   ...initialLfr(),
+  ...initialFinetune(),
   ...initialRuns(),
   ...initialReplay(),
 }));
@@ -33,6 +36,7 @@ export function resetStudio(): void {
     ...initialTraining(),
     ...initialUserData,
     ...initialLfr(),
+    ...initialFinetune(),
     ...initialRuns(),
     ...initialReplay(),
   });

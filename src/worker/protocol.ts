@@ -192,6 +192,11 @@ export interface FinetuneBase {
   busy: boolean;
 }
 
+/** The invariance demo's outcome: every optimizer's series, or why it could not run. */
+export type InvarianceResult =
+  | { ok: true; series: InvarianceSeries[] }
+  | { ok: false; message: string };
+
 /** A PEFT LoRA adapter: adapter_model.safetensors and adapter_config.json. */
 export interface PeftFiles {
   safetensors: Uint8Array;

@@ -50,6 +50,7 @@ import type {
   GpuStatus,
   ImportedModel,
   InvarianceRequest,
+  InvarianceResult,
   InvarianceSeries,
   LfrExportKind,
   LfrRole,
@@ -856,13 +857,14 @@ const api = {
 
   /**
    * The invariance demo on the current base: each optimizer's run from (A, B) and from
-   * (A S, B S^-T), its Z difference per step handed to `onSeries` as each optimizer ends.
+   * (A S, B S^-T), its Z difference per step handed to `onSeries` as each optimizer ends (and
+   * all of them in the reply, which comlink does not order with the callbacks).
    */
   async runInvariance(
     request: InvarianceRequest,
     text: FinetuneText,
     onSeries: (series: InvarianceSeries) => void,
-  ): Promise<StartResult> {
+  ): Promise<InvarianceResult> {
     try {
       const gpu = requireGpu();
       if (invarianceRunning || finetune?.session.state === 'running')
@@ -873,12 +875,16 @@ const api = {
       const base = await finetuneBase();
       const blocks = await finetuneBlocks(text, base.tokenizer, base.config.blockSize);
       invarianceRunning = true;
+      const series: InvarianceSeries[] = [];
       try {
-        await runInvariance(gpu, base.config, base.params, blocks, request, onSeries);
+        await runInvariance(gpu, base.config, base.params, blocks, request, (one) => {
+          series.push(one);
+          onSeries(one);
+        });
       } finally {
         invarianceRunning = false;
       }
-      return { ok: true };
+      return { ok: true, series };
     } catch (e) {
       return { ok: false, message: errorMessage(e) };
     }

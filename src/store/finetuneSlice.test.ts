@@ -1,0 +1,216 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StudioWorker } from '../worker/client';
+import type {
+  FinetuneProgress,
+  FinetuneRequest,
+  InvarianceSeries,
+  StartResult,
+} from '../worker/protocol';
+import { setWorkerFactory } from './actions';
+import {
+  checkFinetune,
+  editFinetuneField,
+  refreshFinetuneBase,
+  runInvarianceDemo,
+  startFinetune,
+  toggleFinetuneTarget,
+} from './finetuneActions';
+import {
+  applyFinetuneProgress,
+  defaultFinetuneForm,
+  initialFinetune,
+  invarianceFromForm,
+  requestFromForm,
+  selectFinetuneReady,
+  selectFinetuneTrained,
+} from './finetuneSlice';
+import { resetStudio, useStudio } from './store';
+
+const base = {
+  source: 'run' as const,
+  config: { vocabSize: 256, blockSize: 64, nLayer: 2, nHead: 4, nEmbd: 64 },
+  tokenizer: 'byte' as const,
+  step: 3,
+  busy: false,
+};
+
+const progress = (over: Partial<FinetuneProgress>): FinetuneProgress => ({
+  state: 'running',
+  done: {},
+  steps: 3,
+  points: [],
+  msPerStep: 10,
+  ...over,
+});
+
+/** An in-thread worker: checks as told, a run that reports what the test hands it. */
+function fakeWorker(options: {
+  check?: (r: FinetuneRequest) => string[] | Promise<string[]>;
+  start?: (onProgress: (p: FinetuneProgress) => void) => StartResult;
+  demo?: (onSeries: (s: InvarianceSeries) => void) => InvarianceSeries[];
+}) {
+  const fake = {
+    finetuneBase: async () => base,
+    checkFinetune: async (r: FinetuneRequest) => (options.check ?? (() => []))(r),
+    startFinetune: async (
+      _r: FinetuneRequest,
+      _t: string,
+      onProgress: (p: FinetuneProgress) => void,
+    ) => (options.start ?? (() => ({ ok: true })))(onProgress),
+    runInvariance: async (_r: unknown, _t: string, onSeries: (s: InvarianceSeries) => void) => ({
+      ok: true as const,
+      series: (options.demo ?? (() => []))(onSeries),
+    }),
+  };
+  setWorkerFactory(() => fake as unknown as StudioWorker);
+}
+
+describe('the fine-tune form', () => {
+  it('turns the typed values into a request, NaN where a number is missing', () => {
+    const form = defaultFinetuneForm();
+    form.values.rank = '';
+    form.values.lr = '3e-4';
+    form.optimizer = 'rite';
+    const r = requestFromForm(form);
+    expect(r.lora.rank).toBeNaN();
+    expect(r.lr).toBe(3e-4);
+    expect(r.optimizers).toEqual(['rite']);
+    expect(r.lora.targets).toHaveLength(4);
+    expect(requestFromForm(defaultFinetuneForm()).optimizers).toEqual(['adam', 'rite']);
+  });
+
+  it('the demo runs both optimizers for its own steps with its S', () => {
+    const form = {
+      ...defaultFinetuneForm(),
+      optimizer: 'adam' as const,
+      matrix: 'orthogonal' as const,
+    };
+    form.values.demoSteps = '7';
+    const d = invarianceFromForm(form);
+    expect(d.optimizers).toEqual(['adam', 'rite']);
+    expect(d.steps).toBe(7);
+    expect(d.matrix).toBe('orthogonal');
+  });
+
+  it('appends progress points per optimizer and moves the version only when points came', () => {
+    const s = initialFinetune();
+    const first = applyFinetuneProgress(
+      s,
+      progress({
+        points: [
+          { kind: 'adam', step: 1, loss: 5 },
+          { kind: 'rite', step: 1, loss: 5 },
+          { kind: 'adam', step: 2, loss: 4 },
+        ],
+        done: { adam: 2, rite: 1 },
+      }),
+    );
+    expect(s.finetuneCurves.adam.map((p) => p.loss)).toEqual([5, 4]);
+    expect(s.finetuneCurves.rite).toHaveLength(1);
+    expect(first.finetuneVersion).toBe(1);
+    expect(first.finetuneRun?.done).toEqual({ adam: 2, rite: 1 });
+    const paused = applyFinetuneProgress(
+      { ...s, ...first },
+      progress({
+        state: 'paused',
+        nonFinite: { kind: 'rite', step: 2, pair: 'h.0.attn.c_attn', quantity: 'factor A' },
+      }),
+    );
+    expect(paused.finetuneVersion).toBe(1);
+    expect(paused.finetuneRun?.nonFinite?.pair).toBe('h.0.attn.c_attn');
+    const failed = applyFinetuneProgress(s, progress({ state: 'failed' }));
+    expect(failed.finetuneRun?.error).toBe('the run failed without a message');
+  });
+});
+
+describe('fine-tune actions', () => {
+  beforeEach(resetStudio);
+  afterEach(resetStudio);
+
+  it('shows the worker messages as typed, and Start waits for a clean check', async () => {
+    fakeWorker({
+      check: (r) => [
+        ...(r.lora.rank > 32 ? [`LoRA rank (${r.lora.rank}) is above 32`] : []),
+        ...(r.lora.targets.length === 0 ? ['No layer to adapt'] : []),
+      ],
+    });
+    await refreshFinetuneBase();
+    expect(useStudio.getState().finetuneBase).toEqual(base);
+    expect(selectFinetuneReady(useStudio.getState())).toBe(true);
+    await editFinetuneField('rank', '40');
+    expect(useStudio.getState().finetuneErrors).toEqual(['LoRA rank (40) is above 32']);
+    expect(selectFinetuneReady(useStudio.getState())).toBe(false);
+    expect(await startFinetune()).toBe(false);
+    await editFinetuneField('rank', '4');
+    for (const t of defaultFinetuneForm().targets) await toggleFinetuneTarget(t, false);
+    expect(useStudio.getState().finetuneErrors).toEqual(['No layer to adapt']);
+    await toggleFinetuneTarget('mlp.c_fc', true);
+    expect(useStudio.getState().finetuneForm.targets).toEqual(['mlp.c_fc']);
+    expect(useStudio.getState().finetuneErrors).toEqual([]);
+  });
+
+  it('keeps only the latest check when answers come out of order', async () => {
+    const answers: ((errors: string[]) => void)[] = [];
+    fakeWorker({ check: () => new Promise((resolve) => answers.push(resolve)) });
+    const older = checkFinetune();
+    const newer = checkFinetune();
+    answers[1]([]);
+    await newer;
+    answers[0](['stale']);
+    await older;
+    expect(useStudio.getState().finetuneErrors).toEqual([]);
+    expect(useStudio.getState().finetuneChecking).toBe(false);
+  });
+
+  it('draws a run from its progress and ignores a previous run’s late events', async () => {
+    const listeners: ((p: FinetuneProgress) => void)[] = [];
+    fakeWorker({
+      start: (onProgress) => {
+        listeners.push(onProgress);
+        return { ok: true };
+      },
+    });
+    await refreshFinetuneBase();
+    expect(await startFinetune()).toBe(true);
+    expect(useStudio.getState().finetuneRun.phase).toBe('starting');
+    listeners[0](progress({ points: [{ kind: 'adam', step: 1, loss: 5 }], done: { adam: 1 } }));
+    expect(selectFinetuneTrained(useStudio.getState())).toBe(true);
+    listeners[0](progress({ state: 'done', done: { adam: 3, rite: 3 } }));
+    expect(await startFinetune()).toBe(true);
+    listeners[0](progress({ points: [{ kind: 'rite', step: 2, loss: 1 }] }));
+    const s = useStudio.getState();
+    expect(s.finetuneCurves.rite).toEqual([]);
+    expect(s.finetuneRun.phase).toBe('starting');
+  });
+
+  it('shows why a run was refused', async () => {
+    fakeWorker({ start: () => ({ ok: false, message: 'No base model to fine-tune' }) });
+    await refreshFinetuneBase();
+    expect(await startFinetune()).toBe(false);
+    expect(useStudio.getState().finetuneRun).toMatchObject({
+      phase: 'idle',
+      error: 'No base model to fine-tune',
+    });
+  });
+
+  it('the demo keeps the reply’s series, whatever order the callbacks come in', async () => {
+    const adam = { kind: 'adam' as const, diffs: [0.9], cond: 10 };
+    const rite = { kind: 'rite' as const, diffs: [1e-7], cond: 10 };
+    let late: ((s: InvarianceSeries) => void) | undefined;
+    fakeWorker({
+      demo: (onSeries) => {
+        onSeries(adam);
+        late = onSeries;
+        return [adam, rite];
+      },
+    });
+    await refreshFinetuneBase();
+    await runInvarianceDemo();
+    late?.(rite);
+    expect(useStudio.getState().invariance).toEqual({
+      status: 'done',
+      series: [adam, rite],
+      error: undefined,
+    });
+  });
+});
