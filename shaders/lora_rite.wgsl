@@ -37,7 +37,7 @@ struct Params {
 // 2 unmagnified gradient, 3 second moment, 4 escaped mass, 5 first moment, 6 factor; 0 if none
 @group(0) @binding(6) var<storage, read_write> status: array<u32>;
 
-override WG: u32 = 64; // a power of two (the trees halve it), at least MAXR / 2
+override WG: u32 = 64; // a power of two: the trees halve it (see loraRite.ts for the choice)
 override MAX_SWEEPS: u32 = 12; // a cap: f32 convergence takes 4-8 sweeps at r <= 32
 const MAXR: u32 = 32;
 const UNIT: f32 = 5.9604645e-8; // 2^-24
@@ -47,7 +47,7 @@ var<workgroup> pm: array<f32, 1024>; // (r, r) basis change P
 var<workgroup> wa: array<f32, 1024>; // (r, r) work: Jacobi's matrix
 var<workgroup> wb: array<f32, 1024>; // (r, r) work: V~, then Jacobi's eigenvectors
 var<workgroup> rots: array<vec3f, MAXR / 2>; // each pair's c, s, and 1 if rotated, this round
-var<workgroup> moved: array<u32, MAXR / 2>; // each pair slot rotated in this sweep
+var<workgroup> moved: array<u32, WG>; // each invocation rotated in this sweep
 var<workgroup> more: u32;
 var<workgroup> before: array<f32, MAXR>; // eigenvalues of V(t-1), descending
 var<workgroup> after: array<f32, MAXR>; // eigenvalues of V~ (descending), then of V + rho I
@@ -71,8 +71,8 @@ fn jacobi(lid: u32, r: u32, vectors: bool) {
   for (var sweep = 0u; sweep < MAX_SWEEPS; sweep++) {
     var rotated = 0u;
     for (var turn = 0u; turn + 1u < n; turn++) {
-      let ij = round_pair(turn, lid, n);
-      if (lid < half) {
+      for (var q = lid; q < half; q += WG) {
+        let ij = round_pair(turn, q, n);
         var rotation = vec3f(1.0, 0.0, 0.0);
         if (ij.y < r) {
           let aij = wa[ij.x * r + ij.y];
@@ -83,7 +83,7 @@ fn jacobi(lid: u32, r: u32, vectors: bool) {
             rotation = vec3f(jacobi_rotation(aii, ajj, aij), 1.0);
           }
         }
-        rots[lid] = rotation;
+        rots[q] = rotation;
       }
       workgroupBarrier();
       for (var b = lid; b < half * half; b += WG) {
@@ -125,11 +125,11 @@ fn jacobi(lid: u32, r: u32, vectors: bool) {
       }
       workgroupBarrier();
     }
-    if (lid < half) { moved[lid] = rotated; }
+    moved[lid] = rotated;
     workgroupBarrier();
     if (lid == 0u) {
       var some = 0u;
-      for (var q = 0u; q < half; q++) { some |= moved[q]; }
+      for (var l = 0u; l < WG; l++) { some |= moved[l]; }
       more = some;
     }
     if (workgroupUniformLoad(&more) == 0u) { break; }
@@ -147,17 +147,13 @@ fn wa_set(i: u32, j: u32, r: u32, x: f32) {
 // before or after [0..r) <- diag(wa) sorted descending (selection by rank: ties broken by index,
 // so no swaps and one invocation per value)
 fn sorted_diagonal(lid: u32, r: u32, into_before: bool) {
-  var rank = 0u;
-  var value = 0.0;
-  if (lid < r) {
-    value = wa[lid * r + lid];
+  for (var i = lid; i < r; i += WG) {
+    let value = wa[i * r + i];
+    var rank = 0u;
     for (var k = 0u; k < r; k++) {
       let other = wa[k * r + k];
-      if (other > value || (other == value && k < lid)) { rank++; }
+      if (other > value || (other == value && k < i)) { rank++; }
     }
-  }
-  workgroupBarrier();
-  if (lid < r) {
     if (into_before) { before[rank] = value; } else { after[rank] = value; }
   }
   workgroupBarrier();
@@ -301,7 +297,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   workgroupBarrier();
   jacobi(lid, r, true);
-  if (lid < r) { after[lid] = 1.0 / (sqrt(max(wa[lid * r + lid], 0.0)) + p.eps); }
+  for (var i = lid; i < r; i += WG) { after[i] = 1.0 / (sqrt(max(wa[i * r + i], 0.0)) + p.eps); }
   workgroupBarrier();
   for (var k = lid; k < r * r; k += WG) {
     let i = k / r;

@@ -8,8 +8,9 @@
 fn round_pair(turn: u32, p: u32, n: u32) -> vec2u {
   let m = n - 1u;
   if (p == 0u) { return vec2u(turn, m); }
-  let a = (turn + p) % m;
-  let b = (turn + m - p) % m;
+  // (turn + p) mod m and (turn - p) mod m for turn, p < m, without an integer division
+  let a = turn + p - select(0u, m, turn + p >= m);
+  let b = turn + m - p - select(0u, m, turn >= p);
   return vec2u(min(a, b), max(a, b));
 }
 

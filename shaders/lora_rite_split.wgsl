@@ -28,7 +28,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> grads: array<f32>; // every dA and dB, same layout
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
 
-// at least MAXR / 2 (one invocation per Jacobi pair); WG * MAXR + 2 MAXR^2 floats fit in 16 KiB
+// any size with WG * MAXR + 2 MAXR^2 floats in 16 KiB (see loraRite.ts for the choice)
 override WG: u32 = 32;
 override MAX_SWEEPS: u32 = 12; // a cap: f32 convergence takes 4-8 sweeps at r <= 32
 const MAXR: u32 = 32;
@@ -42,7 +42,7 @@ var<workgroup> tau: array<f32, MAXR>; // reflection k is I - tau_k v_k v_k^T
 var<workgroup> v0: array<f32, MAXR>; // v_k's entry in row k (its entries below are x's)
 var<workgroup> w: array<f32, MAXR * MAXR>; // R (r, r), rotated into W = R V
 var<workgroup> vm: array<f32, MAXR * MAXR>; // V, then V diag(1 / sigma^2)
-var<workgroup> moved: array<u32, MAXR / 2>;
+var<workgroup> moved: array<u32, WG>; // each invocation rotated in this sweep
 var<workgroup> more: u32;
 var<workgroup> sums: array<f32, WG>;
 
@@ -142,8 +142,9 @@ fn orthogonalize(lid: u32, r: u32) {
   for (var sweep = 0u; sweep < MAX_SWEEPS; sweep++) {
     var rotated = 0u;
     for (var turn = 0u; turn + 1u < n; turn++) {
-      let ij = round_pair(turn, lid, n);
-      if (lid < n / 2u && ij.y < r) {
+      for (var q = lid; q < n / 2u; q += WG) {
+        let ij = round_pair(turn, q, n);
+        if (ij.y >= r) { continue; }
         var g = vec3f(0.0);
         for (var l = 0u; l < r; l++) {
           let a = w[l * r + ij.x];
@@ -167,11 +168,11 @@ fn orthogonalize(lid: u32, r: u32) {
       }
       workgroupBarrier();
     }
-    if (lid < n / 2u) { moved[lid] = rotated; }
+    moved[lid] = rotated;
     workgroupBarrier();
     if (lid == 0u) {
       var some = 0u;
-      for (var q = 0u; q < n / 2u; q++) { some |= moved[q]; }
+      for (var l = 0u; l < WG; l++) { some |= moved[l]; }
       more = some;
     }
     if (workgroupUniformLoad(&more) == 0u) { break; }

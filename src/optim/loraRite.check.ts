@@ -1,3 +1,4 @@
+import type { GpuContext } from '../gpu/device';
 import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
@@ -19,6 +20,7 @@ import { mixedShapes, nonFiniteCheck } from './loraAdam.check';
 import { type LoraGpuRun, loraGpuRun } from './loraGpuRun';
 import type { LoraOptimizerSettings, LoraShape } from './loraOptimizer';
 import { cloneFactors, f32, loraProblem, type ProblemOptions, problemGrads } from './loraProblem';
+import { RITE_WORKGROUPS, riteWorkgroups } from './loraRite';
 import type { LoraPair } from './reference/lora';
 import {
   createLoraRiteState,
@@ -35,8 +37,10 @@ import { regressionDz } from './reference/regression';
 //     c cond(R_P) prows u relative;
 //   - g = dX R^+ and V: dot products of length r and rows, plus the R^+ error: (rows + r) u +
 //     cond(R_P) prows u; Jacobi rotations add about r u per sweep (at most 12 sweeps);
-//   - step 3: the global norm is a strided then tree sum of squares over every side, at most
-//     (E / 64 + sides / 64 + 12) u relative for E the largest side's rows r, so is the clip scale;
+//   - step 3: each side's sum of squares is a strided sum (E / W_split terms an invocation, E the
+//     largest side's rows r) then a serial sum of the W_split partials, the global norm a strided
+//     sum over the sides then a tree: at most (E / W_split + W_split + sides / W_side +
+//     log2 W_side + 4) u relative, so is the clip scale (W: the workgroup sizes, riteWorkgroups);
 //   - Pre = (V + rho I)^(-1/2): an eigenvalue w moved by u |V| changes 1 / sqrt(w) by
 //     u |V| / (2 w) relative, i.e. cond(V + rho I) / 2 times V's error;
 //   - S = g Pre, M (a convex mix of past S, so no growth), the step M (R^+)^T: cond(R_P) again.
@@ -48,8 +52,17 @@ import { regressionDz } from './reference/regression';
 const SWEEPS = 12;
 const TOLERANCE =
   '|X_gpu(t) - X_ref(t)|_F <= u (|X(t)|_F + C kappa L(t)) for X = A, B of every pair, every ' +
-  'step; u = 2^-24, C = 2 (m + n + 12 r) + E / 64 + sides / 64 + 12, kappa = max_s ' +
-  'cond(R_partner) (1 + cond(V + rho I)), L(t) = sum_s |X(s) - X(s-1)|_F (loraRite.check.ts)';
+  'step; u = 2^-24, C = 2 (m + n + 12 r) + E / W_split + W_split + sides / W_side + ' +
+  'log2 W_side + 4, kappa = max_s cond(R_partner) (1 + cond(V + rho I)), L(t) = sum_s ' +
+  '|X(s) - X(s-1)|_F (loraRite.check.ts)';
+
+// The context as createLoraRite sees it on the other kind of adapter (a GPU seen as a CPU one, or
+// the reverse), so that both of its workgroup sizes are checked wherever the checks run.
+function otherAdapter(ctx: GpuContext): GpuContext {
+  const cpu = riteWorkgroups(ctx.adapter) === RITE_WORKGROUPS.cpu;
+  const architecture = cpu ? 'checked with the GPU sizes' : 'swiftshader';
+  return { ...ctx, adapter: { ...ctx.adapter, architecture, isFallbackAdapter: false } };
+}
 
 const lr = 1e-2;
 const defaultSteps = 20;
@@ -98,20 +111,25 @@ function stepsCheck(
   hp: RiteHp,
   options: Omit<ProblemOptions, 'steps' | 'seed'>,
   steps = defaultSteps,
+  otherSizes = false,
 ): KernelCheck {
   return {
     kernel: 'lora_rite',
-    variant,
+    variant: otherSizes ? `${variant}, the other adapter kind's workgroup sizes` : variant,
     shape: `${shapeText(shapes)} batch=${options.batchSize}, ${steps} steps`,
     tolerance: TOLERANCE,
-    async run(ctx, bufs) {
+    async run(checkCtx, bufs) {
+      const ctx = otherSizes ? otherAdapter(checkCtx) : checkCtx;
       const problem = loraProblem(shapes, { ...options, steps, seed: 11 });
       const pairs = cloneFactors(problem.start);
       const refState = createLoraRiteState(pairs);
       const run = await loraGpuRun(ctx, bufs, problem.start, riteSettings(hp));
       const sides = 2 * shapes.length;
       const largest = Math.max(...shapes.map(({ m, n, r }) => Math.max(m, n) * r));
-      const clipTerm = hp.clip ? largest / 64 + sides / 64 + 12 : 0;
+      const wg = riteWorkgroups(ctx.adapter);
+      const clipTerm = hp.clip
+        ? largest / wg.split + wg.split + sides / wg.side + Math.log2(wg.side) + 4
+        : 0;
       const path = pairs.map(() => ({ a: 0, b: 0 }));
       const kappa = pairs.map(() => ({ a: 1, b: 1 }));
       const out: Record<string, Comparison> = {};
@@ -395,6 +413,15 @@ export const loraRiteReferenceChecks: KernelCheck[] = [
   stepsCheck('batched, from A = 0', smallShapes, base, { batchSize: 24, zeroA: true }),
   // r = 32 is slow on a software adapter (496 Jacobi pairs per sweep): a few steps
   stepsCheck('r = 32', [{ m: 40, n: 36, r: 32 }], base, { batchSize: 48, zeroA: false }, 3),
+  stepsCheck(
+    'batched, clip, escaped mass',
+    mixedShapes,
+    base,
+    { batchSize: 24, zeroA: false },
+    defaultSteps,
+    true,
+  ),
+  stepsCheck('r = 32', [{ m: 40, n: 36, r: 32 }], base, { batchSize: 48, zeroA: false }, 3, true),
 ];
 
 export const loraRiteInvarianceChecks: KernelCheck[] = [
