@@ -4,6 +4,7 @@ import { watchFailures } from '../store/runsActions';
 import { useStudio } from '../store/store';
 import { isHidden } from '../store/urlSettings';
 import { CheckPanel } from './CheckPanel';
+import { FinetunePanel } from './finetune/FinetunePanel';
 import { GpuPanel } from './GpuPanel';
 import { TrainingPanel } from './TrainingPanel';
 
@@ -43,6 +44,7 @@ export function App() {
       </header>
       <main>
         <TrainingPanel />
+        <FinetunePanel />
         {!gpuHidden && <GpuPanel />}
         {!checksHidden && <CheckPanel />}
       </main>

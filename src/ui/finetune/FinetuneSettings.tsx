@@ -1,0 +1,191 @@
+import { LORA_TARGETS } from '../../model/lora';
+import {
+  chooseFinetune,
+  editFinetuneField,
+  toggleFinetuneTarget,
+} from '../../store/finetuneActions';
+import {
+  type FinetuneFieldKey,
+  OPTIMIZER_LABEL,
+  type OptimizerChoice,
+  TARGET_LABEL,
+} from '../../store/finetuneSlice';
+import { useStudio } from '../../store/store';
+import { HelpTip } from '../help/HelpTip';
+import type { LoraHelpKey } from '../help/settingsHelp';
+
+interface FieldSpec {
+  key: FinetuneFieldKey;
+  label: string;
+  hint: string;
+  help?: LoraHelpKey;
+}
+
+const FIELDS: readonly FieldSpec[] = [
+  {
+    key: 'rank',
+    label: 'rank r',
+    hint: '1 to 32, at most the layer’s size; 4 to 16 is usual.',
+    help: 'loraRank',
+  },
+  {
+    key: 'alpha',
+    label: 'alpha',
+    hint: 'Above 0; the update is scaled by alpha / r.',
+    help: 'loraAlpha',
+  },
+  {
+    key: 'lr',
+    label: 'learning rate',
+    hint: 'Above 0; the same for both optimizers (the paper finds RITE’s best 20 to 100 times Adam’s).',
+  },
+  { key: 'steps', label: 'steps', hint: 'Optimizer steps of each optimizer.' },
+  { key: 'batchSize', label: 'batch size', hint: 'Sequences per step, of the base’s block_size.' },
+  {
+    key: 'seed',
+    label: 'seed',
+    hint: 'The adapters’ init and the batch order: the same for both.',
+  },
+];
+
+export function FinetuneField({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
+  const value = useStudio((s) => s.finetuneForm.values[spec.key]);
+  const id = `finetune-${spec.key}`;
+  return (
+    <div className="field">
+      <div className="field-label">
+        <label htmlFor={id}>{spec.label}</label>
+        {spec.help && <HelpTip topic={spec.help} />}
+      </div>
+      <input
+        id={id}
+        data-testid={id}
+        type="text"
+        inputMode="decimal"
+        value={value}
+        disabled={disabled}
+        aria-describedby={`${id}-hint`}
+        onChange={(e) => void editFinetuneField(spec.key, e.target.value)}
+      />
+      <span id={`${id}-hint`} className="hint">
+        {spec.hint}
+      </span>
+    </div>
+  );
+}
+
+function Targets({ disabled }: { disabled: boolean }) {
+  const targets = useStudio((s) => s.finetuneForm.targets);
+  return (
+    <fieldset className="finetune-targets" disabled={disabled}>
+      <legend className="field-label">
+        targets <HelpTip topic="loraTargets" />
+      </legend>
+      {LORA_TARGETS.map((t) => (
+        <label key={t} className="check">
+          <input
+            type="checkbox"
+            data-testid={`finetune-target-${t}`}
+            checked={targets.includes(t)}
+            onChange={(e) => void toggleFinetuneTarget(t, e.target.checked)}
+          />{' '}
+          {TARGET_LABEL[t]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** The fine-tune form: text, adapters, optimizer and run; checked by the worker as typed. */
+export function FinetuneSettings({ disabled }: { disabled: boolean }) {
+  const form = useStudio((s) => s.finetuneForm);
+  const hasUserText = useStudio((s) => s.userText.summary !== undefined);
+  return (
+    <div className="finetune-settings">
+      <fieldset disabled={disabled}>
+        <legend>Text and adapters</legend>
+        <div className="field">
+          <label htmlFor="finetune-text">fine-tuning text</label>
+          <select
+            id="finetune-text"
+            data-testid="finetune-text"
+            value={form.text}
+            aria-describedby="finetune-text-hint"
+            onChange={(e) =>
+              void chooseFinetune('text', e.target.value === 'user' ? 'user' : 'heldout')
+            }
+          >
+            <option value="heldout">held-out slice (the shipped data’s validation split)</option>
+            <option value="user" disabled={!hasUserText}>
+              your text (as loaded in the training view)
+            </option>
+          </select>
+          <span id="finetune-text-hint" className="hint">
+            Text the base did not train on, in the base’s tokenizer.
+          </span>
+        </div>
+        {FIELDS.slice(0, 2).map((f) => (
+          <FinetuneField key={f.key} spec={f} disabled={disabled} />
+        ))}
+        <Targets disabled={disabled} />
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Optimizer and run</legend>
+        <div className="field">
+          <div className="field-label">
+            <label htmlFor="finetune-optimizer">optimizer</label>
+            <HelpTip topic="loraOptimizer" />
+          </div>
+          <select
+            id="finetune-optimizer"
+            data-testid="finetune-optimizer"
+            value={form.optimizer}
+            onChange={(e) => void chooseFinetune('optimizer', e.target.value as OptimizerChoice)}
+          >
+            <option value="both">Adam and LoRA-RITE side by side</option>
+            <option value="adam">{OPTIMIZER_LABEL.adam}</option>
+            <option value="rite">{OPTIMIZER_LABEL.rite}</option>
+          </select>
+        </div>
+        {form.optimizer === 'both' && (
+          <div className="field">
+            <label htmlFor="finetune-order">side by side</label>
+            <select
+              id="finetune-order"
+              data-testid="finetune-order"
+              value={form.order}
+              aria-describedby="finetune-order-hint"
+              onChange={(e) =>
+                void chooseFinetune(
+                  'order',
+                  e.target.value === 'sequential' ? 'sequential' : 'interleaved',
+                )
+              }
+            >
+              <option value="interleaved">interleaved, step by step</option>
+              <option value="sequential">one after the other</option>
+            </select>
+            <span id="finetune-order-hint" className="hint">
+              The same seed and batches either way; interleaved shows both curves as they grow.
+            </span>
+          </div>
+        )}
+        {FIELDS.slice(2).map((f) => (
+          <FinetuneField key={f.key} spec={f} disabled={disabled} />
+        ))}
+        <div className="field-label">
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid="finetune-escapedMass"
+              checked={form.escapedMass}
+              onChange={(e) => void chooseFinetune('escapedMass', e.target.checked)}
+            />{' '}
+            escaped mass (LoRA-RITE)
+          </label>
+          <HelpTip topic="escapedMass" />
+        </div>
+      </fieldset>
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+import { memo, useDeferredValue } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
+import { OPTIMIZER_KINDS, OPTIMIZER_LABEL } from '../../store/finetuneSlice';
+import { useStudio } from '../../store/store';
+import { thin } from '../../store/trainingSlice';
+
+/** Adam blue and RITE orange: the training chart's pair, told apart with red-green blindness. */
+export const OPTIMIZER_COLOR = { adam: '#2f5fd0', rite: '#d0672f' } as const;
+
+const MAX_POINTS = 400;
+const formatLoss = (v: number) => v.toFixed(2);
+
+/** Both optimizers' training loss per step on one chart, redrawn only when the curves grow. */
+export function LossCurves() {
+  const version = useDeferredValue(useStudio((s) => s.finetuneVersion));
+  const steps = useStudio((s) => s.finetuneRun.steps);
+  return <Chart version={version} steps={steps} />;
+}
+
+// `version` is only compared by memo: a new version means the curves grew (in place).
+const Chart = memo(function Chart({ steps }: { version: number; steps: number }) {
+  const curves = useStudio.getState().finetuneCurves;
+  const shown = OPTIMIZER_KINDS.filter((k) => curves[k].length > 0);
+  return (
+    <figure
+      data-testid="finetune-loss-chart"
+      data-adam-points={curves.adam.length}
+      data-rite-points={curves.rite.length}
+    >
+      <figcaption>
+        Training loss (nats per token) at each step, same seed and batches:{' '}
+        {OPTIMIZER_KINDS.map((k) => (
+          <span key={k} className="key" style={{ color: OPTIMIZER_COLOR[k] }}>
+            {OPTIMIZER_LABEL[k]}{' '}
+          </span>
+        ))}
+      </figcaption>
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke="#eef0f3" />
+          <XAxis
+            dataKey="step"
+            type="number"
+            domain={[0, Math.max(1, steps)]}
+            allowDecimals={false}
+          />
+          <YAxis width={44} domain={['auto', 'auto']} tickFormatter={formatLoss} />
+          {shown.map((k) => (
+            <Line
+              key={k}
+              data={thin(curves[k], MAX_POINTS)}
+              dataKey="loss"
+              name={OPTIMIZER_LABEL[k]}
+              stroke={OPTIMIZER_COLOR[k]}
+              dot={false}
+              isAnimationActive={false}
+            />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+});
