@@ -222,13 +222,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let bo = p.basis_base + po;
   var code = FINITE;
   let gscale = clip_factor(lid, side);
-  // 4. P = U(t)^T U(t-1), then U(t) becomes the stored basis for the next step
-  for (var k = lid; k < r * r; k += WG) {
-    let i = k / r;
-    let j = k % r;
-    var sum = 0.0;
-    for (var l = 0u; l < prows; l++) { sum += scratch[uo + l * r + i] * state[bo + l * r + j]; }
-    pm[k] = sum;
+  // 4. P = U(t)^T U(t-1), then U(t) becomes the stored basis for the next step. One row of P
+  // per invocation: each U(t) element is read once, the U(t-1) row is the same for every lane.
+  for (var i = lid; i < r; i += WG) {
+    var acc = array<f32, MAXR>();
+    for (var l = 0u; l < prows; l++) {
+      let u = scratch[uo + l * r + i];
+      for (var j = 0u; j < r; j++) { acc[j] += u * state[bo + l * r + j]; }
+    }
+    for (var j = 0u; j < r; j++) { pm[i * r + j] = acc[j]; }
   }
   storageBarrier();
   workgroupBarrier();
@@ -269,15 +271,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
     workgroupBarrier();
   }
-  // 5. V = b2 V~ + (1 - b2) g^T g / rows, symmetrized; stored for the next step
-  for (var k = lid; k < r * r; k += WG) {
-    let i = k / r;
-    let j = k % r;
-    var sum = 0.0;
+  // 5. V = b2 V~ + (1 - b2) g^T g / rows, symmetrized; stored for the next step. One row per
+  // invocation, as P.
+  for (var i = lid; i < r; i += WG) {
+    var acc = array<f32, MAXR>();
     for (var l = 0u; l < rows; l++) {
-      sum += (scratch[go + l * r + i] * gscale) * (scratch[go + l * r + j] * gscale);
+      let gi = scratch[go + l * r + i] * gscale;
+      for (var j = 0u; j < r; j++) { acc[j] += gi * (scratch[go + l * r + j] * gscale); }
     }
-    wb[k] = p.b2 * wb[k] + p.one_minus_b2 * sum / f32(rows);
+    for (var j = 0u; j < r; j++) {
+      wb[i * r + j] = p.b2 * wb[i * r + j] + p.one_minus_b2 * acc[j] / f32(rows);
+    }
   }
   workgroupBarrier();
   symmetrize_wb(lid, r);
@@ -307,24 +311,34 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     wa[k] = sum;
   }
   workgroupBarrier();
-  // 8-10, one row per invocation: S = g Pre; M = b1 M P^T + (1 - b1) S; x -= lr (M R^+T + wd x)
+  // R^+ of the partner into wb (free now), for the re-magnification below
+  for (var k = lid; k < r * r; k += WG) { wb[k] = scratch[rp + k]; }
+  workgroupBarrier();
+  // 8-10, one row per invocation: S = g Pre; M = b1 M P^T + (1 - b1) S; x -= lr (M R^+T + wd x).
+  // The row's g and M are read once into registers; the r x r operands are in workgroup memory.
   for (var i = lid; i < rows; i += WG) {
+    var gi: array<f32, MAXR>;
+    var mi: array<f32, MAXR>;
+    for (var l = 0u; l < r; l++) {
+      if (bad(grads[xo + i * r + l])) { code = min(code, 1u); }
+      gi[l] = scratch[go + i * r + l] * gscale;
+      if (bad(gi[l])) { code = min(code, 2u); }
+      mi[l] = state[mo + i * r + l];
+    }
     var row: array<f32, MAXR>;
     for (var j = 0u; j < r; j++) {
-      if (bad(grads[xo + i * r + j])) { code = min(code, 1u); }
-      if (bad(scratch[go + i * r + j] * gscale)) { code = min(code, 2u); }
       var s = 0.0;
       var transported = 0.0;
       for (var l = 0u; l < r; l++) {
-        s += (scratch[go + i * r + l] * gscale) * wa[l * r + j];
-        transported += state[mo + i * r + l] * pm[j * r + l];
+        s += gi[l] * wa[l * r + j];
+        transported += mi[l] * pm[j * r + l];
       }
       row[j] = p.b1 * transported + p.one_minus_b1 * s;
     }
     for (var j = 0u; j < r; j++) {
       state[mo + i * r + j] = row[j];
       var delta = 0.0;
-      for (var l = 0u; l < r; l++) { delta += row[l] * scratch[rp + j * r + l]; }
+      for (var l = 0u; l < r; l++) { delta += row[l] * wb[j * r + l]; }
       let x = params[xo + i * r + j] - p.lr * (delta + p.weight_decay * params[xo + i * r + j]);
       params[xo + i * r + j] = x;
       if (bad(row[j])) { code = min(code, 5u); }

@@ -225,15 +225,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     scratch[rp0 + k] = sum;
   }
   workgroupBarrier();
-  // 2. g_P = dP R^+, one element per invocation in index order; its sum of squares in lid order
+  // 2. g_P = dP R^+, one row per invocation (the row of dP read once); its sum of squares in
+  // row order, then in lid order
   var acc = 0.0;
-  for (var k = lid; k < prows * r; k += WG) {
-    let i = k / r;
-    let j = k % r;
-    var sum = 0.0;
-    for (var l = 0u; l < r; l++) { sum += grads[poff + i * r + l] * partial[l * r + j]; }
-    scratch[p.g_base + poff + k] = sum;
-    acc += sum * sum;
+  for (var i = lid; i < prows; i += WG) {
+    var di: array<f32, MAXR>;
+    for (var l = 0u; l < r; l++) { di[l] = grads[poff + i * r + l]; }
+    for (var j = 0u; j < r; j++) {
+      var sum = 0.0;
+      for (var l = 0u; l < r; l++) { sum += di[l] * partial[l * r + j]; }
+      scratch[p.g_base + poff + i * r + j] = sum;
+      acc += sum * sum;
+    }
   }
   sums[lid] = acc;
   workgroupBarrier();
