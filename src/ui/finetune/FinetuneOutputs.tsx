@@ -18,9 +18,8 @@ export function FinetuneOutputs({ busy }: { busy: boolean }) {
   const sample = useStudio((s) => s.finetuneSample);
   const exportError = useStudio((s) => s.finetuneExportError);
   const trained = useStudio(selectFinetuneTrained);
-  const kinds = useStudio((s) =>
-    (['adam', 'rite'] as const).filter((k) => (s.finetuneRun.done[k] ?? 0) > 0),
-  );
+  const done = useStudio((s) => s.finetuneRun.done);
+  const kinds = (['adam', 'rite'] as const).filter((k) => (done[k] ?? 0) > 0);
   const options = parseSampleForm({ ...SAMPLE_DEFAULTS, prompt });
   if (!trained) return null;
   return (
