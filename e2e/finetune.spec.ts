@@ -72,6 +72,8 @@ test('fine-tune view: bad inputs refused with their messages, Adam and RITE side
   expect(figures.adamMin).toBeGreaterThan(1e-2);
   expect(figures.adamMin / figures.riteMax).toBeGreaterThan(1e3);
   await expect(finetune.demoExplain).toContainText('orders of magnitude');
+  if (process.env.STUDIO_SCREENSHOT)
+    await finetune.panel.screenshot({ path: 'e2e/screenshots/finetune.png' });
 
   // A step that overflows pauses the run and names the optimizer, pair and quantity.
   await finetune.chooseOptimizer('adam');

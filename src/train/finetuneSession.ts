@@ -94,7 +94,7 @@ export const MAX_FINETUNE_BATCH = 256;
 /** The optimizer settings of a request: the paper's betas, clipping at 1, no weight decay. */
 export function optimizerSettings(
   kind: LoraOptimizerKind,
-  request: FinetuneRequest,
+  request: Pick<FinetuneRequest, 'lr' | 'escapedMass'>,
 ): LoraOptimizerSettings {
   return {
     kind,

@@ -8,7 +8,7 @@ import { thin } from '../../store/trainingSlice';
 export const OPTIMIZER_COLOR = { adam: '#2f5fd0', rite: '#d0672f' } as const;
 
 const MAX_POINTS = 400;
-const formatLoss = (v: number) => v.toFixed(2);
+const formatLoss = (v: number) => v.toPrecision(4);
 
 /** Both optimizers' training loss per step on one chart, redrawn only when the curves grow. */
 export function LossCurves() {
