@@ -44,6 +44,8 @@ const UNIT: f32 = 5.9604645e-8; // 2^-24
 const FINITE: u32 = 7u; // above every code
 
 var<workgroup> pm: array<f32, 1024>; // (r, r) basis change P
+const STAGE: u32 = 512; // floats of a chunk of (rows, r) rows staged in workgroup memory
+var<workgroup> stage: array<f32, STAGE>;
 var<workgroup> wa: array<f32, 1024>; // (r, r) work: Jacobi's matrix
 var<workgroup> wb: array<f32, 1024>; // (r, r) work: V~, then Jacobi's eigenvectors
 var<workgroup> rots: array<vec3f, MAXR / 2>; // each pair's c, s, and 1 if rotated, this round
@@ -222,15 +224,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let bo = p.basis_base + po;
   var code = FINITE;
   let gscale = clip_factor(lid, side);
-  // 4. P = U(t)^T U(t-1), then U(t) becomes the stored basis for the next step. One row of P
-  // per invocation: each U(t) element is read once, the U(t-1) row is the same for every lane.
-  for (var i = lid; i < r; i += WG) {
-    var acc = array<f32, MAXR>();
-    for (var l = 0u; l < prows; l++) {
-      let u = scratch[uo + l * r + i];
-      for (var j = 0u; j < r; j++) { acc[j] += u * state[bo + l * r + j]; }
+  // 4. P = U(t)^T U(t-1), then U(t) becomes the stored basis for the next step. U(t-1) goes
+  // through workgroup memory a chunk of rows at a time; one row of P per invocation.
+  for (var k = lid; k < r * r; k += WG) { pm[k] = 0.0; }
+  let ch = STAGE / r;
+  for (var l0 = 0u; l0 < prows; l0 += ch) {
+    let count = min(ch, prows - l0);
+    for (var k = lid; k < count * r; k += WG) { stage[k] = state[bo + l0 * r + k]; }
+    workgroupBarrier();
+    for (var i = lid; i < r; i += WG) {
+      for (var l = 0u; l < count; l++) {
+        let u = scratch[uo + (l0 + l) * r + i];
+        for (var j = 0u; j < r; j++) { pm[i * r + j] += u * stage[l * r + j]; }
+      }
     }
-    for (var j = 0u; j < r; j++) { pm[i * r + j] = acc[j]; }
+    workgroupBarrier();
   }
   storageBarrier();
   workgroupBarrier();
@@ -271,17 +279,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
     workgroupBarrier();
   }
-  // 5. V = b2 V~ + (1 - b2) g^T g / rows, symmetrized; stored for the next step. One row per
-  // invocation, as P.
-  for (var i = lid; i < r; i += WG) {
-    var acc = array<f32, MAXR>();
-    for (var l = 0u; l < rows; l++) {
-      let gi = scratch[go + l * r + i] * gscale;
-      for (var j = 0u; j < r; j++) { acc[j] += gi * (scratch[go + l * r + j] * gscale); }
+  // 5. V = b2 V~ + (1 - b2) g^T g / rows, symmetrized; stored for the next step. g^T g in wa
+  // (free until step 7), g through workgroup memory as U(t-1) above.
+  for (var k = lid; k < r * r; k += WG) { wa[k] = 0.0; }
+  for (var l0 = 0u; l0 < rows; l0 += ch) {
+    let count = min(ch, rows - l0);
+    for (var k = lid; k < count * r; k += WG) { stage[k] = scratch[go + l0 * r + k] * gscale; }
+    workgroupBarrier();
+    for (var i = lid; i < r; i += WG) {
+      for (var l = 0u; l < count; l++) {
+        let gi = stage[l * r + i];
+        for (var j = 0u; j < r; j++) { wa[i * r + j] += gi * stage[l * r + j]; }
+      }
     }
-    for (var j = 0u; j < r; j++) {
-      wb[i * r + j] = p.b2 * wb[i * r + j] + p.one_minus_b2 * acc[j] / f32(rows);
-    }
+    workgroupBarrier();
+  }
+  for (var k = lid; k < r * r; k += WG) {
+    wb[k] = p.b2 * wb[k] + p.one_minus_b2 * wa[k] / f32(rows);
   }
   workgroupBarrier();
   symmetrize_wb(lid, r);
