@@ -1,10 +1,12 @@
 // LoRA-RITE steps 3-10 for every side of every pair, one workgroup per side (the A side of pair i
 // at 2 i: x = A (rows = m, r) stepped in the basis of its partner B (prows = n), split by
 // lora_rite_split.wgsl into U_B and R_B^+; the B side at 2 i + 1 swaps them). The r x r statistics
-// live in workgroup memory (3 matrices, 12 KiB at r = 32), the rows x r parts stream from storage,
-// each element written by one invocation looping in a fixed order. Eigen-solves are Jacobi in
-// parallel rounds (lora_rite_rounds.wgsl, prepended) until a sweep rotates nothing. Step 3's global norm is summed by every workgroup in the same fixed
-// order, so all agree bit for bit without another dispatch or atomics.
+// live in workgroup memory (3 matrices, 12 KiB at r = 32), the rows x r parts stream from storage
+// (or through a 2 KiB stage for the r x r products over rows), each element written by one
+// invocation looping in a fixed order. Eigen-solves are Jacobi in parallel rounds
+// (lora_rite_rounds.wgsl, prepended) until a sweep rotates nothing. Step 3's global norm is summed
+// by every workgroup in the same fixed order, so all agree bit for bit without another dispatch
+// or atomics.
 
 struct Params {
   pairs: u32,
