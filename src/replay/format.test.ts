@@ -38,7 +38,20 @@ function progress(step: number, withPlan: boolean): RunProgress {
           losses: Float32Array.of(Math.PI, 1 / 3),
         },
       ],
-      cuts: [],
+      cuts:
+        step === 2
+          ? [
+              {
+                phase: 1,
+                decidedBy: 0,
+                dropPercent: 50,
+                scores: Float64Array.of(Math.E, Number.NaN, 0.1, 7),
+                dropped: Uint32Array.of(2, 0),
+                kept: Uint32Array.of(1, 3),
+                cutValue: Math.E,
+              },
+            ]
+          : [],
       tokensUsed: step * 16,
     },
   };
@@ -76,6 +89,10 @@ describe('recording files', () => {
     expect(obs?.losses).toEqual(Float32Array.of(Math.PI, 1 / 3));
     expect(back.events[2].progress).toEqual(rec.events[2].progress);
     expect(back.events[0].progress?.lfr?.plan).toEqual(PLAN);
+    const cut = back.events[2].progress?.lfr?.cuts[0];
+    expect(cut?.scores).toEqual(Float64Array.of(Math.E, Number.NaN, 0.1, 7));
+    expect(cut?.dropped).toEqual(Uint32Array.of(2, 0));
+    expect(cut?.kept).toBeInstanceOf(Uint32Array);
     expect(back.blockTexts[0].text).toBe('hello');
     expect(back.schedule).toBe('{"version":1}');
     expect(back.form.lfr).toEqual({ p1: '1' });

@@ -5,6 +5,7 @@
 import type { LfrProgress } from '../lfr/stream';
 import type {
   BlockText,
+  CutDecision,
   LfrRole,
   NonFinitePause,
   RunProgress,
@@ -74,15 +75,21 @@ export class RecordingError extends Error {
   }
 }
 
-// Typed arrays become plain arrays in JSON; float32 values survive the round trip exactly
-// (a float32 widened to float64 prints and parses back to the same float64).
-function observationsToJson(p: LfrProgress): unknown {
+// Typed arrays become plain arrays in JSON (JSON.stringify would write them as objects keyed by
+// index); float32 and float64 values survive the round trip exactly, and NaN becomes null.
+function lfrToJson(p: LfrProgress): unknown {
   return {
     ...p,
     observations: p.observations.map((o) => ({
       ...o,
       blockIds: Array.from(o.blockIds),
       losses: Array.from(o.losses),
+    })),
+    cuts: p.cuts.map((c) => ({
+      ...c,
+      scores: Array.from(c.scores),
+      dropped: Array.from(c.dropped),
+      kept: Array.from(c.kept),
     })),
   };
 }
@@ -91,9 +98,7 @@ function observationsToJson(p: LfrProgress): unknown {
 export function recordingToJson(r: Recording): string {
   const events = r.events.map((e) =>
     JSON.stringify(
-      e.progress?.lfr
-        ? { ...e, progress: { ...e.progress, lfr: observationsToJson(e.progress.lfr) } }
-        : e,
+      e.progress?.lfr ? { ...e, progress: { ...e.progress, lfr: lfrToJson(e.progress.lfr) } } : e,
     ),
   );
   const head = JSON.stringify({ ...r, events: [] }, null, 1);
@@ -128,7 +133,7 @@ function num(path: string, v: unknown): number {
   return v;
 }
 
-/** A loss may be NaN or infinite in a run that diverged; JSON writes those as null. */
+/** A loss or score may be NaN or infinite (a diverged run, an unscored block); JSON writes null. */
 function loss(path: string, v: unknown): number {
   if (v === null) return Number.NaN;
   return num(path, v);
@@ -176,6 +181,38 @@ function valPoint(path: string, v: unknown): ValPoint {
   };
 }
 
+function cut(path: string, v: unknown): CutDecision {
+  const o = obj(path, v);
+  const ids = (key: string) =>
+    Uint32Array.from(arr(`${path}.${key}`, o[key]).map((x, i) => count(`${path}.${key}[${i}]`, x)));
+  return {
+    phase: count(`${path}.phase`, o.phase),
+    decidedBy: count(`${path}.decidedBy`, o.decidedBy),
+    dropPercent: num(`${path}.dropPercent`, o.dropPercent),
+    scores: Float64Array.from(
+      arr(`${path}.scores`, o.scores).map((x, i) => loss(`${path}.scores[${i}]`, x)),
+    ),
+    dropped: ids('dropped'),
+    kept: ids('kept'),
+    cutValue: loss(`${path}.cutValue`, o.cutValue),
+  };
+}
+
+function nonFinite(path: string, v: unknown): NonFinitePause {
+  const o = obj(path, v);
+  const t = o.tensor === null ? null : obj(`${path}.tensor`, o.tensor);
+  return {
+    step: count(`${path}.step`, o.step),
+    loss: loss(`${path}.loss`, o.loss),
+    tensor: t && {
+      tensor: str(`${path}.tensor.tensor`, t.tensor),
+      kind: oneOf(`${path}.tensor.kind`, t.kind, ['parameter', 'activation', 'gradient'] as const),
+      index: count(`${path}.tensor.index`, t.index),
+      value: loss(`${path}.tensor.value`, t.value),
+    },
+  };
+}
+
 function lfrProgress(path: string, v: unknown): LfrProgress {
   const o = obj(path, v);
   const observations = arr(`${path}.observations`, o.observations).map((x, i) => {
@@ -197,8 +234,7 @@ function lfrProgress(path: string, v: unknown): LfrProgress {
   });
   const out: LfrProgress = {
     observations,
-    // Cuts and the plan are the schedule's own plain records; their shape is the worker's.
-    cuts: arr(`${path}.cuts`, o.cuts).map((c, i) => obj(`${path}.cuts[${i}]`, c)) as never,
+    cuts: arr(`${path}.cuts`, o.cuts).map((c, i) => cut(`${path}.cuts[${i}]`, c)),
     tokensUsed: count(`${path}.tokensUsed`, o.tokensUsed),
   };
   if (o.plan !== undefined) {
@@ -234,8 +270,7 @@ function progress(path: string, v: unknown): RunProgress {
     etaMs: num(`${path}.etaMs`, o.etaMs),
   };
   if (o.error !== undefined) p.error = str(`${path}.error`, o.error);
-  if (o.nonFinite !== undefined)
-    p.nonFinite = obj(`${path}.nonFinite`, o.nonFinite) as never as NonFinitePause;
+  if (o.nonFinite !== undefined) p.nonFinite = nonFinite(`${path}.nonFinite`, o.nonFinite);
   if (o.lfr !== undefined) p.lfr = lfrProgress(`${path}.lfr`, o.lfr);
   return p;
 }

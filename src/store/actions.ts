@@ -382,6 +382,16 @@ export async function sampleText(
   prompt: string,
   options: { maxNewTokens: number; temperature: number; topK: number },
 ): Promise<void> {
+  if (useStudio.getState().replay) {
+    useStudio.setState((s) => ({
+      sample: {
+        ...s.sample,
+        error:
+          'a recording has no model in this browser to sample; the samples taken during its run appear here as it plays.',
+      },
+    }));
+    return;
+  }
   useStudio.setState((s) => ({ sample: { ...s.sample, busy: true, error: undefined } }));
   try {
     const text = await worker().sample(prompt, { ...options, seed: ++samples });

@@ -6,6 +6,8 @@ import { isHidden } from '../store/urlSettings';
 import { CheckPanel } from './CheckPanel';
 import { FinetunePanel } from './finetune/FinetunePanel';
 import { GpuPanel } from './GpuPanel';
+import { ReplayBanner } from './replay/ReplayBanner';
+import { ReplayPicker } from './replay/ReplayControls';
 import { TrainingPanel } from './TrainingPanel';
 
 /** Replaces the query in place (no history entry per edit), keeping the path and any hash. */
@@ -27,8 +29,11 @@ export function App() {
   useEffect(watchFailures, []);
   const gpuHidden = useStudio((s) => isHidden(s.classroom, 'gpu'));
   const checksHidden = useStudio((s) => isHidden(s.classroom, 'checks'));
+  // Without WebGPU the GPU panel offers the replay; otherwise (or when it is hidden) the header does.
+  const headerReplay = useStudio((s) => s.gpu?.ok === true || (s.gpu !== undefined && gpuHidden));
   return (
     <>
+      <ReplayBanner />
       <header className="header">
         <h1>WebGPU Training Studio</h1>
         <p className="tagline">
@@ -41,6 +46,12 @@ export function App() {
           <li className="ready">Training on your own text</li>
           <li className="next">LFR, LoRA-RITE: later</li>
         </ul>
+        {headerReplay && (
+          <details className="replay-entry" data-testid="replay-entry">
+            <summary>Replay a recorded run</summary>
+            <ReplayPicker intro="Watch a run the studio recorded (here or on another machine) in every view, without training." />
+          </details>
+        )}
       </header>
       <main>
         <TrainingPanel />

@@ -2,6 +2,7 @@ import { selectDeviceLost, selectGpuStatus } from '../store/gpuSlice';
 import { useStudio } from '../store/store';
 import type { AdapterReport } from '../worker/protocol';
 import { formatBytes } from './format';
+import { ReplayPicker } from './replay/ReplayControls';
 
 /** The limits the kernels and model sizes depend on, with whether the value is a byte count. */
 const KEY_LIMITS: [name: string, bytes: boolean][] = [
@@ -91,6 +92,12 @@ export function GpuPanel() {
         <div className="alert" role="alert" data-testid="gpu-error" data-kind={gpu.kind}>
           <strong>{ERROR_TITLES[gpu.kind]}.</strong> {gpu.message}
         </div>
+      )}
+      {gpu && !gpu.ok && (
+        <>
+          <h3>Watch a recorded run</h3>
+          <ReplayPicker intro="Without WebGPU this browser cannot train, but it can replay a run the studio recorded: the charts, the LFR views and the samples all work on it." />
+        </>
       )}
       {gpu?.ok && <AdapterReportView adapter={gpu.adapter} />}
     </section>

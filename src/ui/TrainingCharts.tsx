@@ -4,6 +4,7 @@ import { useStudio } from '../store/store';
 import { niceTicks, selectHistoryVersion, thin } from '../store/trainingSlice';
 import { downloadText } from './lfr/download';
 import { lossesJson } from './lossesExport';
+import { DownloadRecording } from './replay/DownloadRecording';
 
 /** Points drawn per series: enough for a smooth curve, few enough to redraw in a frame. */
 const MAX_CHART_POINTS = 400;
@@ -125,6 +126,7 @@ const Charts = memo(function Charts({ maxSteps }: { version: number; maxSteps: n
         <span className="muted">
           every step's loss, learning rate and gradient norm, and the validation losses
         </span>
+        <DownloadRecording />
       </div>
     </div>
   );

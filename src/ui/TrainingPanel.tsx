@@ -6,6 +6,7 @@ import {
   stopTraining,
 } from '../store/actions';
 import { selectGpuReady, selectGpuStatus } from '../store/gpuSlice';
+import { selectReplaying } from '../store/replaySlice';
 import { useStudio } from '../store/store';
 import {
   selectData,
@@ -77,6 +78,21 @@ function Controls() {
   const ready = useStudio(selectGpuReady);
   const invalid = useStudio(selectSettingsErrors).length > 0;
   const gpu = useStudio(selectGpuStatus);
+  const replaying = useStudio(selectReplaying);
+  // A recording is shown: nothing to train, pause or stop, and the label says so.
+  if (replaying) {
+    return (
+      <div className="toolbar controls">
+        <span className="recording-badge" data-testid="recording-badge">
+          Recording
+        </span>
+        <span className="phase" data-testid="run-phase" data-phase={run.phase}>
+          {PHASE_TEXT[run.phase]}
+        </span>
+        <span className="muted">Training controls are off while a recorded run is shown.</span>
+      </div>
+    );
+  }
   return (
     <div className="toolbar controls">
       <button

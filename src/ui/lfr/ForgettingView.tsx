@@ -3,9 +3,9 @@ import { classCountsOverTime, droppedForgottenAtReview } from '../../lfr/forgett
 import type { ScheduleMirror } from '../../lfr/stream';
 
 const SERIES = [
-  { key: 'unlearned', label: 'unlearned', color: '#9aa5b1' },
+  { key: 'unlearned', label: 'unlearned', color: '#687482' },
   { key: 'learned', label: 'learned', color: '#17753a' },
-  { key: 'forgotten', label: 'forgotten', color: '#d0672f' },
+  { key: 'forgotten', label: 'forgotten', color: '#b4531d' },
   { key: 'multipleDescent', label: 'multiple descent', color: '#8e2bb0' },
 ] as const;
 
