@@ -9,6 +9,8 @@ import { GpuPanel } from './GpuPanel';
 import { ReplayBanner } from './replay/ReplayBanner';
 import { ReplayPicker } from './replay/ReplayControls';
 import { TrainingPanel } from './TrainingPanel';
+import { Tour, TourMenu } from './tour/Tour';
+import { applyTourLink, splitTourLink } from './tour/tourStore';
 
 /** Replaces the query in place (no history entry per edit), keeping the path and any hash. */
 function writeQuery(query: string): void {
@@ -23,7 +25,10 @@ function writeQuery(query: string): void {
 export function App() {
   // The link's settings apply once; from then on the link follows the settings.
   useEffect(() => {
-    applySettingsUrl(window.location.search);
+    // ?tour=<chapter> opens the guided tour there; the rest of the link is the settings.
+    const link = splitTourLink(window.location.search);
+    applySettingsUrl(link.query);
+    if (link.tour !== undefined) applyTourLink(link.tour);
     return watchSettingsUrl(writeQuery);
   }, []);
   useEffect(watchFailures, []);
@@ -46,6 +51,7 @@ export function App() {
           <li className="ready">Training on your own text</li>
           <li className="next">LFR, LoRA-RITE: later</li>
         </ul>
+        <TourMenu />
         {headerReplay && (
           <details className="replay-entry" data-testid="replay-entry">
             <summary>Replay a recorded run</summary>
@@ -59,6 +65,7 @@ export function App() {
         {!gpuHidden && <GpuPanel />}
         {!checksHidden && <CheckPanel />}
       </main>
+      <Tour />
     </>
   );
 }

@@ -6,7 +6,7 @@ const loadKatex = () =>
   Promise.all([import('katex'), import('katex/dist/katex.min.css')]).then(([m]) => m.default);
 
 /** TeX typeset by KaTeX (with MathML for screen readers); the source shows until it loads. */
-function Formula({ tex }: { tex: string }) {
+export function Formula({ tex }: { tex: string }) {
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     const el = ref.current;
