@@ -11,7 +11,7 @@ import { initParams } from '../model/init';
 import { buildLoraTable, LORA_TARGETS, type LoraSettings } from '../model/lora';
 import { buildParamTable } from '../model/params';
 import type { LoraOptimizerKind } from '../optim/loraOptimizer';
-import { type FinetuneStepResult, FinetuneTrainer } from '../train/finetune';
+import { FinetuneTrainer } from '../train/finetune';
 import { optimizerSettings } from '../train/finetuneSession';
 import { loraLayerShapes, timeLoraOptimizers } from './loraOptimizerTiming';
 import { emit, runBench } from './report';
@@ -38,14 +38,14 @@ function plan(swiftshader: boolean): Plan {
       warmup: 2,
       steps: 10,
       optimizerSteps: 50,
-      note: 'batch 8, 10 timed steps after 2 warm-up steps',
+      note: 'batch 8, 10 timed steps per optimizer, alternated, after 2 warm-up steps each',
     };
   return {
     batchSize: 4,
     warmup: 1,
-    steps: 3,
+    steps: 5,
     optimizerSteps: 5,
-    note: 'SwiftShader: a small-preset step takes seconds, so batch 4 and 3 timed whole steps after 1 warm-up (5 optimizer-only steps after 1)',
+    note: 'SwiftShader: a small-preset step takes seconds, so batch 4 and 5 timed whole steps per optimizer, alternated, after 1 warm-up each (5 optimizer-only steps after 1)',
   };
 }
 
@@ -57,31 +57,44 @@ async function heldOut(): Promise<Blocks> {
   return new Blocks(tokenStream('val', ids, await loadTokenizer('gpt2')), PRESET.model.blockSize);
 }
 
-// ms per whole fine-tuning step: steps queued as the view does (several in flight), the clock
-// stopped at the last step's result.
-async function timeStep(
+// ms per whole fine-tuning step of each optimizer. Both trainers are built and warmed first,
+// then their steps alternate (Adam, RITE, RITE, Adam, ...) and each step is timed alone, so a
+// load change on a shared machine hits both sides alike; the median of each side is reported.
+async function timeSteps(
   ctx: GpuContext,
-  kind: LoraOptimizerKind,
   base: Float32Array,
   blocks: Blocks,
   p: Plan,
-): Promise<{ msPerStep: number; loss: number }> {
-  const trainer = await FinetuneTrainer.create(ctx, PRESET.model, base, {
-    lora: LORA,
-    optimizer: optimizerSettings(kind, { lr: 1e-4, escapedMass: true }),
-    batchSize: p.batchSize,
-    seed: 1,
-  });
+): Promise<Record<LoraOptimizerKind, { msPerStep: number; loss: number }>> {
+  const runs = await Promise.all(
+    KINDS.map(async (kind) => ({
+      kind,
+      trainer: await FinetuneTrainer.create(ctx, PRESET.model, base, {
+        lora: LORA,
+        optimizer: optimizerSettings(kind, { lr: 1e-4, escapedMass: true }),
+        batchSize: p.batchSize,
+        seed: 1,
+      }),
+      sampler: new BatchSampler(blocks, p.batchSize, 1),
+      ms: [] as number[],
+      loss: Number.NaN,
+    })),
+  );
   try {
-    const sampler = new BatchSampler(blocks, p.batchSize, 1);
-    for (let s = 0; s < p.warmup; s++) await (await trainer.queueStep(sampler)).result;
-    const t0 = performance.now();
-    let last: Promise<FinetuneStepResult> | undefined;
-    for (let s = 0; s < p.steps; s++) last = (await trainer.queueStep(sampler)).result;
-    const { loss } = await (last as Promise<FinetuneStepResult>);
-    return { msPerStep: (performance.now() - t0) / p.steps, loss };
+    for (const run of runs)
+      for (let s = 0; s < p.warmup; s++) await (await run.trainer.queueStep(run.sampler)).result;
+    for (let s = 0; s < p.steps; s++) {
+      for (const run of s % 2 === 0 ? runs : [...runs].reverse()) {
+        const t0 = performance.now();
+        run.loss = (await (await run.trainer.queueStep(run.sampler)).result).loss;
+        run.ms.push(performance.now() - t0);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const [adam, rite] = runs.map((r) => ({ msPerStep: median(r.ms), loss: r.loss }));
+    return { adam, rite };
   } finally {
-    trainer.destroy();
+    for (const run of runs) run.trainer.destroy();
   }
 }
 
@@ -119,21 +132,18 @@ async function main(): Promise<void> {
     });
   const base = initParams(PRESET.model, buildParamTable(PRESET.model), 1);
   const blocks = await heldOut();
-  const whole: Partial<Record<LoraOptimizerKind, number>> = {};
-  for (const kind of KINDS) {
-    const t = await timeStep(ctx, kind, base, blocks, p);
-    whole[kind] = t.msPerStep;
+  const whole = await timeSteps(ctx, base, blocks, p);
+  for (const kind of KINDS)
     emit({
       bench: 'lora',
       part: 'step',
       optimizer: kind,
-      msPerStep: t.msPerStep,
+      msPerStepMedian: whole[kind].msPerStep,
       steps: p.steps,
       warmup: p.warmup,
-      loss: t.loss,
+      loss: whole[kind].loss,
     });
-  }
-  const ratio = whole.rite! / whole.adam!;
+  const ratio = whole.rite.msPerStep / whole.adam.msPerStep;
   emit({
     bench: 'lora',
     part: 'ratio',
