@@ -7,7 +7,7 @@ import { CheckPanel } from './CheckPanel';
 import { FinetunePanel } from './finetune/FinetunePanel';
 import { GpuPanel } from './GpuPanel';
 import { ReplayBanner } from './replay/ReplayBanner';
-import { ReplayPicker } from './replay/ReplayControls';
+import { ReplayEntry } from './replay/ReplayEntry';
 import { TrainingPanel } from './TrainingPanel';
 import { Tour, TourMenu } from './tour/Tour';
 import { applyTourLink, splitTourLink } from './tour/tourStore';
@@ -52,12 +52,7 @@ export function App() {
           <li className="next">LFR, LoRA-RITE: later</li>
         </ul>
         <TourMenu />
-        {headerReplay && (
-          <details className="replay-entry" data-testid="replay-entry">
-            <summary>Replay a recorded run</summary>
-            <ReplayPicker intro="Watch a run the studio recorded (here or on another machine) in every view, without training." />
-          </details>
-        )}
+        {headerReplay && <ReplayEntry />}
       </header>
       <main>
         <TrainingPanel />
