@@ -43,7 +43,9 @@ test('every control is reachable with Tab and shows where the focus is', async (
   await expect(training.trainButton).toBeEnabled();
   // What a keyboard user must reach: each enabled control once (a radio group is one stop).
   const expected = await page.evaluate(() => {
-    const controls = [...document.querySelectorAll<HTMLElement>('button, input, select, textarea, summary')];
+    const controls = [
+      ...document.querySelectorAll<HTMLElement>('button, input, select, textarea, summary'),
+    ];
     return controls
       .filter((el) => !(el as HTMLInputElement).disabled && el.offsetParent !== null)
       .filter((el) => !(el instanceof HTMLInputElement && el.type === 'radio' && !el.checked))
