@@ -49,7 +49,9 @@ export function App() {
           <li className="ready">Kernel check and matmul benchmark</li>
           <li className="ready">Training with live charts and sampling</li>
           <li className="ready">Training on your own text</li>
-          <li className="next">LFR, LoRA-RITE: later</li>
+          <li className="ready">LFR: Learn, Focus, Review</li>
+          <li className="ready">LoRA fine-tuning with Adam and LoRA-RITE</li>
+          <li className="ready">Saved runs, export and import</li>
         </ul>
         <TourMenu />
         {headerReplay && <ReplayEntry />}
