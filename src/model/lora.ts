@@ -7,9 +7,6 @@ import { buildParamTable, tensor } from './params';
 export const LORA_TARGETS = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 
-/** Largest rank: the optimizers keep every r x r matrix of a pair in one workgroup. */
-export const MAX_LORA_RANK = 32;
-
 export interface LoraSettings {
   rank: number;
   /** The update is scaled by alpha / rank, so changing the rank keeps its size. */

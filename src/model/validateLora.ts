@@ -1,5 +1,6 @@
+import { MAX_LORA_RANK } from '../optim/loraOptimizer';
 import type { GPTConfig } from './config';
-import { LORA_TARGETS, type LoraSettings, MAX_LORA_RANK } from './lora';
+import { LORA_TARGETS, type LoraSettings } from './lora';
 import { buildParamTable, tensor } from './params';
 
 /** The model a fine-tuning run starts from: its parameters (params.ts layout), and its config when known. */

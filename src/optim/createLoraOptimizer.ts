@@ -3,10 +3,13 @@
 
 import type { GpuContext } from '../gpu/device';
 import { createLoraAdam } from './loraAdam';
-import type { LoraOptimizer, LoraOptimizerSettings, LoraPairBuffers } from './loraOptimizer';
+import {
+  type LoraOptimizer,
+  type LoraOptimizerSettings,
+  type LoraPairBuffers,
+  MAX_LORA_RANK,
+} from './loraOptimizer';
 import { createLoraRite } from './loraRite';
-
-export const MAX_LORA_RANK = 32;
 
 /** The first thing wrong with the pairs or settings, said so the user can fix it; null if none. */
 export function loraOptimizerProblem(

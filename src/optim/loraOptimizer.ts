@@ -3,6 +3,9 @@
 import type { BufferSlice } from '../gpu/buffers';
 import type { Command } from '../gpu/ops';
 
+/** Largest rank: the optimizers keep every r x r matrix of a pair in one workgroup. */
+export const MAX_LORA_RANK = 32;
+
 /** One adapter: Z = A B^T (m x n, out x in) is the low-rank update of a frozen weight W. */
 export interface LoraPairBuffers {
   /** The adapted weight's name, e.g. "h.0.attn.c_attn" (used in error messages and exports). */
