@@ -10,6 +10,15 @@ import { dropCount, LfrError, type LfrSettings, validateLfrSettings } from './se
 export type ScheduleKind = 'random' | 'lfr';
 export type PhaseName = 'random' | 'learn' | 'focus' | 'review' | 'focusAgain';
 
+/** How the views name each phase. */
+export const PHASE_LABELS: Record<PhaseName, string> = {
+  random: 'random',
+  learn: 'Learn',
+  focus: 'Focus',
+  review: 'Review',
+  focusAgain: 'Focus again',
+};
+
 export interface ScheduleOptions {
   /** Sequences per micro-batch (B): one next() call. */
   batchSize: number;

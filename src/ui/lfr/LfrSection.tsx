@@ -1,4 +1,5 @@
 import './lfr.css';
+import { PHASE_LABELS } from '../../lfr/schedule';
 import type { ScheduleMirror } from '../../lfr/stream';
 import { selectLfrForm } from '../../store/lfrSlice';
 import { useStudio } from '../../store/store';
@@ -8,7 +9,7 @@ import { BlockTable } from './BlockTable';
 import { Comparison } from './Comparison';
 import { ForgettingView } from './ForgettingView';
 import { LfrExports } from './LfrExports';
-import { PHASE_LABELS, PhaseTimeline } from './PhaseTimeline';
+import { PhaseTimeline } from './PhaseTimeline';
 import { RunHeatmap } from './RunHeatmap';
 import { ScoreHistograms } from './ScoreHistogram';
 import { useMirror } from './useMirror';

@@ -1,15 +1,7 @@
-import type { PhaseSpan } from '../../lfr/schedule';
+import { PHASE_LABELS, type PhaseSpan } from '../../lfr/schedule';
 import type { ScheduleMirror } from '../../lfr/stream';
 import { tokensPerStep } from '../../store/lfrSlice';
 import { formatCount } from '../format';
-
-export const PHASE_LABELS: Record<PhaseSpan['name'], string> = {
-  random: 'random',
-  learn: 'Learn',
-  focus: 'Focus',
-  review: 'Review',
-  focusAgain: 'Focus again',
-};
 
 function phaseState(p: PhaseSpan, steps: number): 'done' | 'current' | 'planned' {
   if (steps >= p.endStep) return 'done';

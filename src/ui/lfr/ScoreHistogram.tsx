@@ -1,7 +1,6 @@
 import { Bar, BarChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
-import type { CutDecision } from '../../lfr/schedule';
+import { type CutDecision, PHASE_LABELS } from '../../lfr/schedule';
 import type { ScheduleMirror } from '../../lfr/stream';
-import { PHASE_LABELS } from './PhaseTimeline';
 
 const BINS = 30;
 

@@ -3,7 +3,7 @@
 // grid into one pixel per (band of rows, slice), colour it through the LUT into a reused
 // ImageData, and let drawImage scale it onto the canvas; overlays (dropped strip, phase bands,
 // highlight, axis) are a few fills on top.
-import type { PhaseName } from '../../../lfr/schedule';
+import { PHASE_LABELS, type PhaseName } from '../../../lfr/schedule';
 import type { ScoreGrid } from '../../../lfr/scores';
 import {
   BACKGROUND,
@@ -87,14 +87,6 @@ export interface HeatmapDrawn {
   /** Blocks the current Focus drops (0 outside a Focus). */
   droppedRows: number;
 }
-
-export const PHASE_LABELS: Record<PhaseName, string> = {
-  random: 'random',
-  learn: 'Learn',
-  focus: 'Focus',
-  review: 'Review',
-  focusAgain: 'Focus again',
-};
 
 export const PHASE_COLORS: Record<PhaseName, string> = {
   random: '#5b6573',
