@@ -5,6 +5,7 @@ import { submitOps } from '../gpu/ops';
 import { readFloats } from '../gpu/readback';
 import { groupTokens, TokenGroupBuffers } from '../kernels/tokenGroups';
 import { referenceGpt } from '../reference/gpt';
+import { normwiseError } from '../selftest/compare';
 import { Rng } from '../util/rng';
 import { Activations } from './activations';
 import type { GPTConfig } from './config';
@@ -26,16 +27,6 @@ const table = buildParamTable(config);
  * ~1e-5 typical in norm. Losses are held to the same relative bound.
  */
 const REL = 1e-4;
-
-function relErr(gpu: ArrayLike<number>, ref: ArrayLike<number>, from = 0, to = ref.length): number {
-  let num = 0;
-  let den = 0;
-  for (let i = from; i < to; i++) {
-    num += (gpu[i] - ref[i]) ** 2;
-    den += ref[i] ** 2;
-  }
-  return Math.sqrt(num) / (Math.sqrt(den) + 1e-7);
-}
 
 describe('GPT on the GPU', () => {
   let ctx: GpuContext;
@@ -86,11 +77,11 @@ describe('GPT on the GPU', () => {
     const { params, tokens, targets } = inputs(3);
     const gpu = await run(params, tokens, targets);
     const ref = referenceGpt(config, params, tokens, targets, B, T, table);
-    expect(relErr(gpu.logits, ref.logits)).toBeLessThan(REL);
-    expect(relErr(gpu.losses, ref.losses)).toBeLessThan(REL);
+    expect(normwiseError(gpu.logits, ref.logits)).toBeLessThan(REL);
+    expect(normwiseError(gpu.losses, ref.losses)).toBeLessThan(REL);
     expect(Math.abs(gpu.meanLoss - ref.meanLoss)).toBeLessThan(REL * ref.meanLoss);
     for (const t of table.tensors) {
-      const e = relErr(gpu.grads, ref.grads, t.offset, t.offset + t.length);
+      const e = normwiseError(gpu.grads, ref.grads, t.offset, t.offset + t.length);
       expect(e, `gradient of ${t.name}`).toBeLessThan(REL);
     }
   });

@@ -4,6 +4,7 @@ import { acquireGpu, type GpuContext } from '../gpu/device';
 import { submitOps } from '../gpu/ops';
 import { readFloats } from '../gpu/readback';
 import { referenceGpt } from '../reference/gpt';
+import { normwiseError } from '../selftest/compare';
 import { Rng } from '../util/rng';
 import { Activations } from './activations';
 import type { GPTConfig } from './config';
@@ -27,16 +28,6 @@ const table = buildParamTable(config);
  * same bound. The merged model differs from the adapted one only by rounding W + c A B^T once.
  */
 const REL = 1e-4;
-
-function relErr(gpu: ArrayLike<number>, ref: ArrayLike<number>, from = 0, to = ref.length): number {
-  let num = 0;
-  let den = 0;
-  for (let i = from; i < to; i++) {
-    num += (gpu[i] - ref[i]) ** 2;
-    den += ref[i] ** 2;
-  }
-  return Math.sqrt(num) / (Math.sqrt(den) + 1e-7);
-}
 
 describe('GPT with LoRA adapters on the GPU', () => {
   let ctx: GpuContext;
@@ -109,11 +100,11 @@ describe('GPT with LoRA adapters on the GPU', () => {
 
     it(`matches the float64 reference in logits, loss, dA and dB of every pair at r = ${rank}`, async () => {
       const { logits, meanLoss, loraGrads, ref } = await run(lora, 10 + rank);
-      expect(relErr(logits, ref.logits)).toBeLessThan(REL);
+      expect(normwiseError(logits, ref.logits)).toBeLessThan(REL);
       expect(Math.abs(meanLoss - ref.meanLoss)).toBeLessThan(REL * ref.meanLoss);
       for (const p of lora.pairs) {
-        const a = relErr(loraGrads, ref.loraGrads, p.aOffset, p.aOffset + p.m * p.r);
-        const b = relErr(loraGrads, ref.loraGrads, p.bOffset, p.bOffset + p.n * p.r);
+        const a = normwiseError(loraGrads, ref.loraGrads, p.aOffset, p.aOffset + p.m * p.r);
+        const b = normwiseError(loraGrads, ref.loraGrads, p.bOffset, p.bOffset + p.n * p.r);
         expect(a, `dA of ${p.name}`).toBeLessThan(REL);
         expect(b, `dB of ${p.name}`).toBeLessThan(REL);
       }
@@ -122,8 +113,8 @@ describe('GPT with LoRA adapters on the GPU', () => {
     it(`leaves the base bit-identical and merges to the same logits at r = ${rank}`, async () => {
       const { params, paramsAfter, logits, mergedLogits, ref } = await run(lora, 20 + rank);
       expect(new Uint32Array(paramsAfter.buffer)).toEqual(new Uint32Array(params.buffer));
-      expect(relErr(mergedLogits, logits)).toBeLessThan(REL);
-      expect(relErr(mergedLogits, ref.logits)).toBeLessThan(REL);
+      expect(normwiseError(mergedLogits, logits)).toBeLessThan(REL);
+      expect(normwiseError(mergedLogits, ref.logits)).toBeLessThan(REL);
     });
   }
 });

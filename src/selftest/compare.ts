@@ -39,3 +39,22 @@ export function compare(
   }
   return { maxAbsError, worstRatio, worstIndex, pass: worstRatio <= 1 };
 }
+
+/**
+ * ||actual - expected|| / (||expected|| + 1e-7) over [from, to): the whole-model tests' measure,
+ * where per-element bounds would be dominated by the elements that cancel to nearly zero.
+ */
+export function normwiseError(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  from = 0,
+  to = expected.length,
+): number {
+  let num = 0;
+  let den = 0;
+  for (let i = from; i < to; i++) {
+    num += (actual[i] - expected[i]) ** 2;
+    den += expected[i] ** 2;
+  }
+  return Math.sqrt(num) / (Math.sqrt(den) + 1e-7);
+}
