@@ -31,7 +31,7 @@ import {
   type LoraOptimizerSettings,
   type NonFiniteReport,
 } from '../optim/loraOptimizer';
-import type { BatchSource } from './trainer';
+import { type BatchSource, ForwardLoss } from './trainer';
 
 /** A fine-tuning run: adapters, their optimizer, and the batch. */
 export interface FinetuneSettings {
@@ -75,12 +75,10 @@ export class FinetuneTrainer {
   /** B sequence losses, the mean, then the optimizer's status (2 u32 per pair). */
   private readonly stepOut: GPUBuffer;
   private readonly ring: ReadbackRing;
-  private readonly evalRing: ReadbackRing;
   private readonly hostInputs: Uint32Array<ArrayBuffer>;
   private readonly hostTargets: Uint32Array<ArrayBuffer>;
-  private readonly evalIds: Uint32Array;
   private commands: Command[] = [];
-  private evalCommands: Command[] = [];
+  private evalLoss!: ForwardLoss;
   private optimizer!: LoraOptimizer;
   private pending: Promise<FinetuneStepResult>[] = [];
   /** Optimizer steps queued so far. */
@@ -106,10 +104,8 @@ export class FinetuneTrainer {
     const outLength = B + 1 + 2 * table.pairs.length;
     this.stepOut = createStorage(ctx, 'finetune.stepOut', outLength);
     this.ring = new ReadbackRing(ctx, 'finetune.stepOut', outLength * 4, READBACK_DEPTH);
-    this.evalRing = new ReadbackRing(ctx, 'finetune.evalLoss', 4, 1);
     this.hostInputs = new Uint32Array(BT);
     this.hostTargets = new Uint32Array(BT);
-    this.evalIds = new Uint32Array(B);
   }
 
   /**
@@ -157,7 +153,7 @@ export class FinetuneTrainer {
       ...this.optimizer.commands(),
       copy(this.optimizer.status, B + 1, 2 * lora.pairs.length),
     ];
-    this.evalCommands = await buildForward(
+    const evalForward = await buildForward(
       ctx,
       model,
       acts,
@@ -165,6 +161,19 @@ export class FinetuneTrainer {
       this.targets,
       { kind: 'eval' },
       lora,
+    );
+    this.evalLoss = new ForwardLoss(
+      ctx,
+      {
+        hostInputs: this.hostInputs,
+        hostTargets: this.hostTargets,
+        tokens: this.tokens,
+        targets: this.targets,
+        meanLoss: acts.meanLoss,
+      },
+      evalForward,
+      B,
+      this.hostInputs.length,
     );
   }
 
@@ -227,18 +236,7 @@ export class FinetuneTrainer {
   /** Mean loss of the adapted model over `batches` batches from `source` (forward only). */
   async evaluate(source: BatchSource, batches: number): Promise<number> {
     await this.drain();
-    let total = 0;
-    for (let i = 0; i < batches; i++) {
-      source.next(this.evalIds, this.hostInputs, this.hostTargets);
-      this.ctx.device.queue.writeBuffer(this.tokens, 0, this.hostInputs);
-      this.ctx.device.queue.writeBuffer(this.targets, 0, this.hostTargets);
-      const encoder = this.ctx.device.createCommandEncoder({ label: 'finetune eval' });
-      encodeCommands(encoder, this.evalCommands, 'finetune eval');
-      const slot = this.evalRing.encodeCopy(encoder, this.acts.meanLoss);
-      this.ctx.device.queue.submit([encoder.finish()]);
-      total += new Float32Array(await this.evalRing.read(slot))[0];
-    }
-    return total / batches;
+    return this.evalLoss.mean(source, batches);
   }
 
   /** Every adapter's A and B, in the LoRA table's layout. */
@@ -272,7 +270,7 @@ export class FinetuneTrainer {
   destroy(): void {
     this.optimizer?.destroy();
     this.ring.destroy();
-    this.evalRing.destroy();
+    this.evalLoss?.destroy();
     this.acts.destroy();
     this.lora.destroy();
     this.model.destroy();

@@ -55,6 +55,52 @@ const READBACK_DEPTH = 3;
  * The pretraining loop's GPU side: every step is one command submission built from launches
  * prepared once; losses return through a ring of staging buffers without stalling the queue.
  */
+/** The batch buffers a forward-only loss pass fills: the trainer's own, between its steps. */
+export interface LossBatch {
+  readonly hostInputs: Uint32Array<ArrayBuffer>;
+  readonly hostTargets: Uint32Array<ArrayBuffer>;
+  readonly tokens: GPUBuffer;
+  readonly targets: GPUBuffer;
+  readonly meanLoss: GPUBuffer; // (1) written by the forward
+}
+
+/** Mean loss of a forward-only pass over batches of BT tokens: evaluation for both trainers. */
+export class ForwardLoss {
+  private readonly ids: Uint32Array;
+  private readonly ring: ReadbackRing;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    private readonly batch: LossBatch,
+    private readonly forward: readonly Command[],
+    batchSize: number,
+    private readonly BT: number,
+  ) {
+    this.ids = new Uint32Array(batchSize);
+    this.ring = new ReadbackRing(ctx, 'evalLoss', 4, 1);
+  }
+
+  async mean(source: BatchSource, batches: number): Promise<number> {
+    const { ctx, batch, BT } = this;
+    let total = 0;
+    for (let i = 0; i < batches; i++) {
+      source.next(this.ids, batch.hostInputs.subarray(0, BT), batch.hostTargets.subarray(0, BT));
+      ctx.device.queue.writeBuffer(batch.tokens, 0, batch.hostInputs, 0, BT);
+      ctx.device.queue.writeBuffer(batch.targets, 0, batch.hostTargets, 0, BT);
+      const encoder = ctx.device.createCommandEncoder({ label: 'eval' });
+      encodeCommands(encoder, this.forward, 'eval');
+      const slot = this.ring.encodeCopy(encoder, batch.meanLoss);
+      ctx.device.queue.submit([encoder.finish()]);
+      total += new Float32Array(await this.ring.read(slot))[0];
+    }
+    return total / batches;
+  }
+
+  destroy(): void {
+    this.ring.destroy();
+  }
+}
+
 export class Trainer {
   readonly model: GptModel;
   private readonly m: GPUBuffer;
@@ -65,15 +111,13 @@ export class Trainer {
   private readonly targets: GPUBuffer;
   private readonly stepLosses: GPUBuffer;
   private readonly ring: ReadbackRing;
-  private readonly evalRing: ReadbackRing;
   private readonly hostInputs: Uint32Array<ArrayBuffer>;
   private readonly hostTargets: Uint32Array<ArrayBuffer>;
   private readonly groupsHost: TokenGroups[];
-  private readonly evalIds: Uint32Array;
   private readonly groupBuffers: TokenGroupBuffers[];
   private readonly owned: GPUBuffer[] = [];
   private commands: Command[] = [];
-  private evalCommands: Command[] = [];
+  private evalLoss!: ForwardLoss;
   private optimizer!: AdamwOp;
   private pending: Promise<StepResult>[] = [];
   /** Optimizer steps taken so far. */
@@ -101,11 +145,9 @@ export class Trainer {
     // Per micro-batch: B sequence losses and the mean; then the gradient norm and clip scale.
     this.stepLosses = own(createStorage(ctx, 'stepLosses', A * (B + 1) + 2));
     this.ring = new ReadbackRing(ctx, 'stepLosses', (A * (B + 1) + 2) * 4, READBACK_DEPTH);
-    this.evalRing = new ReadbackRing(ctx, 'evalLoss', 4, 1);
     this.hostInputs = new Uint32Array(A * pad64(B * T));
     this.hostTargets = new Uint32Array(A * pad64(B * T));
     this.groupsHost = [];
-    this.evalIds = new Uint32Array(B);
     this.groupBuffers = Array.from({ length: A }, () => new TokenGroupBuffers(ctx, B * T));
   }
 
@@ -192,15 +234,26 @@ export class Trainer {
       },
     );
     this.commands = commands;
-    this.evalCommands = await buildForward(
+    const evalForward = await buildForward(
       ctx,
       model,
       acts,
       this.slice(this.tokens, 0),
       this.slice(this.targets, 0),
+      { kind: 'eval' },
+    );
+    this.evalLoss = new ForwardLoss(
+      ctx,
       {
-        kind: 'eval',
+        hostInputs: this.hostInputs,
+        hostTargets: this.hostTargets,
+        tokens: this.tokens,
+        targets: this.targets,
+        meanLoss: acts.meanLoss,
       },
+      evalForward,
+      B,
+      B * T,
     );
   }
 
@@ -279,19 +332,7 @@ export class Trainer {
   /** Mean validation loss over `batches` batches from `source` (forward only). */
   async evaluate(source: BatchSource, batches: number): Promise<number> {
     await this.drain();
-    const BT = this.train.batchSize * this.config.blockSize;
-    let total = 0;
-    for (let i = 0; i < batches; i++) {
-      source.next(this.evalIds, this.hostInputs.subarray(0, BT), this.hostTargets.subarray(0, BT));
-      this.ctx.device.queue.writeBuffer(this.tokens, 0, this.hostInputs, 0, BT);
-      this.ctx.device.queue.writeBuffer(this.targets, 0, this.hostTargets, 0, BT);
-      const encoder = this.ctx.device.createCommandEncoder({ label: 'eval' });
-      encodeCommands(encoder, this.evalCommands, 'eval');
-      const slot = this.evalRing.encodeCopy(encoder, this.acts.meanLoss);
-      this.ctx.device.queue.submit([encoder.finish()]);
-      total += new Float32Array(await this.evalRing.read(slot))[0];
-    }
-    return total / batches;
+    return this.evalLoss.mean(source, batches);
   }
 
   /** The current parameters, copied back to the CPU (for checkpoints, tests, sampling). */
@@ -339,7 +380,7 @@ export class Trainer {
 
   destroy(): void {
     this.ring.destroy();
-    this.evalRing.destroy();
+    this.evalLoss?.destroy();
     this.acts.destroy();
     this.model.destroy();
     for (const b of this.owned) b.destroy();
