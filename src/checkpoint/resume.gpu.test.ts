@@ -1,39 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchSampler, Blocks } from '../data/blocks';
-import { tokenStream } from '../data/dataset';
-import { byteTokenizer } from '../data/tokenizer';
+import { BatchSampler } from '../data/blocks';
 import { acquireGpu, type GpuContext } from '../gpu/device';
-import type { GPTConfig, TrainConfig } from '../model/config';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
+import { byteBlocks, TEST_MODEL, testTrainConfig } from '../train/testData';
 import { Trainer } from '../train/trainer';
 import { decodeCheckpoint } from './format';
 import { captureCheckpoint, restoreSampler, restoreTrainer } from './run';
 
-const model: GPTConfig = { blockSize: 9, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 16 };
-const train: TrainConfig = {
-  batchSize: 4,
-  gradAccumSteps: 2,
-  maxSteps: 6,
-  learningRate: 1e-2,
-  minLearningRate: 1e-3,
-  warmupSteps: 2,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  gradClip: 1.0,
-  seed: 11,
-  evalInterval: 0,
-  evalBatches: 1,
-};
+const model = TEST_MODEL;
+const train = testTrainConfig({ gradAccumSteps: 2, maxSteps: 6, seed: 11 });
 // 10 blocks of 9 tokens: 8 per step, so the 6 steps cross epochs and the save lands mid-epoch.
-const text = 'the quick brown fox jumps over the lazy dog. '.repeat(2);
-const stream = tokenStream(
-  'train',
-  Uint32Array.from([...byteTokenizer.encode(text), byteTokenizer.eosId]),
-  byteTokenizer,
-);
-const blocks = new Blocks(stream, model.blockSize);
+const blocks = byteBlocks('the quick brown fox jumps over the lazy dog. '.repeat(2));
 const bits = (f: Float32Array) => new Uint32Array(f.buffer, f.byteOffset, f.length);
 
 describe('resume from a checkpoint', () => {
@@ -65,7 +43,12 @@ describe('resume from a checkpoint', () => {
         tokenizer: 'byte',
         model,
         train,
-        data: { choice: 'user', name: 'fox.txt', trainTokens: stream.tokens.length, valTokens: 0 },
+        data: {
+          choice: 'user',
+          name: 'fox.txt',
+          trainTokens: blocks.stream.tokens.length,
+          valTokens: 0,
+        },
       },
       sampler,
       history: {

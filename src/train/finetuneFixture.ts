@@ -1,47 +1,21 @@
 // Shared by the fine-tuning GPU tests: a tiny byte model pretrained on one sentence (the base)
 // and the blocks of another (the fine-tuning text).
-import { BatchSampler, Blocks } from '../data/blocks';
-import { tokenStream } from '../data/dataset';
-import { byteTokenizer } from '../data/tokenizer';
+import { BatchSampler } from '../data/blocks';
 import type { GpuContext } from '../gpu/device';
-import type { GPTConfig, TrainConfig } from '../model/config';
 import { initParams } from '../model/init';
 import { LORA_TARGETS } from '../model/lora';
 import { buildParamTable } from '../model/params';
 import type { LoraOptimizerKind } from '../optim/loraOptimizer';
 import { type FinetuneSettings, type FinetuneStepResult, FinetuneTrainer } from './finetune';
+import { byteBlocks, TEST_MODEL, testTrainConfig } from './testData';
 import { Trainer } from './trainer';
 
-export const config: GPTConfig = { blockSize: 9, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 16 };
-
-const blocksOf = (text: string) =>
-  new Blocks(
-    tokenStream(
-      'train',
-      Uint32Array.from([...byteTokenizer.encode(text), byteTokenizer.eosId]),
-      byteTokenizer,
-    ),
-    config.blockSize,
-  );
+export const config = TEST_MODEL;
 
 /** The fine-tuning text. */
-export const blocks = blocksOf('pack my box with five dozen liquor jugs! '.repeat(40));
+export const blocks = byteBlocks('pack my box with five dozen liquor jugs! '.repeat(40));
 
-const pretrain: TrainConfig = {
-  batchSize: 4,
-  gradAccumSteps: 1,
-  maxSteps: 150,
-  learningRate: 1e-2,
-  minLearningRate: 1e-3,
-  warmupSteps: 2,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  gradClip: 1.0,
-  seed: 7,
-  evalInterval: 0,
-  evalBatches: 1,
-};
+const pretrain = testTrainConfig({ maxSteps: 150 });
 
 /**
  * A base that knows another sentence well (loss ~0.05 after 150 steps). A random base will not
@@ -51,7 +25,7 @@ export async function pretrainedBase(ctx: GpuContext): Promise<Float32Array> {
   const table = buildParamTable(config);
   const trainer = await Trainer.create(ctx, config, pretrain, initParams(config, table, 3));
   const sampler = new BatchSampler(
-    blocksOf('the quick brown fox jumps over the lazy dog. '.repeat(40)),
+    byteBlocks('the quick brown fox jumps over the lazy dog. '.repeat(40)),
     pretrain.batchSize,
     pretrain.seed,
   );

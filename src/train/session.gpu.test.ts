@@ -1,38 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, type RunSettings } from '../checkpoint/format';
-import { type Dataset, tokenStream } from '../data/dataset';
+import type { Dataset } from '../data/dataset';
 import { byteTokenizer } from '../data/tokenizer';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import type { GPTConfig, TrainConfig } from '../model/config';
 import { type Progress, type SessionOptions, type StepPoint, TrainingSession } from './session';
+import { byteStream, testTrainConfig } from './testData';
 
 const model: GPTConfig = { blockSize: 8, vocabSize: 256, nLayer: 1, nHead: 2, nEmbd: 16 };
-const train: TrainConfig = {
-  batchSize: 4,
-  gradAccumSteps: 1,
-  maxSteps: 6,
-  learningRate: 1e-2,
-  minLearningRate: 1e-3,
-  warmupSteps: 1,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  gradClip: 1.0,
-  seed: 5,
-  evalInterval: 3,
-  evalBatches: 1,
-};
-const stream = (text: string, split: 'train' | 'val') =>
-  tokenStream(
-    split,
-    Uint32Array.from([...byteTokenizer.encode(text), byteTokenizer.eosId]),
-    byteTokenizer,
-  );
+const train = testTrainConfig({ maxSteps: 6, warmupSteps: 1, seed: 5, evalInterval: 3 });
 const dataset: Dataset = {
   name: 'fox.txt',
   tokenizer: byteTokenizer,
-  train: stream('the quick brown fox jumps over the lazy dog. '.repeat(2), 'train'),
-  val: stream('a lazy dog sleeps in the sun all day long, ok?', 'val'),
+  train: byteStream('the quick brown fox jumps over the lazy dog. '.repeat(2)),
+  val: byteStream('a lazy dog sleeps in the sun all day long, ok?', 'val'),
 };
 const settings: RunSettings = {
   preset: null,

@@ -1,41 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchSampler, Blocks } from '../data/blocks';
-import { tokenStream } from '../data/dataset';
-import { byteTokenizer } from '../data/tokenizer';
+import { BatchSampler } from '../data/blocks';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { packDecayMask } from '../kernels/decayMask';
-import type { GPTConfig, TrainConfig } from '../model/config';
+import type { TrainConfig } from '../model/config';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
 import { adamw } from '../reference/adamw';
 import { referenceGpt } from '../reference/gpt';
 import { gradNorm } from '../reference/gradnorm';
 import { learningRateAt } from './lrSchedule';
+import { byteBlocks, TEST_MODEL, testTrainConfig } from './testData';
 import { type StepResult, Trainer } from './trainer';
 
-const config: GPTConfig = { blockSize: 9, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 16 };
-const train: TrainConfig = {
-  batchSize: 4,
-  gradAccumSteps: 1,
-  maxSteps: 40,
-  learningRate: 1e-2,
-  minLearningRate: 1e-3,
-  warmupSteps: 2,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  gradClip: 1.0,
-  seed: 7,
-  evalInterval: 0,
-  evalBatches: 1,
-};
-const text = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
-const stream = tokenStream(
-  'train',
-  Uint32Array.from([...byteTokenizer.encode(text), byteTokenizer.eosId]),
-  byteTokenizer,
-);
-const blocks = new Blocks(stream, config.blockSize);
+const config = TEST_MODEL;
+const train = testTrainConfig();
+const blocks = byteBlocks('the quick brown fox jumps over the lazy dog. '.repeat(40));
 const table = buildParamTable(config);
 
 describe('Trainer', () => {
