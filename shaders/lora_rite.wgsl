@@ -51,8 +51,6 @@ var<workgroup> stage: array<f32, STAGE>;
 var<workgroup> wa: array<f32, 1024>; // (r, r) work: Jacobi's matrix
 var<workgroup> wb: array<f32, 1024>; // (r, r) work: V~, then Jacobi's eigenvectors
 var<workgroup> rots: array<vec3f, MAXR / 2>; // each pair's c, s, and 1 if rotated, this round
-var<workgroup> moved: array<u32, WG>; // each invocation rotated in this sweep
-var<workgroup> more: u32;
 var<workgroup> before: array<f32, MAXR>; // eigenvalues of V(t-1), descending
 var<workgroup> after: array<f32, MAXR>; // eigenvalues of V~ (descending), then of V + rho I
 var<workgroup> rho: f32;
@@ -129,14 +127,7 @@ fn jacobi(lid: u32, r: u32, vectors: bool) {
       }
       workgroupBarrier();
     }
-    moved[lid] = rotated;
-    workgroupBarrier();
-    if (lid == 0u) {
-      var some = 0u;
-      for (var l = 0u; l < WG; l++) { some |= moved[l]; }
-      more = some;
-    }
-    if (workgroupUniformLoad(&more) == 0u) { break; }
+    if (!any_rotated(lid, rotated)) { break; }
   }
 }
 

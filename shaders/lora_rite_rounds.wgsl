@@ -22,3 +22,19 @@ fn jacobi_rotation(app: f32, aqq: f32, apq: f32) -> vec2f {
   let c = 1.0 / sqrt(1.0 + t * t);
   return vec2f(c, c * t);
 }
+
+// The stopping test of a sweep, the same in every workgroup invocation: did any of them rotate?
+// (WG is the including shader's workgroup size.)
+var<workgroup> moved: array<u32, WG>; // each invocation's 1 if it rotated in this sweep
+var<workgroup> more: u32;
+
+fn any_rotated(lid: u32, rotated: u32) -> bool {
+  moved[lid] = rotated;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var some = 0u;
+    for (var l = 0u; l < WG; l++) { some |= moved[l]; }
+    more = some;
+  }
+  return workgroupUniformLoad(&more) != 0u;
+}

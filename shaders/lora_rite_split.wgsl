@@ -42,8 +42,6 @@ var<workgroup> tau: array<f32, MAXR>; // reflection k is I - tau_k v_k v_k^T
 var<workgroup> v0: array<f32, MAXR>; // v_k's entry in row k (its entries below are x's)
 var<workgroup> w: array<f32, MAXR * MAXR>; // R (r, r), rotated into W = R V
 var<workgroup> vm: array<f32, MAXR * MAXR>; // V, then V diag(1 / sigma^2)
-var<workgroup> moved: array<u32, WG>; // each invocation rotated in this sweep
-var<workgroup> more: u32;
 var<workgroup> sums: array<f32, WG>;
 
 // dots[j] = the invocations' partial sums of column j, in invocation order, for j in [j0, r)
@@ -168,14 +166,7 @@ fn orthogonalize(lid: u32, r: u32) {
       }
       workgroupBarrier();
     }
-    moved[lid] = rotated;
-    workgroupBarrier();
-    if (lid == 0u) {
-      var some = 0u;
-      for (var l = 0u; l < WG; l++) { some |= moved[l]; }
-      more = some;
-    }
-    if (workgroupUniformLoad(&more) == 0u) { break; }
+    if (!any_rotated(lid, rotated)) { break; }
   }
 }
 

@@ -62,7 +62,8 @@ export interface TensorEntry {
   byteLength: number;
 }
 
-export interface CheckpointHeader {
+/** What a checkpoint says about its run, besides the tensors. */
+export interface CheckpointRun {
   settings: RunSettings;
   /** Optimizer steps taken: also AdamW's bias-correction count. */
   step: number;
@@ -76,19 +77,15 @@ export interface CheckpointHeader {
   history: { train: StepPoint[]; val: ValPoint[] };
   /** When it was written (ISO 8601). */
   savedAt: string;
+}
+
+/** The JSON header: the run and the table of the tensors that follow it. */
+export interface CheckpointHeader extends CheckpointRun {
   tensors: TensorEntry[];
 }
 
 /** Everything a checkpoint carries, decoded. */
-export interface CheckpointParts {
-  settings: RunSettings;
-  step: number;
-  schedule: { step: number; lr: number };
-  sampler: DataCursor;
-  rng: Record<string, number>;
-  lfr: unknown;
-  history: { train: StepPoint[]; val: ValPoint[] };
-  savedAt: string;
+export interface CheckpointParts extends CheckpointRun {
   params: Float32Array;
   m: Float32Array;
   v: Float32Array;

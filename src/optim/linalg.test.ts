@@ -14,15 +14,10 @@ import {
   type Precision,
   pinv,
   qr,
+  randn,
   transpose,
   zeros,
 } from './linalg';
-
-function randn(rng: Rng, rows: number, cols: number): Mat {
-  const a = zeros(rows, cols);
-  for (let i = 0; i < a.data.length; i++) a.data[i] = rng.normal();
-  return a;
-}
 
 function distance(a: Mat, b: Mat): number {
   return frobenius(lincomb(1, a, -1, b));

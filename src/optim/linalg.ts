@@ -2,6 +2,7 @@
 // hundred rows and a few dozen columns (m x r factors, r x r statistics). Plain loops in a fixed
 // order, so results are deterministic. Every element write goes through a Precision's `round`,
 // which lets the same code simulate float32 storage (Math.fround) for the GPU's error bounds.
+import type { Rng } from '../util/rng';
 
 export interface Mat {
   rows: number;
@@ -25,6 +26,13 @@ export function identity(n: number): Mat {
   const out = zeros(n, n);
   for (let i = 0; i < n; i++) out.data[i * n + i] = 1;
   return out;
+}
+
+/** (rows, cols) of independent N(0, std^2) draws from `rng`, in row-major order. */
+export function randn(rng: Rng, rows: number, cols: number, std = 1): Mat {
+  const a = zeros(rows, cols);
+  for (let i = 0; i < a.data.length; i++) a.data[i] = std * rng.normal();
+  return a;
 }
 
 export function fromArray(rows: number, cols: number, values: ArrayLike<number>): Mat {

@@ -2,12 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { packDecayMask } from '../../kernels/decayMask';
 import { adamw } from '../../reference/adamw';
 import { Rng } from '../../util/rng';
-import { fromArray, type Mat } from '../linalg';
+import { randn } from '../linalg';
 import { adamDefaults, adamStep, createAdamState } from './adam';
-
-function randn(rng: Rng, rows: number, cols: number): Mat {
-  return fromArray(rows, cols, rng.normalArray(rows * cols));
-}
 
 describe('LoRA Adam reference', () => {
   it('moves every entry by -lr g / (|g| + eps) on the first step', () => {

@@ -13,6 +13,7 @@ import {
   matmulTN,
   type Precision,
   qr,
+  randn,
   rounded,
   scale,
   zeros,
@@ -43,12 +44,6 @@ const n = 12;
 const r = 4;
 const steps = 25;
 const lr = 1e-2;
-
-function randn(rng: Rng, rows: number, cols: number, std = 1): Mat {
-  const a = zeros(rows, cols);
-  for (let i = 0; i < a.data.length; i++) a.data[i] = std * rng.normal();
-  return a;
-}
 
 function relative(a: Mat, b: Mat): number {
   return frobenius(lincomb(1, a, -1, b)) / frobenius(b);
