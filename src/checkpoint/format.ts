@@ -10,7 +10,7 @@
 // Decoding checks all of it before handing anything back, so a bad file loads nothing.
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
 import { buildParamTable } from '../model/params';
-import type { StepPoint, ValPoint } from '../train/session';
+import type { StepPoint, ValPoint } from '../train/history';
 import { crc32 } from './crc32';
 
 export const CHECKPOINT_MAGIC = 'STUDCKPT';

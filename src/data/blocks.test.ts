@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BatchSampler, Blocks, fillBatch } from './blocks';
 import { encodeDocuments, type TokenStream, tokenStream } from './dataset';
 import { DataError } from './errors';
-import { byteTokenizer, type Tokenizer } from './tokenizer';
+import { byteTokenizer } from './tokenizer';
+import type { Tokenizer } from './tokenizerTypes';
 
 // Ids 0..n-2 then eos, so every token is its own position and windows are easy to check.
 const counting: Tokenizer = { ...byteTokenizer, vocabSize: 1 << 16, eosId: 65535 };

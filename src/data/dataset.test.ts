@@ -17,7 +17,8 @@ import {
 } from './dataset';
 import { DataError } from './errors';
 import { gpt2Tokenizer } from './gpt2';
-import { byteTokenizer, END_OF_TEXT } from './tokenizer';
+import { byteTokenizer } from './tokenizer';
+import { END_OF_TEXT } from './tokenizerTypes';
 
 const SHIPPED = new URL('../../public/data/openwebtext/', import.meta.url);
 const shippedManifest = JSON.parse(

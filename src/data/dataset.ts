@@ -2,7 +2,7 @@
 // is followed by the tokenizer's eosId (nanoGPT's train.bin/val.bin layout). A split is one
 // stream, so nothing built on it (blocks, batches) can mix train and val documents.
 import { DataError } from './errors';
-import { END_OF_TEXT, type Tokenizer, type TokenizerName } from './tokenizer';
+import { END_OF_TEXT, type Tokenizer, type TokenizerName } from './tokenizerTypes';
 
 export type Split = 'train' | 'val';
 export type TokenArray = Uint8Array | Uint16Array | Uint32Array;

@@ -13,7 +13,8 @@ import {
   readDocuments,
   splitByDocument,
 } from './prepare';
-import { byteTokenizer, END_OF_TEXT } from './tokenizer';
+import { byteTokenizer } from './tokenizer';
+import { END_OF_TEXT } from './tokenizerTypes';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 

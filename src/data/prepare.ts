@@ -10,7 +10,7 @@ import {
   sha256Hex,
 } from './dataset';
 import { DataError } from './errors';
-import { END_OF_TEXT, type Tokenizer, type TokenizerName } from './tokenizer';
+import { END_OF_TEXT, type Tokenizer, type TokenizerName } from './tokenizerTypes';
 
 export const USAGE =
   'usage: npm run data -- <input.txt|input.jsonl> <output-dir> [--tokenizer gpt2|byte] [--val-fraction F] [--field text]';

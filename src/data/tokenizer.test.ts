@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fixture from './fixtures/openwebtext-train-first3.json';
 import { gpt2Tokenizer } from './gpt2';
-import { byteTokenizer, END_OF_TEXT, loadTokenizer } from './tokenizer';
+import { byteTokenizer, loadTokenizer } from './tokenizer';
+import { END_OF_TEXT } from './tokenizerTypes';
 
 const mixed = 'naïve café, 日本語, emoji 🙂🚀, Ωμέγα, tab\tnewline\n';
 

@@ -1,23 +1,5 @@
 // Tokenizers behind one interface, so the dataset, the blocks and sampling never ask which one.
-
-export type TokenizerName = 'gpt2' | 'byte';
-
-/** Each tokenizer's vocabulary size, known without loading its tables. */
-export const VOCAB_SIZES: Readonly<Record<TokenizerName, number>> = { gpt2: 50257, byte: 256 };
-
-export interface Tokenizer {
-  name: TokenizerName;
-  vocabSize: number;
-  /** Ends every document in a token stream; encode() never emits it. */
-  eosId: number;
-  /** Plain text to ids; special-token strings such as `<|endoftext|>` are encoded as text. */
-  encode(text: string): Uint32Array | number[];
-  /** Ids to text; eosId decodes to END_OF_TEXT. */
-  decode(ids: ArrayLike<number>): string;
-}
-
-/** The document separator of the shipped .txt files, and what eosId decodes to. */
-export const END_OF_TEXT = '<|endoftext|>';
+import { END_OF_TEXT, type Tokenizer, type TokenizerName, VOCAB_SIZES } from './tokenizerTypes';
 
 // 0xFF is never a byte of well-formed UTF-8 (nor are 0xC0, 0xC1, 0xF5-0xFE), so it can end a
 // document while the vocabulary stays 256 and every other id is the byte itself.

@@ -9,7 +9,7 @@ import {
 } from './dataset';
 import { DataError } from './errors';
 import { readDocuments, splitByDocument } from './prepare';
-import type { Tokenizer } from './tokenizer';
+import type { Tokenizer } from './tokenizerTypes';
 
 /** Largest file accepted: its bytes are copied to the worker and its tokens kept in IndexedDB. */
 export const MAX_USER_TEXT_BYTES = 50 * 1024 * 1024;

@@ -1,6 +1,6 @@
 // The user's tokenized text in IndexedDB, so it survives a reload without tokenizing again.
 import { type Dataset, type TokenArray, tokenStream } from './dataset';
-import type { Tokenizer, TokenizerName } from './tokenizer';
+import type { Tokenizer, TokenizerName } from './tokenizerTypes';
 
 const DB_NAME = 'studio-user-text';
 const STORE = 'texts';

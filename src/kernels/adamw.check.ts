@@ -3,8 +3,8 @@ import * as ref from '../reference/adamw';
 import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
-import { type AdamwStep, adamw } from './adamw';
-import { decays, type ParamRange, packDecayMask } from './decayMask';
+import { adamw } from './adamw';
+import { type ParamRange, packDecayMask } from './decayMask';
 
 // Each step is compared with one float64 step from the GPU's own f32 state before it, so the
 // bound is that of one step (first order in 2^-24, hyperparameters rounded to f32 counted):
@@ -21,7 +21,7 @@ const TOLERANCE =
   "p eps (|p'| + lr (6 c1 mabs / den + 23 |u| + 5 wd |p|)), eps = 2^-24, " +
   'u = mhat / den, den = sqrt(vhat) + eps_adam (roundings counted in adamw.check.ts)';
 
-const steps: AdamwStep[] = [1, 2, 3].map((step) => ({
+const steps: ref.AdamwStep[] = [1, 2, 3].map((step) => ({
   lr: [1e-3, 6e-4, 3e-4][step - 1], // a decaying schedule, written with setStep
   beta1: 0.9,
   beta2: 0.95,
@@ -52,7 +52,13 @@ interface State {
 }
 
 /** Per-element bounds of one step from `before`, as derived above. */
-function stepBounds(before: State, g: Float32Array, s: number, mask: Uint32Array, hp: AdamwStep) {
+function stepBounds(
+  before: State,
+  g: Float32Array,
+  s: number,
+  mask: Uint32Array,
+  hp: ref.AdamwStep,
+) {
   const n = g.length;
   const c1 = 1 / (1 - hp.beta1 ** hp.step);
   const c2 = 1 / (1 - hp.beta2 ** hp.step);
@@ -66,8 +72,8 @@ function stepBounds(before: State, g: Float32Array, s: number, mask: Uint32Array
     const v = hp.beta2 * before.v[i] + (1 - hp.beta2) * gs * gs;
     const den = Math.sqrt(v * c2) + hp.eps;
     const u = (m * c1) / den;
-    const wdp = decays(mask, i) ? hp.weightDecay * Math.abs(before.p[i]) : 0;
-    const p = before.p[i] - hp.lr * (u + (decays(mask, i) ? hp.weightDecay * before.p[i] : 0));
+    const wdp = ref.decays(mask, i) ? hp.weightDecay * Math.abs(before.p[i]) : 0;
+    const p = before.p[i] - hp.lr * (u + (ref.decays(mask, i) ? hp.weightDecay * before.p[i] : 0));
     bm[i] = 4 * F32_EPS * mabs + 1e-38;
     bv[i] = 6 * F32_EPS * v + 1e-38;
     bp[i] =

@@ -5,19 +5,10 @@ import type { GpuContext } from '../gpu/device';
 import { grid1d, type KernelOp } from '../gpu/ops';
 import type { ShaderSource } from '../gpu/pipelineCache';
 import { writeUniform } from '../gpu/uniforms';
+import type { AdamwStep } from '../reference/adamw';
 
 const shader: ShaderSource = { name: 'adamw', code };
 const WG = 256;
-
-export interface AdamwStep {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** 1-based step t, for the bias corrections 1 - beta^t. */
-  step: number;
-}
 
 export interface AdamwOp extends KernelOp {
   /** Rewrites the uniform for the next step (lr schedule, t); allocates no GPU object. */

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { testChecks } from '../selftest/describeChecks';
+import { testChecks } from '../test/describeChecks';
 import { attentionChecks } from './attention.check';
 
 describe('attention kernel', () => testChecks(attentionChecks));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decays, packDecayMask } from './decayMask';
+import { decays } from '../reference/adamw';
+import { packDecayMask } from './decayMask';
 
 describe('packDecayMask', () => {
   it('packs ranges that cross word boundaries into the right bits', () => {

@@ -38,8 +38,3 @@ export function packDecayMask(n: number, decayRanges: readonly ParamRange[]): Ui
   }
   return words;
 }
-
-/** Whether parameter i takes weight decay under a mask from packDecayMask. */
-export function decays(mask: Uint32Array, i: number): boolean {
-  return ((mask[i >>> 5] >>> (i & 31)) & 1) === 1;
-}

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { testChecks } from '../selftest/describeChecks';
+import { testChecks } from '../test/describeChecks';
 import { embeddingChecks } from './embedding.check';
 
 describe('embedding kernel', () => testChecks(embeddingChecks));

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { testChecks } from '../selftest/describeChecks';
+import { testChecks } from '../test/describeChecks';
 import { geluChecks } from './gelu.check';
 
 describe('gelu kernel', () => testChecks(geluChecks));

@@ -1,9 +1,10 @@
 import { submitOps } from '../gpu/ops';
+import type { MatmulShape } from '../reference/matmul';
 import * as ref from '../reference/matmul';
 import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
-import { biasBackward, type MatmulPath, type MatmulShape, matmul, matmulVia } from './matmul';
+import { biasBackward, type MatmulPath, matmul, matmulVia } from './matmul';
 
 // Each output is a running f32 sum over k (K rounded products and adds, one multiply-add each),
 // then at most a bias add and an accumulate add: the standard dot-product bound gives

@@ -4,6 +4,7 @@ import type { Buf } from '../gpu/buffers';
 import { createOp, type PreparedOp } from '../gpu/createOp';
 import type { GpuContext } from '../gpu/device';
 import type { ShaderSource } from '../gpu/pipelineCache';
+import type { MatmulShape } from '../reference/matmul';
 
 const matmulShader: ShaderSource = { name: 'matmul', code: matmulCode };
 const biasBackwardShader: ShaderSource = { name: 'bias_backward', code: biasBackwardCode };
@@ -29,26 +30,6 @@ const TILING = {
   direct: { WG_X: 8, WG_Y: 8, RM: 8, CN: 8 },
 } as const;
 const BIAS_WG = 64;
-
-export interface MatmulShape {
-  M: number;
-  N: number;
-  K: number;
-  /** Number of products, one per batch item (default 1). */
-  batch?: number;
-  /** A is stored (K,M) and used transposed. */
-  transA?: boolean;
-  /** B is stored (N,K) and used transposed (a linear layer's weight in llm.c layout). */
-  transB?: boolean;
-  /** out += product instead of out = product. */
-  accumulate?: boolean;
-  /** Elements between batch items of A (default M*K; 0 uses one A for every item). */
-  strideA?: number;
-  /** Elements between batch items of B (default K*N; 0 uses one B for every item). */
-  strideB?: number;
-  /** Elements between batch items of out (default M*N). */
-  strideOut?: number;
-}
 
 // out (batch,M,N) = op(a) (batch,M,K) · op(b) (batch,K,N) [+ bias (N)] [+ out]
 export function matmul(

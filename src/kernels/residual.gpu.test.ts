@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { testChecks } from '../selftest/describeChecks';
+import { testChecks } from '../test/describeChecks';
 import { residualChecks } from './residual.check';
 
 describe('residual kernel', () => testChecks(residualChecks));

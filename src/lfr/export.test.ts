@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countingBlocks, play } from '../test/lfrRun';
 import {
   exportSchedule,
   historiesCsv,
@@ -10,7 +11,6 @@ import {
 import { Schedule } from './schedule';
 import { BlockScores } from './scores';
 import { DEFAULT_LFR_SETTINGS } from './settings';
-import { countingBlocks, play } from './testRun';
 
 const played = () => {
   const s = Schedule.lfr(countingBlocks(20), DEFAULT_LFR_SETTINGS, { batchSize: 3, seed: 8 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countingBlocks, play } from '../test/lfrRun';
 import {
   classCountsOverTime,
   classesNow,
@@ -9,7 +10,6 @@ import {
 import { Schedule } from './schedule';
 import { BlockScores } from './scores';
 import { DEFAULT_LFR_SETTINGS } from './settings';
-import { countingBlocks, play } from './testRun';
 
 describe('classify', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { countingBlocks, play } from '../test/lfrRun';
 import { plannedLfrSize, Schedule } from './schedule';
 import { DEFAULT_LFR_SETTINGS, LfrError } from './settings';
-import { countingBlocks, play } from './testRun';
 
 const defaults = DEFAULT_LFR_SETTINGS;
 

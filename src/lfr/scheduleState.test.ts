@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { countingBlocks } from '../test/lfrRun';
 import { Schedule, type ScheduleState } from './schedule';
 import { DEFAULT_LFR_SETTINGS, LfrError } from './settings';
-import { countingBlocks } from './testRun';
 
 const blocks = countingBlocks(40);
 const settings = { ...DEFAULT_LFR_SETTINGS, reps: 2 };

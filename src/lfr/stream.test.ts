@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { countingBlocks } from '../test/lfrRun';
 import { droppedForgottenAtReview } from './forgetting';
 import { type ObservedStep, Schedule } from './schedule';
 import { DEFAULT_LFR_SETTINGS } from './settings';
 import { ScheduleMirror, ScheduleOutbox } from './stream';
-import { countingBlocks } from './testRun';
 
 // Plays a schedule as the session does, taking an event every `every` steps into a mirror.
 function playMirrored(schedule: Schedule, every: number) {

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { testChecks } from '../selftest/describeChecks';
+import { testChecks } from '../test/describeChecks';
 import { loraAdamChecks } from './loraAdam.check';
 
 describe('LoRA Adam optimizer', () => testChecks(loraAdamChecks));

@@ -3,18 +3,14 @@
 // weight decay) and gradnorm for the optional global clip; a status kernel reports non-finite
 // values. Gaps between factors stay zero: zero gradient, zero moments, zero step.
 
-import code from '../../shaders/lora_adam_status.wgsl?raw';
 import { createStorage } from '../gpu/buffers';
-import { createOp } from '../gpu/createOp';
 import type { GpuContext } from '../gpu/device';
 import type { KernelOp } from '../gpu/ops';
-import type { ShaderSource } from '../gpu/pipelineCache';
 import { adamw } from '../kernels/adamw';
 import { gradNorm, gradNormPartialsLength } from '../kernels/gradnorm';
+import { loraAdamStatus } from '../kernels/loraAdamStatus';
 import type { LoraOptimizer, LoraOptimizerSettings, LoraPairBuffers } from './loraOptimizer';
 import { createLoraTable } from './loraTable';
-
-const statusShader: ShaderSource = { name: 'lora_adam_status', code };
 
 // params, grads (loraLayout of pairs) -> Adam on every factor entry, state made here
 export async function createLoraAdam(
@@ -41,9 +37,7 @@ export async function createLoraAdam(
   const clip =
     settings.clipNorm > 0 ? [await gradNorm(ctx, norm, partials, grads, n, settings.clipNorm)] : [];
   const step = await adamw(ctx, params, m, v, grads, norm, everyEntry, n, hp(0, settings.lr));
-  const report: KernelOp = await createOp(ctx, {
-    label: 'lora_adam_status',
-    shader: statusShader,
+  const report: KernelOp = await loraAdamStatus(ctx, {
     constants: { WG: 64 },
     params: { u32: [pairs.length] },
     buffers: [table.buffer, params, grads, m, v, status],

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { testChecks } from '../selftest/describeChecks';
+import { testChecks } from '../test/describeChecks';
 import { loraRiteReferenceChecks } from './loraRite.check';
 
 describe('LoRA-RITE optimizer kernels against the float64 reference', () =>

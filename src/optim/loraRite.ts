@@ -4,20 +4,14 @@
 // rotations by shaders/lora_rite_rounds.wgsl. Checked against reference/loraRite.ts in
 // loraRite.check.ts.
 
-import code from '../../shaders/lora_rite.wgsl?raw';
-import roundsCode from '../../shaders/lora_rite_rounds.wgsl?raw';
-import splitCode from '../../shaders/lora_rite_split.wgsl?raw';
 import { createStorage } from '../gpu/buffers';
-import { createOp } from '../gpu/createOp';
 import type { AdapterReport, GpuContext } from '../gpu/device';
-import type { ShaderSource } from '../gpu/pipelineCache';
 import { writeUniform } from '../gpu/uniforms';
+import { loraRiteSide, loraRiteSplit } from '../kernels/loraRite';
 import type { LoraOptimizer, LoraOptimizerSettings, LoraPairBuffers } from './loraOptimizer';
 import { createLoraTable } from './loraTable';
 import { biasCorrectedDecay } from './reference/loraRite';
 
-const sideShader: ShaderSource = { name: 'lora_rite', code: roundsCode + code };
-const splitShader: ShaderSource = { name: 'lora_rite_split', code: roundsCode + splitCode };
 // Jacobi converges quadratically once the off-diagonal is small and stops when a sweep rotates
 // nothing; 12 sweeps is a cap well past f32 convergence for r <= 32 (the reference needs 5-8 in
 // float64 at r = 4-8).
@@ -72,9 +66,7 @@ export async function createLoraRite(
   const state = createStorage(ctx, 'lora.rite.state', 2 * L + S);
   const status = createStorage(ctx, 'lora.status', sides);
   const wg = riteWorkgroups(ctx.adapter);
-  const split = await createOp(ctx, {
-    label: 'lora_rite_split',
-    shader: splitShader,
+  const split = await loraRiteSplit(ctx, {
     constants: { WG: wg.split, MAX_SWEEPS },
     params: { u32: [pairs.length, ...scratchBase] },
     buffers: [table.buffer, params, grads, scratch],
@@ -87,9 +79,7 @@ export async function createLoraRite(
     ...scratchBase,
     ...stateBase,
   ];
-  const step = await createOp(ctx, {
-    label: 'lora_rite',
-    shader: sideShader,
+  const step = await loraRiteSide(ctx, {
     constants: { WG: wg.side, MAX_SWEEPS },
     params: { u32, f32: sideF32(settings, 0, settings.lr) },
     buffers: [table.buffer, params, grads, scratch, state, status],

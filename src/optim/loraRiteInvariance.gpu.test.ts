@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { CheckBuffers } from '../selftest/checkBuffers';
-import { testChecks } from '../selftest/describeChecks';
+import { testChecks } from '../test/describeChecks';
 import { adamSettings } from './loraAdam.check';
 import { loraGpuRun } from './loraGpuRun';
 import {

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { testChecks } from '../selftest/describeChecks';
+import { testChecks } from '../test/describeChecks';
 import { loraRiteSafetyChecks } from './loraRite.check';
 
 describe('LoRA-RITE: first step, rank-deficient moments, non-finite reports, determinism', () =>

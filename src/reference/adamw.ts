@@ -1,7 +1,20 @@
-// Float64 twin of shaders/adamw.wgsl.
+// Float64 twin of shaders/adamw.wgsl, and the one AdamW of every float64 reference (the LoRA
+// Adam of src/optim/reference/adam.ts runs it on each factor).
 
-import type { AdamwStep } from '../kernels/adamw';
-import { decays } from '../kernels/decayMask';
+export interface AdamwStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based step t, for the bias corrections 1 - beta^t. */
+  step: number;
+}
+
+/** Whether parameter i takes weight decay under a mask from kernels/decayMask.ts packDecayMask. */
+export function decays(mask: Uint32Array, i: number): boolean {
+  return ((mask[i >>> 5] >>> (i & 31)) & 1) === 1;
+}
 
 // params, m, v (n) updated in place from grads (n) * norm[1]; decayMask (ceil(n / 32)) bits
 export function adamw(

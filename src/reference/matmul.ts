@@ -1,5 +1,24 @@
 // Float64 twins of shaders/matmul.wgsl and shaders/bias_backward.wgsl.
-import type { MatmulShape } from '../kernels/matmul';
+
+export interface MatmulShape {
+  M: number;
+  N: number;
+  K: number;
+  /** Number of products, one per batch item (default 1). */
+  batch?: number;
+  /** A is stored (K,M) and used transposed. */
+  transA?: boolean;
+  /** B is stored (N,K) and used transposed (a linear layer's weight in llm.c layout). */
+  transB?: boolean;
+  /** out += product instead of out = product. */
+  accumulate?: boolean;
+  /** Elements between batch items of A (default M*K; 0 uses one A for every item). */
+  strideA?: number;
+  /** Elements between batch items of B (default K*N; 0 uses one B for every item). */
+  strideB?: number;
+  /** Elements between batch items of out (default M*N). */
+  strideOut?: number;
+}
 
 // out (batch,M,N) = op(a) (batch,M,K) · op(b) (batch,K,N) [+ bias (N)] [+ out]
 export function matmul(

@@ -1,4 +1,4 @@
-import type { TokenizerName } from '../data/tokenizer';
+import type { TokenizerName } from '../data/tokenizerTypes';
 import { checkUserTextSize } from '../data/userText';
 import { callback, type StudioWorker, studioWorker } from '../worker/client';
 import type {

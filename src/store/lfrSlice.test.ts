@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ObservedStep, Schedule } from '../lfr/schedule';
 import { DEFAULT_LFR_SETTINGS } from '../lfr/settings';
 import { ScheduleOutbox } from '../lfr/stream';
-import { countingBlocks } from '../lfr/testRun';
+import { countingBlocks } from '../test/lfrRun';
 import type { StudioWorker } from '../worker/client';
 import type { RunProgress, StartResult, TrainSettings } from '../worker/protocol';
 import { editSetting, setWorkerFactory, startTraining } from './actions';

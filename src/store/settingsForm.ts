@@ -1,7 +1,7 @@
 // The training form: its fields as typed (strings, so "0." or "" can sit in a field while the
 // user types), how they become settings, and every problem with them, in words a user can act on.
 
-import { type TokenizerName, VOCAB_SIZES } from '../data/tokenizer';
+import { type TokenizerName, VOCAB_SIZES } from '../data/tokenizerTypes';
 import { type GPTConfig, PRESETS, type Preset, type TrainConfig } from '../model/config';
 import { validateSettings } from '../model/validate';
 import type { TrainSettings } from '../worker/protocol';

@@ -3,7 +3,7 @@
 // classroom's hide= and lock= lists, so a teacher's link opens exactly the exercise.
 // Pure: reading and writing the page's URL is done by the actions.
 
-import type { TokenizerName } from '../data/tokenizer';
+import type { TokenizerName } from '../data/tokenizerTypes';
 import { PRESETS } from '../model/config';
 import type { DataChoice } from '../worker/protocol';
 import {

@@ -10,7 +10,6 @@ import { buildLoraTable, initLora } from '../model/lora';
 import { buildParamTable } from '../model/params';
 import { referenceGpt } from '../reference/gpt';
 import { normwiseError } from '../selftest/compare';
-import { type FinetuneSettings, type FinetuneStepResult, FinetuneTrainer } from './finetune';
 import {
   blocks,
   config,
@@ -18,7 +17,8 @@ import {
   finetuneSteps,
   lossDrop,
   pretrainedBase,
-} from './finetuneFixture';
+} from '../test/finetuneFixture';
+import { type FinetuneSettings, type FinetuneStepResult, FinetuneTrainer } from './finetune';
 
 const table = buildParamTable(config);
 let base: Float32Array;

@@ -3,8 +3,6 @@ import { BatchSampler } from '../data/blocks';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { buildLoraTable, initLora } from '../model/lora';
 import { eigh, fromArray, matmulTN } from '../optim/linalg';
-import { Rng } from '../util/rng';
-import { transformAdapters, zInvariance } from './finetune';
 import {
   blocks,
   config,
@@ -12,7 +10,9 @@ import {
   lossDrop,
   pretrainedBase,
   finetuneSettings as settings,
-} from './finetuneFixture';
+} from '../test/finetuneFixture';
+import { Rng } from '../util/rng';
+import { transformAdapters, zInvariance } from './finetune';
 
 // Fine-tuning with LoRA-RITE, in a file of its own: compiling RITE's kernels takes ~20 s on
 // SwiftShader, on top of the pretraining of the base.

@@ -3,7 +3,7 @@ import { acquireGpu, type GpuContext } from '../gpu/device';
 import { initParams } from '../model/init';
 import { LORA_TARGETS } from '../model/lora';
 import { buildParamTable } from '../model/params';
-import { blocks, config } from './finetuneFixture';
+import { blocks, config } from '../test/finetuneFixture';
 import {
   type FinetuneProgress,
   type FinetuneRequest,

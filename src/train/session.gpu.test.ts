@@ -4,8 +4,9 @@ import type { Dataset } from '../data/dataset';
 import { byteTokenizer } from '../data/tokenizer';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import type { GPTConfig, TrainConfig } from '../model/config';
-import { type Progress, type SessionOptions, type StepPoint, TrainingSession } from './session';
-import { byteStream, testTrainConfig } from './testData';
+import { byteStream, testTrainConfig } from '../test/testData';
+import type { StepPoint } from './history';
+import { type Progress, type SessionOptions, TrainingSession } from './session';
 
 const model: GPTConfig = { blockSize: 8, vocabSize: 256, nLayer: 1, nHead: 2, nEmbd: 16 };
 const train = testTrainConfig({ maxSteps: 6, warmupSteps: 1, seed: 5, evalInterval: 3 });

@@ -1,5 +1,4 @@
 import type { CheckpointParts, RunSettings } from '../checkpoint/format';
-import { captureCheckpoint, restoreSampler, trainerStateOf } from '../checkpoint/run';
 import { BatchSampler, Blocks } from '../data/blocks';
 import type { Dataset } from '../data/dataset';
 import type { GpuContext } from '../gpu/device';
@@ -11,24 +10,12 @@ import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
 import { estimateMemory, validateSettings } from '../model/validate';
 import { Rng } from '../util/rng';
+import type { StepPoint, ValPoint } from './history';
 import { findNonFinite, type NonFiniteTensor } from './nonFinite';
+import { captureCheckpoint, restoreSampler, trainerStateOf } from './runCheckpoint';
 import { type BatchSource, type StepResult, Trainer } from './trainer';
 
 export type SessionState = 'ready' | 'running' | 'paused' | 'done' | 'stopped' | 'failed';
-
-/** One optimizer step as the charts plot it. */
-export interface StepPoint {
-  step: number;
-  loss: number;
-  lr: number;
-  gradNorm: number;
-}
-
-export interface ValPoint {
-  step: number;
-  loss: number;
-  perplexity: number;
-}
 
 /** What the worker streams to the page, batched (at most every PROGRESS_INTERVAL_MS). */
 export interface Progress {

@@ -8,8 +8,8 @@ import { buildParamTable } from '../model/params';
 import { adamw } from '../reference/adamw';
 import { referenceGpt } from '../reference/gpt';
 import { gradNorm } from '../reference/gradnorm';
+import { byteBlocks, TEST_MODEL, testTrainConfig } from '../test/testData';
 import { learningRateAt } from './lrSchedule';
-import { byteBlocks, TEST_MODEL, testTrainConfig } from './testData';
 import { type StepResult, Trainer } from './trainer';
 
 const config = TEST_MODEL;

@@ -17,9 +17,10 @@ import type {
   InvarianceRequest,
   InvarianceSeries,
 } from '../train/finetuneSession';
+import type { StepPoint, ValPoint } from '../train/history';
 import type { InvarianceMatrixKind } from '../train/invarianceMatrix';
 import type { NonFiniteTensor } from '../train/nonFinite';
-import type { NonFinitePause, Progress, SessionState, StepPoint, ValPoint } from '../train/session';
+import type { NonFinitePause, Progress, SessionState } from '../train/session';
 
 export type { TokenizeProgress } from '../data/userText';
 export type { AdapterReport, CheckResult };

@@ -6,7 +6,8 @@ import { CheckpointStore } from '../checkpoint/store';
 import { Blocks } from '../data/blocks';
 import { type Dataset, loadDataset, OPENWEBTEXT_PATH } from '../data/dataset';
 import { DataError } from '../data/errors';
-import { loadTokenizer, type Tokenizer } from '../data/tokenizer';
+import { loadTokenizer } from '../data/tokenizer';
+import type { Tokenizer } from '../data/tokenizerTypes';
 import { userDataset, userTextDocuments, valSplitProblem } from '../data/userText';
 import {
   datasetFromStored,

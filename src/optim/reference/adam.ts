@@ -1,6 +1,7 @@
 // Reference Adam on the LoRA factors, each entry of A and B on its own: the usual LoRA baseline,
 // and the tests' negative control (its update of Z depends on how Z is factored).
 
+import { adamw } from '../../reference/adamw';
 import { type Mat, zeros } from '../linalg';
 import type { LoraGrad, LoraPair } from './lora';
 
@@ -34,18 +35,13 @@ export function createAdamState(pairs: readonly LoraPair[]): AdamState {
   return { t: 0, pairs: pairs.map(({ a, b }) => ({ a: moments(a), b: moments(b) })) };
 }
 
-// x (rows, r) updated in place from dx (rows, r), step t >= 1
+// Every entry of a factor takes the weight decay, and the gradient is used unscaled.
+const UNSCALED = [0, 1];
+
+// x (rows, r) updated in place from dx (rows, r), step t >= 1: the model's AdamW on its entries
 function adamFactor(x: Mat, s: AdamMoments, dx: Mat, t: number, hp: AdamHp): void {
-  const biasCorrection1 = 1 - hp.beta1 ** t;
-  const biasCorrection2 = 1 - hp.beta2 ** t;
-  for (let i = 0; i < x.data.length; i++) {
-    const g = dx.data[i];
-    s.m.data[i] = hp.beta1 * s.m.data[i] + (1 - hp.beta1) * g;
-    s.v.data[i] = hp.beta2 * s.v.data[i] + (1 - hp.beta2) * g * g;
-    const mhat = s.m.data[i] / biasCorrection1;
-    const vhat = s.v.data[i] / biasCorrection2;
-    x.data[i] -= hp.lr * (mhat / (Math.sqrt(vhat) + hp.eps) + hp.weightDecay * x.data[i]);
-  }
+  const everyEntry = new Uint32Array(Math.ceil(x.data.length / 32)).fill(0xffffffff);
+  adamw(x.data, s.m.data, s.v.data, dx.data, UNSCALED, everyEntry, { ...hp, step: t });
 }
 
 // pairs (A (m, r), B (n, r)) updated in place from grads (dA (m, r), dB (n, r))

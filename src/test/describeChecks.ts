@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { acquireGpu, type GpuContext } from '../gpu/device';
-import { runCheck } from './runCheck';
-import type { KernelCheck } from './types';
+import { runCheck } from '../selftest/runCheck';
+import type { KernelCheck } from '../selftest/types';
 
 /** Registers one Vitest test per check; used by the kernels' *.gpu.test.ts files. */
 export function testChecks(checks: readonly KernelCheck[]): void {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from '../checkpoint/format';
 import { BatchSampler } from '../data/blocks';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
-import { byteBlocks, TEST_MODEL, testTrainConfig } from '../train/testData';
-import { Trainer } from '../train/trainer';
-import { decodeCheckpoint } from './format';
-import { captureCheckpoint, restoreSampler, restoreTrainer } from './run';
+import { byteBlocks, TEST_MODEL, testTrainConfig } from '../test/testData';
+import { captureCheckpoint, restoreSampler, restoreTrainer } from './runCheckpoint';
+import { Trainer } from './trainer';
 
 const model = TEST_MODEL;
 const train = testTrainConfig({ gradAccumSteps: 2, maxSteps: 6, seed: 11 });

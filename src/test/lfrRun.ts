@@ -1,7 +1,7 @@
 // Test helpers (imported by tests only): small block sets and a driver that plays a schedule the
 // way the trainer does, with results coming back a few steps late.
 import { Blocks } from '../data/blocks';
-import type { ObservedStep, Schedule } from './schedule';
+import type { ObservedStep, Schedule } from '../lfr/schedule';
 
 /** `count` blocks of `blockSize` tokens whose token ids are their stream positions. */
 export function countingBlocks(count: number, blockSize = 3): Blocks {

@@ -1,10 +1,10 @@
 // A training run to and from checkpoint bytes: the glue the session and the worker call.
+import { type CheckpointParts, encodeCheckpoint, type RunSettings } from '../checkpoint/format';
 import { BatchSampler, type Blocks, type SamplerState } from '../data/blocks';
 import type { GpuContext } from '../gpu/device';
-import { learningRateAt } from '../train/lrSchedule';
-import type { StepPoint, ValPoint } from '../train/session';
-import { Trainer, type TrainerState } from '../train/trainer';
-import { type CheckpointParts, encodeCheckpoint, type RunSettings } from './format';
+import type { StepPoint, ValPoint } from './history';
+import { learningRateAt } from './lrSchedule';
+import { Trainer, type TrainerState } from './trainer';
 
 /** What the session knows of its run beyond the trainer's GPU state. */
 export interface RunRecord {

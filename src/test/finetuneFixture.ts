@@ -6,9 +6,9 @@ import { initParams } from '../model/init';
 import { LORA_TARGETS } from '../model/lora';
 import { buildParamTable } from '../model/params';
 import type { LoraOptimizerKind } from '../optim/loraOptimizer';
-import { type FinetuneSettings, type FinetuneStepResult, FinetuneTrainer } from './finetune';
+import { type FinetuneSettings, type FinetuneStepResult, FinetuneTrainer } from '../train/finetune';
+import { Trainer } from '../train/trainer';
 import { byteBlocks, TEST_MODEL, testTrainConfig } from './testData';
-import { Trainer } from './trainer';
 
 export const config = TEST_MODEL;
 
