@@ -12,7 +12,7 @@ import { normwiseError } from '../selftest/compare';
 import { Rng } from '../util/rng';
 import { exportHfGpt2, importHfGpt2 } from './hfGpt2';
 import { hfForward } from './hfReference';
-import { readSafetensors } from './safetensors';
+import { readSafetensors, tensorFloats } from './safetensors';
 
 // Awkward sizes (T, C not multiples of a tile); the byte vocabulary, as import requires.
 const config: GPTConfig = { blockSize: 7, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 12 };
@@ -62,7 +62,7 @@ describe('Hugging Face GPT-2 round trip on the GPU', () => {
     expect(new Uint32Array(after.buffer)).toEqual(new Uint32Array(before.buffer));
 
     const hf = readSafetensors(safetensors).tensors;
-    const ref = hfForward(config, (name) => hf.get(name)!.data, [...tokens]);
+    const ref = hfForward(config, (name) => tensorFloats(name, hf.get(name)!), [...tokens]);
     expect(normwiseError(after, ref)).toBeLessThan(REL);
   });
 });

@@ -6,7 +6,7 @@ import { buildParamTable } from '../model/params';
 import { referenceGpt } from '../reference/gpt';
 import { exportHfGpt2, hfConfig, importHfGpt2 } from './hfGpt2';
 import { hfForward } from './hfReference';
-import { readSafetensors, writeSafetensors } from './safetensors';
+import { readSafetensors, tensorFloats, writeSafetensors } from './safetensors';
 
 const tiny: GPTConfig = { blockSize: 3, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 4 };
 const table = buildParamTable(tiny);
@@ -30,6 +30,47 @@ function indexOf(name: string, i: number): number {
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const bits = (f: Float32Array) => new Uint32Array(f.buffer, f.byteOffset, f.length);
+
+interface RawTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: Uint8Array;
+}
+
+/** A safetensors file of any dtypes, as the hub's writers make them. */
+function rawSafetensors(tensors: readonly RawTensor[]): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt', n_head: '2' } };
+  let offset = 0;
+  for (const t of tensors) {
+    header[t.name] = {
+      dtype: t.dtype,
+      shape: t.shape,
+      data_offsets: [offset, offset + t.bytes.length],
+    };
+    offset += t.bytes.length;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const t of tensors) {
+    out.set(t.bytes, at);
+    at += t.bytes.length;
+  }
+  return out;
+}
+
+/** The exported tiny model's tensors as raw F32 entries. */
+function exportedRaw(safetensors: Uint8Array): RawTensor[] {
+  return [...readSafetensors(safetensors).tensors].map(([name, t]) => ({
+    name,
+    dtype: t.dtype,
+    shape: t.shape,
+    bytes: t.bytes.slice(),
+  }));
+}
 
 function refusal(run: () => unknown): string {
   try {
@@ -109,7 +150,7 @@ describe('Hugging Face GPT-2 export', () => {
     const tokens = [72, 101, 108, 108, 111];
     const ref = referenceGpt(config, params, tokens, [0, 0, 0, 0, 0], 1, 5);
     const hf = readSafetensors(exportHfGpt2(params, config).safetensors).tensors;
-    const logits = hfForward(config, (name) => hf.get(name)!.data, tokens);
+    const logits = hfForward(config, (name) => tensorFloats(name, hf.get(name)!), tokens);
     // Both in float64 from the same f32 weights, differing only in summation order: ~1e-15
     // relative per op; the logits are O(0.1), so 1e-12 is far below any layout error.
     let worst = 0;
@@ -137,10 +178,14 @@ describe('Hugging Face GPT-2 import', () => {
     const tensors = [...file.tensors].map(([name, t]) => ({
       name: `transformer.${name}`,
       shape: t.shape,
-      data: t.data,
+      data: tensorFloats(name, t),
     }));
     const wte = file.tensors.get('wte.weight')!;
-    tensors.push({ name: 'lm_head.weight', shape: wte.shape, data: wte.data });
+    tensors.push({
+      name: 'lm_head.weight',
+      shape: wte.shape,
+      data: tensorFloats('wte.weight', wte),
+    });
     tensors.push({ name: 'h.0.attn.bias', shape: [1, 1, 3, 3], data: new Float32Array(9).fill(1) });
     const r = importHfGpt2(writeSafetensors(tensors, { format: 'pt' }), exported.configJson);
     expect(bits(r.params)).toEqual(bits(indexParams()));
@@ -195,15 +240,23 @@ describe('Hugging Face GPT-2 import', () => {
     );
     const llama = JSON.stringify({ model_type: 'llama' });
     expect(refusal(() => importHfGpt2(exported.safetensors, llama))).toMatch(
-      /is for a "llama" model/,
+      /^config\.json's model_type is "llama"; the studio imports GPT-2/,
     );
   });
 
   it('refuses an untied output head and tensors GPT-2 does not have', () => {
     const file = readSafetensors(exported.safetensors);
-    const base = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+    const base = [...file.tensors].map(([name, t]) => ({
+      name,
+      shape: t.shape,
+      data: tensorFloats(name, t),
+    }));
     const wte = file.tensors.get('wte.weight')!;
-    const head = { name: 'lm_head.weight', shape: wte.shape, data: wte.data.map((x) => x + 1) };
+    const head = {
+      name: 'lm_head.weight',
+      shape: wte.shape,
+      data: tensorFloats('wte.weight', wte).map((x) => x + 1),
+    };
     expect(
       refusal(() => importHfGpt2(writeSafetensors([...base, head]), exported.configJson)),
     ).toMatch(/has an output head \(lm_head\.weight\) of its own/);
@@ -218,10 +271,106 @@ describe('Hugging Face GPT-2 import', () => {
   it('asks for config.json when the file cannot say its number of heads', () => {
     const file = readSafetensors(exported.safetensors);
     const bare = writeSafetensors(
-      [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
+      [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: tensorFloats(name, t) })),
     );
     expect(refusal(() => importHfGpt2(bare))).toMatch(
       /does not say its number of heads, and n_embd 4 is not a multiple of GPT-2's head size 64: give its config\.json too\./,
+    );
+  });
+
+  it('accepts causal-mask buffers of any dtype (BOOL, U8, F32) and skips them', () => {
+    const tensors = exportedRaw(exported.safetensors);
+    tensors.push(
+      {
+        name: 'h.0.attn.bias',
+        dtype: 'BOOL',
+        shape: [1, 1, 3, 3],
+        bytes: new Uint8Array(9).fill(1),
+      },
+      { name: 'h.1.attn.bias', dtype: 'U8', shape: [1, 1, 3, 3], bytes: new Uint8Array(9).fill(1) },
+      { name: 'h.0.attn.masked_bias', dtype: 'F32', shape: [], bytes: new Uint8Array(4) },
+      { name: 'h.1.attn.masked_bias', dtype: 'I64', shape: [], bytes: new Uint8Array(8) },
+    );
+    const r = importHfGpt2(rawSafetensors(tensors), exported.configJson);
+    expect(bits(r.params)).toEqual(bits(indexParams()));
+  });
+
+  it('refuses a non-float dtype for a tensor it needs, naming the tensor', () => {
+    const tensors = exportedRaw(exported.safetensors).map((t) =>
+      t.name === 'h.1.ln_2.bias' ? { ...t, dtype: 'I32' } : t,
+    );
+    expect(refusal(() => importHfGpt2(rawSafetensors(tensors), exported.configJson))).toBe(
+      'Tensor "h.1.ln_2.bias" has dtype I32, which the studio cannot use as weights (it reads F32, F16, BF16, F64). Nothing was imported.',
+    );
+  });
+
+  it('takes lm_head.weight as the tied embedding when the file has no wte.weight', () => {
+    const tensors = exportedRaw(exported.safetensors).map((t) =>
+      t.name === 'wte.weight' ? { ...t, name: 'lm_head.weight' } : t,
+    );
+    for (const json of [exported.configJson, undefined]) {
+      const r = importHfGpt2(rawSafetensors(tensors), json);
+      expect(bits(r.params)).toEqual(bits(indexParams()));
+    }
+  });
+
+  it('refuses a config.json with tie_word_embeddings false (a separate output head)', () => {
+    const file = readSafetensors(exported.safetensors);
+    const wte = file.tensors.get('wte.weight')!;
+    const head = {
+      name: 'lm_head.weight',
+      shape: wte.shape,
+      data: tensorFloats('wte.weight', wte),
+    };
+    const base = [...file.tensors].map(([name, t]) => ({
+      name,
+      shape: t.shape,
+      data: tensorFloats(name, t),
+    }));
+    const untied = JSON.stringify({
+      ...JSON.parse(exported.configJson),
+      tie_word_embeddings: false,
+    });
+    for (const bytes of [writeSafetensors([...base, head]), exported.safetensors]) {
+      expect(refusal(() => importHfGpt2(bytes, untied))).toBe(
+        'config.json sets tie_word_embeddings false: this model has an output head (lm_head.weight) separate from its token embedding (wte), and the studio ties the two, so it cannot run this model. Nothing was imported.',
+      );
+    }
+  });
+
+  it('refuses a config.json of a huge model before sizing anything from it (issue 14)', () => {
+    const base = JSON.parse(exported.configJson);
+    for (const n of [1e9, 1e7, 2 ** 53, 1e308]) {
+      const started = performance.now();
+      expect(
+        refusal(() => importHfGpt2(exported.safetensors, JSON.stringify({ ...base, n_layer: n }))),
+      ).toBe(
+        `config.json's n_layer is ${n}, not a whole number from 1 to 1,000. Nothing was imported.`,
+      );
+      expect(performance.now() - started).toBeLessThan(2000);
+    }
+    const wide = {
+      ...base,
+      vocab_size: 50257,
+      n_positions: 1024,
+      n_embd: 8192,
+      n_head: 64,
+      n_layer: 48,
+    };
+    expect(refusal(() => importHfGpt2(exported.safetensors, JSON.stringify(wide)))).toBe(
+      'wte.weight has shape [256, 4] in the file, but config.json (n_embd 8192, vocab_size 50257, n_positions 1024) needs [50257, 8192]. Nothing was imported.',
+    );
+    const infinite = exported.configJson.replace('"n_layer": 2', '"n_layer": 1e400');
+    expect(refusal(() => importHfGpt2(exported.safetensors, infinite))).toMatch(
+      /^config\.json's n_layer is Infinity, not a whole number/,
+    );
+  });
+
+  it('quotes a bounded preview of a deeply nested config.json value', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const json = exported.configJson.replace('"model_type": "gpt2"', `"model_type": ${deep}`);
+    expect(refusal(() => importHfGpt2(exported.safetensors, json))).toBe(
+      `config.json's model_type is a list of 1 item; the studio imports GPT-2 ("gpt2") only. Nothing was imported.`,
     );
   });
 });

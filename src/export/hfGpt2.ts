@@ -11,7 +11,14 @@
 // Embeddings, biases and LayerNorm parameters are the same in both.
 import type { GPTConfig } from '../model/config';
 import { buildParamTable } from '../model/params';
-import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors';
+import { preview } from '../util/preview';
+import {
+  type NamedTensor,
+  type ReadTensor,
+  readSafetensors,
+  tensorFloats,
+  writeSafetensors,
+} from './safetensors';
 
 /** GPT-2's LayerNorm epsilon, the one the studio's layernorm kernel uses. */
 const LAYER_NORM_EPS = 1e-5;
@@ -112,60 +119,71 @@ function sizeOf(c: GPTConfig): string {
 /**
  * A GPT-2 checkpoint in the studio's layout, checked against its config.json (or, without one,
  * against the shapes: n_head from the file's own metadata when the studio wrote it, else GPT-2's
- * head size of 64). Refuses what the studio cannot run, saying the model's size.
+ * head size of 64). Refuses what the studio cannot run, saying the model's size. Every tensor's
+ * name and shape is checked before the parameters are allocated, so their size is bounded by the
+ * file's.
  */
 export function importHfGpt2(bytes: Uint8Array, configJson?: string): HfImport {
   const file = readSafetensors(bytes);
-  const tensors = new Map<string, Float32Array>();
-  const shapes = new Map<string, number[]>();
+  const tensors = new Map<string, ReadTensor>();
   for (const [name, t] of file.tensors) {
     const bare = name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
-    // The causal-mask buffers older GPT-2 files carry are not parameters.
+    // The causal-mask buffers older GPT-2 files carry (often BOOL or U8) are not parameters.
     if (/^h\.\d+\.attn\.(bias|masked_bias)$/.test(bare)) continue;
     if (tensors.has(bare))
       throw new HfImportError(`The file holds ${bare} twice (with and without "transformer.").`);
-    tensors.set(bare, t.data);
-    shapes.set(bare, t.shape);
+    tensors.set(bare, t);
+  }
+  // The hub's converter keeps one of two tied names, the alphabetically first: lm_head.weight.
+  const head = tensors.get('lm_head.weight');
+  if (head && !tensors.has('wte.weight')) {
+    tensors.set('wte.weight', head);
+    tensors.delete('lm_head.weight');
   }
   const config =
-    configJson === undefined ? inferConfig(shapes, file.metadata) : parseConfig(configJson);
+    configJson === undefined ? inferConfig(tensors, file.metadata) : parseConfig(configJson);
   checkRunnable(config);
   const table = buildParamTable(config);
-  const params = new Float32Array(table.totalLength);
   const from = configJson === undefined ? 'the shapes in the file' : 'config.json';
   for (const t of table.tensors) {
     const name = hfName(t.name);
-    const data = tensors.get(name);
+    const found = tensors.get(name);
     const shape = isConv1d(name) ? [t.shape[1], t.shape[0]] : [...t.shape];
-    if (!data) {
+    if (!found) {
       throw new HfImportError(
         `The file has no ${name}, which a GPT-2 with n_layer ${config.nLayer} (from ${from}) needs: it is another model, or the config.json does not belong to it.`,
       );
     }
-    const got = shapes.get(name)!;
-    if (got.join(',') !== shape.join(',')) {
+    if (found.shape.join(',') !== shape.join(',')) {
       throw new HfImportError(
-        `${name} has shape [${got.join(', ')}] in the file, but ${from} (n_embd ${config.nEmbd}, vocab_size ${config.vocabSize}, n_positions ${config.blockSize}) needs [${shape.join(', ')}].`,
+        `${name} has shape [${found.shape.join(', ')}] in the file, but ${from} (n_embd ${config.nEmbd}, vocab_size ${config.vocabSize}, n_positions ${config.blockSize}) needs [${shape.join(', ')}].`,
       );
     }
-    params.set(isConv1d(name) ? transpose(data, shape[0], shape[1]) : data, t.offset);
-    tensors.delete(name);
   }
-  const head = tensors.get('lm_head.weight');
-  if (head) {
+  const needed = new Set(table.tensors.map((t) => hfName(t.name)));
+  const extra = [...tensors.keys()].filter(
+    (name) => name !== 'lm_head.weight' && !needed.has(name),
+  );
+  if (extra.length > 0) {
+    throw new HfImportError(
+      `The file holds tensors a GPT-2 with n_layer ${config.nLayer} does not have (${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}): it is another architecture, or the config.json does not belong to it.`,
+    );
+  }
+  // Every tensor the model needs is in the file with its shape: the allocation is the file's size.
+  const params = new Float32Array(table.totalLength);
+  for (const t of table.tensors) {
+    const name = hfName(t.name);
+    const data = tensorFloats(name, tensors.get(name)!);
+    params.set(isConv1d(name) ? transpose(data, t.shape[1], t.shape[0]) : data, t.offset);
+  }
+  if (head && tensors.get('wte.weight') !== head) {
     const wte = table.byName.get('wte')!;
-    if (!sameBits(head, params.subarray(wte.offset, wte.offset + wte.length))) {
+    const headData = tensorFloats('lm_head.weight', head);
+    if (!sameBits(headData, params.subarray(wte.offset, wte.offset + wte.length))) {
       throw new HfImportError(
         'This model has an output head (lm_head.weight) of its own; the studio ties the output head to the token embedding (wte), so it cannot run this model.',
       );
     }
-    tensors.delete('lm_head.weight');
-  }
-  if (tensors.size > 0) {
-    const extra = [...tensors.keys()].slice(0, 5).join(', ');
-    throw new HfImportError(
-      `The file holds tensors a GPT-2 with n_layer ${config.nLayer} does not have (${extra}${tensors.size > 5 ? ', ...' : ''}): it is another architecture, or the config.json does not belong to it.`,
-    );
   }
   return { config, params, parameterCount: table.count, bytes: table.count * 4 };
 }
@@ -178,28 +196,41 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
+/** Upper bounds on config.json's sizes, far above any model the studio runs, so a damaged or
+ * hostile value is refused before anything is sized from it. */
+const CONFIG_LIMITS = {
+  vocab_size: 1_000_000,
+  n_positions: 1_000_000,
+  n_embd: 65_536,
+  n_layer: 1_000,
+  n_head: 65_536,
+} as const;
+
 function parseConfig(json: string): GPTConfig {
   let c: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(json);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new Error('not an object');
+      throw new Error(`it is ${preview(parsed)}`);
     c = parsed as Record<string, unknown>;
   } catch (e) {
     throw new HfImportError(
       `config.json is not a JSON object (${e instanceof Error ? e.message : String(e)}).`,
     );
   }
-  if (c.model_type !== undefined && c.model_type !== 'gpt2') {
+  const field = (key: string): unknown => (Object.hasOwn(c, key) ? c[key] : undefined);
+  const modelType = field('model_type');
+  if (modelType !== undefined && modelType !== 'gpt2') {
     throw new HfImportError(
-      `config.json is for a ${JSON.stringify(c.model_type)} model; the studio imports GPT-2 ("gpt2") only.`,
+      `config.json's model_type is ${preview(modelType)}; the studio imports GPT-2 ("gpt2") only.`,
     );
   }
-  const int = (key: string): number => {
-    const v = c[key];
-    if (!Number.isInteger(v) || (v as number) < 1)
+  const int = (key: keyof typeof CONFIG_LIMITS): number => {
+    const v = field(key);
+    const max = CONFIG_LIMITS[key];
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max)
       throw new HfImportError(
-        `config.json's ${key} is ${JSON.stringify(v)}, not a whole number of at least 1.`,
+        `config.json's ${key} is ${preview(v)}, not a whole number from 1 to ${count(max)}.`,
       );
     return v as number;
   };
@@ -212,40 +243,49 @@ function parseConfig(json: string): GPTConfig {
   };
   const refuse = (what: string) =>
     new HfImportError(`config.json sets ${what}, which the studio's GPT-2 does not compute.`);
-  const act = c.activation_function ?? 'gelu_new';
+  const act = field('activation_function') ?? 'gelu_new';
   if (act !== 'gelu_new' && act !== 'gelu_pytorch_tanh')
     throw refuse(
-      `activation_function ${JSON.stringify(act)} (the studio's GELU is the tanh one, "gelu_new")`,
+      `activation_function ${preview(act)} (the studio's GELU is the tanh one, "gelu_new")`,
     );
-  const eps = c.layer_norm_epsilon ?? LAYER_NORM_EPS;
+  const eps = field('layer_norm_epsilon') ?? LAYER_NORM_EPS;
   if (eps !== LAYER_NORM_EPS)
-    throw refuse(`layer_norm_epsilon ${eps} (the studio's is ${LAYER_NORM_EPS})`);
-  if (c.n_inner !== undefined && c.n_inner !== null && c.n_inner !== 4 * config.nEmbd)
+    throw refuse(`layer_norm_epsilon ${preview(eps)} (the studio's is ${LAYER_NORM_EPS})`);
+  const inner = field('n_inner');
+  if (inner !== undefined && inner !== null && inner !== 4 * config.nEmbd)
     throw refuse(
-      `n_inner ${c.n_inner} (the studio's MLP is 4 x n_embd = ${4 * config.nEmbd} wide)`,
+      `n_inner ${preview(inner)} (the studio's MLP is 4 x n_embd = ${4 * config.nEmbd} wide)`,
     );
-  if (c.scale_attn_weights === false) throw refuse('scale_attn_weights false');
-  if (c.scale_attn_by_inverse_layer_idx === true)
+  if (field('scale_attn_weights') === false) throw refuse('scale_attn_weights false');
+  if (field('scale_attn_by_inverse_layer_idx') === true)
     throw refuse('scale_attn_by_inverse_layer_idx true');
+  if (field('tie_word_embeddings') === false) {
+    throw new HfImportError(
+      'config.json sets tie_word_embeddings false: this model has an output head (lm_head.weight) separate from its token embedding (wte), and the studio ties the two, so it cannot run this model.',
+    );
+  }
   return config;
 }
 
-function inferConfig(shapes: Map<string, number[]>, metadata: Record<string, string>): GPTConfig {
-  const wte = shapes.get('wte.weight');
-  const wpe = shapes.get('wpe.weight');
+function inferConfig(
+  tensors: Map<string, ReadTensor>,
+  metadata: Record<string, string>,
+): GPTConfig {
+  const wte = tensors.get('wte.weight')?.shape;
+  const wpe = tensors.get('wpe.weight')?.shape;
   if (!wte || !wpe || wte.length !== 2 || wpe.length !== 2) {
     throw new HfImportError(
       'The file has no 2-D wte.weight and wpe.weight: it is not a GPT-2 checkpoint.',
     );
   }
   let nLayer = 0;
-  while (shapes.has(`h.${nLayer}.ln_1.weight`)) nLayer++;
+  while (tensors.has(`h.${nLayer}.ln_1.weight`)) nLayer++;
   if (nLayer === 0)
     throw new HfImportError('The file has no h.0.ln_1.weight: it is not a GPT-2 checkpoint.');
   const nEmbd = wte[1];
-  const stated = Number(metadata.n_head);
+  const stated = Object.hasOwn(metadata, 'n_head') ? Number(metadata.n_head) : Number.NaN;
   const nHead = Number.isInteger(stated) && stated > 0 ? stated : nEmbd / GPT2_HEAD_SIZE;
-  if (!Number.isInteger(nHead)) {
+  if (!Number.isInteger(nHead) || nHead < 1) {
     throw new HfImportError(
       `The file does not say its number of heads, and n_embd ${nEmbd} is not a multiple of GPT-2's head size ${GPT2_HEAD_SIZE}: give its config.json too.`,
     );
@@ -254,6 +294,12 @@ function inferConfig(shapes: Map<string, number[]>, metadata: Record<string, str
 }
 
 function checkRunnable(c: GPTConfig): void {
+  // From the file's shapes these can be 0 (an empty tensor) or beyond any GPU.
+  if (c.nEmbd < 1 || c.nEmbd > CONFIG_LIMITS.n_embd || c.blockSize < 1) {
+    throw new HfImportError(
+      `The studio cannot run this model: its n_embd ${count(c.nEmbd)} or context of ${count(c.blockSize)} positions is outside 1 to ${count(CONFIG_LIMITS.n_embd)} and 1 to 1,024.`,
+    );
+  }
   const problems: string[] = [];
   if (!VOCABS.includes(c.vocabSize))
     problems.push(

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { GPTConfig } from '../model/config';
 import { exportPeftLora, type LoraFactors } from './peftLora';
-import { readSafetensors } from './safetensors';
+import { readSafetensors, tensorFloats } from './safetensors';
 
 const tiny: GPTConfig = { blockSize: 3, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 4 };
 const r = 2;
@@ -50,15 +50,17 @@ describe('PEFT LoRA export', () => {
   it("gives PEFT's update (alpha / r) lora_B lora_A equal to the studio's (alpha / r) A B^T", () => {
     const file = readSafetensors(exportPeftLora(tiny, pairs, options).safetensors);
     for (const p of pairs) {
-      const lA = file.tensors.get(`base_model.model.transformer.${p.name}.lora_A.weight`)!;
-      const lB = file.tensors.get(`base_model.model.transformer.${p.name}.lora_B.weight`)!;
-      const [out, inp] = [lB.shape[0], lA.shape[1]];
+      const nameA = `base_model.model.transformer.${p.name}.lora_A.weight`;
+      const nameB = `base_model.model.transformer.${p.name}.lora_B.weight`;
+      const [tA, tB] = [file.tensors.get(nameA)!, file.tensors.get(nameB)!];
+      const [lA, lB] = [tensorFloats(nameA, tA), tensorFloats(nameB, tB)];
+      const [out, inp] = [tB.shape[0], tA.shape[1]];
       for (let o = 0; o < out; o++)
         for (let i = 0; i < inp; i++) {
           let peft = 0;
           let ours = 0;
           for (let k = 0; k < r; k++) {
-            peft += lB.data[o * r + k] * lA.data[k * inp + i];
+            peft += lB[o * r + k] * lA[k * inp + i];
             ours += p.A[o * r + k] * p.B[i * r + k];
           }
           // The same products in the same order: exactly equal.

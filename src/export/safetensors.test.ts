@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors';
+import { readSafetensors, SafetensorsError, tensorFloats, writeSafetensors } from './safetensors';
 
 /** A file from a raw header string and data bytes (no padding), as another writer might make. */
 function file(header: string | Uint8Array, data: Uint8Array = new Uint8Array(0)): Uint8Array {
@@ -46,11 +46,13 @@ describe('safetensors', () => {
     const t = { name: 'w', shape: [2, 3], data: Float32Array.of(1, -2, 3.25, 4, 5, 6e-30) };
     const back = readSafetensors(writeSafetensors([t], { k: 'v' }));
     expect(back.metadata).toEqual({ k: 'v' });
-    expect(back.tensors.get('w')).toEqual({ dtype: 'F32', shape: [2, 3], data: t.data });
+    const w = back.tensors.get('w')!;
+    expect([w.dtype, w.shape]).toEqual(['F32', [2, 3]]);
+    expect(tensorFloats('w', w)).toEqual(t.data);
     const odd = readSafetensors(
       file('{"x":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}', f32(7)),
     );
-    expect(odd.tensors.get('x')?.data).toEqual(Float32Array.of(7));
+    expect(tensorFloats('x', odd.tensors.get('x')!)).toEqual(Float32Array.of(7));
   });
 
   it('widens F16 and BF16 to f32 exactly (normal, subnormal, zero, infinity)', () => {
@@ -64,7 +66,7 @@ describe('safetensors', () => {
         Uint8Array.from([...half, ...bf]),
       ),
     );
-    expect([...(r.tensors.get('h')?.data ?? [])]).toEqual([
+    expect([...tensorFloats('h', r.tensors.get('h')!)]).toEqual([
       1,
       -2,
       2 ** -24,
@@ -72,7 +74,7 @@ describe('safetensors', () => {
       Number.POSITIVE_INFINITY,
       0.333251953125,
     ]);
-    expect([...(r.tensors.get('b')?.data ?? [])]).toEqual([1, -5]);
+    expect([...tensorFloats('b', r.tensors.get('b')!)]).toEqual([1, -5]);
   });
 
   it('refuses a header length beyond the file', () => {
@@ -104,11 +106,56 @@ describe('safetensors', () => {
     expect(refusal(file(one, f32(1, 2, 3)))).toMatch(/has 4 bytes after its last tensor/);
   });
 
-  it('refuses an unsupported dtype, naming it', () => {
-    const h = '{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}';
-    expect(refusal(file(h, new Uint8Array(8)))).toMatch(
-      /^Tensor "ids" has dtype I64, which the studio cannot read \(it reads F32, F16 and BF16\)\./,
+  it('sizes every safetensors dtype (1, 2, 4 or 8 bytes) and reads F64 rounded to f32', () => {
+    const sizes: [string, number][] = [
+      ['BOOL', 1],
+      ['U8', 1],
+      ['I8', 1],
+      ['F8_E5M2', 1],
+      ['F8_E4M3', 1],
+      ['I16', 2],
+      ['U16', 2],
+      ['F16', 2],
+      ['BF16', 2],
+      ['I32', 4],
+      ['U32', 4],
+      ['F32', 4],
+      ['I64', 8],
+      ['U64', 8],
+      ['F64', 8],
+    ];
+    for (const [dtype, size] of sizes) {
+      const h = (bytes: number) =>
+        `{"t":{"dtype":"${dtype}","shape":[3],"data_offsets":[0,${bytes}]}}`;
+      const r = readSafetensors(file(h(3 * size), new Uint8Array(3 * size)));
+      expect(r.tensors.get('t')?.bytes.length).toBe(3 * size);
+      expect(refusal(file(h(3 * size + 1), new Uint8Array(3 * size + 1)))).toContain(
+        `has shape [3] of ${dtype} (${3 * size} bytes), but data_offsets span ${3 * size + 1} bytes`,
+      );
+    }
+    const f64 = new Uint8Array(Float64Array.of(0.1, -3).buffer);
+    const r = readSafetensors(file('{"d":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}', f64));
+    expect(tensorFloats('d', r.tensors.get('d')!)).toEqual(Float32Array.of(0.1, -3));
+  });
+
+  it('refuses the values of a non-float tensor as weights, naming it', () => {
+    const r = readSafetensors(
+      file('{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}', new Uint8Array(8)),
     );
+    expect(() => tensorFloats('ids', r.tensors.get('ids')!)).toThrow(
+      'Tensor "ids" has dtype I64, which the studio cannot use as weights (it reads F32, F16, BF16, F64). Nothing was imported.',
+    );
+  });
+
+  it('refuses an unknown dtype, naming it, also "toString" and "constructor" (own properties only)', () => {
+    for (const dtype of ['F4', 'toString', 'constructor', '__proto__']) {
+      const h = `{"w":{"dtype":"${dtype}","shape":[1],"data_offsets":[0,4]}}`;
+      expect(refusal(file(h, f32(1)))).toMatch(
+        new RegExp(
+          `^Tensor "w" has dtype "${dtype}", which is not a safetensors dtype the studio knows \\(BOOL, U8,`,
+        ),
+      );
+    }
   });
 
   it('refuses a shape that does not match the byte length', () => {

@@ -3,10 +3,32 @@
 // { string: string } }, then the tensor bytes, little-endian, row-major. Offsets are relative to
 // the end of the header; the tensors must cover the data exactly (no gap, no overlap, nothing
 // after), which is what the reference reader checks too.
+import { preview } from '../util/preview';
 
-export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
-
-const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+/** Every dtype of the safetensors format with a whole number of bytes per element. */
+const DTYPE_BYTES = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+} as const;
+export type SafetensorsDtype = keyof typeof DTYPE_BYTES;
+// Own properties only: "toString" or "constructor" must not find the prototype's members.
+const isDtype = (d: string): d is SafetensorsDtype => Object.hasOwn(DTYPE_BYTES, d);
+/** The dtypes whose values the studio reads as weights (F64 rounds to f32, as torch's .float()). */
+const FLOAT_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
+const KNOWN_DTYPES = Object.keys(DTYPE_BYTES).join(', ');
 /** The reference implementation refuses headers above 100 MB. */
 const MAX_HEADER_BYTES = 100_000_000;
 
@@ -17,11 +39,12 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/** A checked tensor of the file; its values are read only when asked for (tensorFloats). */
 export interface ReadTensor {
-  /** The dtype in the file; data is widened to f32 (exactly) when it was F16 or BF16. */
   dtype: SafetensorsDtype;
   shape: number[];
-  data: Float32Array;
+  /** Its bytes in the file, little-endian. */
+  bytes: Uint8Array;
 }
 
 export interface SafetensorsFile {
@@ -179,14 +202,25 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     );
   }
   const tensors = new Map<string, ReadTensor>();
+  const data = bytes.subarray(8 + n);
   for (const e of entries) {
-    tensors.set(e.name, {
-      dtype: e.dtype,
-      shape: e.shape,
-      data: toFloat32(bytes, 8 + n + e.begin, e),
-    });
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, bytes: data.subarray(e.begin, e.end) });
   }
   return { tensors, metadata };
+}
+
+/**
+ * A tensor's values as f32: F16 and BF16 widened exactly, F64 rounded to nearest. Any other
+ * dtype (integers, booleans, 8-bit floats) is refused, naming the tensor: the studio cannot use
+ * it as weights.
+ */
+export function tensorFloats(name: string, t: ReadTensor): Float32Array {
+  if (!FLOAT_DTYPES.includes(t.dtype)) {
+    throw new SafetensorsError(
+      `Tensor "${name}" has dtype ${t.dtype}, which the studio cannot use as weights (it reads ${FLOAT_DTYPES.join(', ')}).`,
+    );
+  }
+  return toFloat32(t);
 }
 
 function checkEntry(name: string, value: unknown): Entry {
@@ -195,8 +229,10 @@ function checkEntry(name: string, value: unknown): Entry {
     throw bad('is not described by an object');
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string') throw bad('has no dtype');
-  if (!(dtype in DTYPE_BYTES)) {
-    throw bad(`has dtype ${dtype}, which the studio cannot read (it reads F32, F16 and BF16)`);
+  if (!isDtype(dtype)) {
+    throw bad(
+      `has dtype ${preview(dtype)}, which is not a safetensors dtype the studio knows (${KNOWN_DTYPES})`,
+    );
   }
   const isIndex = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
   if (!Array.isArray(shape) || !shape.every(isIndex))
@@ -208,31 +244,36 @@ function checkEntry(name: string, value: unknown): Entry {
     offsets[0] > offsets[1]
   )
     throw bad('has data_offsets that are not [begin, end] with begin <= end');
-  const d = dtype as SafetensorsDtype;
+  const size = DTYPE_BYTES[dtype];
   const elements = shape.reduce((a: number, b: number) => a * b, 1);
   const length = offsets[1] - offsets[0];
-  if (elements * DTYPE_BYTES[d] !== length) {
+  if (elements * size !== length) {
     throw bad(
-      `has shape [${shape.join(', ')}] of ${d} (${count(elements * DTYPE_BYTES[d])} bytes), but data_offsets span ${count(length)} bytes`,
+      `has shape [${shape.join(', ')}] of ${dtype} (${count(elements * size)} bytes), but data_offsets span ${count(length)} bytes`,
     );
   }
-  return { name, dtype: d, shape, begin: offsets[0], end: offsets[1] };
+  return { name, dtype, shape, begin: offsets[0], end: offsets[1] };
 }
 
 // Widening F16 and BF16 to f32 is exact.
-function toFloat32(bytes: Uint8Array, at: number, e: Entry): Float32Array {
-  const elements = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
-  const start = bytes.byteOffset + at;
-  if (e.dtype === 'F32') {
-    if (start % 4 === 0) return new Float32Array(bytes.buffer, start, elements);
-    return new Float32Array(bytes.slice(at, at + elements * 4).buffer);
+function toFloat32(t: ReadTensor): Float32Array {
+  const { bytes } = t;
+  const elements = bytes.length / DTYPE_BYTES[t.dtype];
+  if (t.dtype === 'F32') {
+    if (bytes.byteOffset % 4 === 0)
+      return new Float32Array(bytes.buffer, bytes.byteOffset, elements);
+    return new Float32Array(bytes.slice().buffer);
   }
-  const view = new DataView(bytes.buffer, start, elements * 2);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(elements);
+  if (t.dtype === 'F64') {
+    for (let i = 0; i < elements; i++) out[i] = view.getFloat64(i * 8, true);
+    return out;
+  }
   const bits = new Uint32Array(out.buffer);
   for (let i = 0; i < elements; i++) {
     const h = view.getUint16(i * 2, true);
-    bits[i] = e.dtype === 'BF16' ? h << 16 : halfToFloatBits(h);
+    bits[i] = t.dtype === 'BF16' ? h << 16 : halfToFloatBits(h);
   }
   return out;
 }
