@@ -43,6 +43,19 @@ describe('schedule export', () => {
     expect(parsed.phases[0].decidingScores).toBeUndefined();
   });
 
+  it("lists every step's block ids as trained and logs every visit with its loss", () => {
+    const s = Schedule.lfr(countingBlocks(20), DEFAULT_LFR_SETTINGS, { batchSize: 3, seed: 8 });
+    const loss = (id: number, phase: number) => ((id * 13 + phase * 5) % 7) / 3;
+    const steps = play(s, loss);
+    const e = exportSchedule(s);
+    expect(e.steps).toEqual(steps.map((p) => [...p.ids]));
+    expect(e.visits.fromStep).toBe(0);
+    expect(e.visits.rows).toEqual(
+      steps.flatMap((p) => [...p.ids].map((id) => [p.step, id, Math.fround(loss(id, p.phase))])),
+    );
+    expect(e.shuffle.seeding).toMatch(/0x85ebca6b/);
+  });
+
   it('exports a pending cut as null kept ids, and a random baseline', () => {
     const s = Schedule.lfr(countingBlocks(20), DEFAULT_LFR_SETTINGS, { batchSize: 3, seed: 8 });
     const pending = parseScheduleJson(scheduleToJson(s));
@@ -57,8 +70,8 @@ describe('schedule export', () => {
   it('refuses a bad file with a clear message', () => {
     expect(() => parseScheduleJson('{')).toThrow(/not JSON/);
     expect(() => parseScheduleJson('[]')).toThrow(/must be a JSON object/);
-    expect(() => parseScheduleJson(tampered((e) => Object.assign(e, { version: 2 })))).toThrow(
-      /version must be 1, not 2/,
+    expect(() => parseScheduleJson(tampered((e) => Object.assign(e, { version: 1 })))).toThrow(
+      /version must be 2, not 1/,
     );
     // Swap a kept block for a dropped one: same size, still ascending, not the cut.
     const swapped = tampered((e) => {
@@ -79,6 +92,18 @@ describe('schedule export', () => {
       /phases\[2\]\.keptIds must list all 20 blocks/,
     );
     expect(() => parseScheduleJson(tampered((e) => e.phases.pop()))).toThrow(/has 4 phases, not 3/);
+    const droppedInFocus = tampered((e) => {
+      const focus = e.phases[1];
+      e.steps[focus.startStep][0] = [...Array(20).keys()].find(
+        (id) => !focus.keptIds!.includes(id),
+      )!;
+    });
+    expect(() => parseScheduleJson(droppedInFocus)).toThrow(
+      /steps\[\d+\] must be 3 block ids kept by its phase \(focus\)/,
+    );
+    expect(() => parseScheduleJson(tampered((e) => e.steps.push(e.steps[0])))).toThrow(
+      /steps lists \d+ steps, but the phases end at step/,
+    );
     expect(() => parseScheduleJson(tampered((e) => (e.phases[2].startStep += 1)))).toThrow(
       /phases\[2\]\.startStep is/,
     );

@@ -1,10 +1,46 @@
-// The schedule as a file another trainer can replay (e.g. a PyTorch data loader): each phase's
-// kept block ids and, for a Focus, the scores that decided its cut; and per-block histories.
+// The schedule as a file another trainer can replay exactly (scripts/lfr_replay.py, a PyTorch
+// data loader): each phase's kept block ids and, for a Focus, the scores that decided its cut;
+// every step's block ids; the shuffle rule that made them, in words; the tokenizer and a hash of
+// the token stream the ids index; the raw visit log. Also the per-block histories.
+import { sha256Hex, type TokenStream } from '../data/dataset';
+import type { Tokenizer, TokenizerName } from '../data/tokenizer';
 import { focusCut, type PhaseName, type Schedule, type ScheduleKind } from './schedule';
 import type { BlockScores } from './scores';
 import { LfrError, type LfrSettings, validateLfrSettings } from './settings';
 
-export const SCHEDULE_EXPORT_VERSION = 1;
+export const SCHEDULE_EXPORT_VERSION = 2;
+
+/** How the studio turns (seed, phase, epoch) into batches: what a replayer must reproduce. */
+export const SHUFFLE_RULE = {
+  blocks:
+    'Block id i is train tokens [i*blockSize, i*blockSize + blockSize + 1): inputs the first blockSize, targets the last blockSize.',
+  generator:
+    'mulberry32 over a u32 state: state = (state + 0x6d2b79f5) mod 2^32; t = state; t = imul(t ^ (t >>> 15), t | 1); t = t ^ ((t + imul(t ^ (t >>> 7), t | 61)) mod 2^32); u32 = t ^ (t >>> 14); int(n) = floor(u32 / 2^32 * n) in float64. imul is 32-bit wrapping multiplication.',
+  seeding:
+    'The generator of epoch e (from 0, within its phase) of phase p (its index in phases) starts at state (seed ^ imul(p + 1, 0x85ebca6b) ^ imul(e + 1, 0x9e3779b9)) mod 2^32.',
+  order:
+    "Fisher-Yates from the phase's keptIds, ascending: for i = n - 1 down to 1: j = int(i + 1); swap order[i] and order[j].",
+  padding:
+    "A phase's visits are its epochs' orders one after another. Micro-batch m of the phase (from 0) is visits [m*batchSize, (m + 1)*batchSize); step s of the phase is micro-batches [s*accumSteps, (s + 1)*accumSteps). The phase's last step continues into the next epoch's order, so it may repeat blocks; they are trained like any other.",
+} as const;
+
+/** The token stream the block ids index: the run's whole train split, as a .bin file. */
+export interface ReplayData {
+  tokenizer: { name: TokenizerName; vocabSize: number; eosId: number };
+  /** Little-endian ids, `dtype` each; sha256 of exactly those bytes. */
+  tokens: { split: 'train'; count: number; dtype: 'uint8' | 'uint16' | 'uint32'; sha256: string };
+}
+
+/** The data record of a replay file: the stream's tokenizer, length, dtype and hash. */
+export async function replayData(stream: TokenStream, tokenizer: Tokenizer): Promise<ReplayData> {
+  const t = stream.tokens;
+  const dtype = t instanceof Uint8Array ? 'uint8' : t instanceof Uint16Array ? 'uint16' : 'uint32';
+  const bytes = new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+  return {
+    tokenizer: { name: tokenizer.name, vocabSize: tokenizer.vocabSize, eosId: tokenizer.eosId },
+    tokens: { split: 'train', count: t.length, dtype, sha256: await sha256Hex(bytes) },
+  };
+}
 
 /** A Focus cut as exported: JSON has no NaN, so an unscored block's score is null. */
 export interface ExportedCut {
@@ -36,12 +72,37 @@ export interface ScheduleExport {
   accumSteps: number;
   blockSize: number;
   blockCount: number;
+  /** The trainer's step number of the schedule's step 0 (the visit log's steps count from it). */
+  firstStep: number;
+  shuffle: typeof SHUFFLE_RULE;
+  /** Null when exported without its data (a replayer then cannot check the tokens). */
+  data: ReplayData | null;
   phases: ExportedPhase[];
+  /** Each step's accumSteps x batchSize block ids, micro-batch by micro-batch, for every step whose phase is decided. */
+  steps: number[][];
+  /** Every visit observed since fromStep: [trainer step, block id, sequence loss (null if not finite)]. */
+  visits: { fromStep: number | null; rows: [number, number, number | null][] };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-export function exportSchedule(schedule: Schedule): ScheduleExport {
+// Every step's ids up to the first one whose phase's cut is still pending.
+function stepIds(schedule: Schedule): number[][] {
+  const { accumSteps: A, batchSize: B } = schedule;
+  const ids = new Uint32Array(B);
+  const steps: number[][] = [];
+  for (let s = 0; s < schedule.totalSteps(); s++) {
+    const step: number[] = [];
+    for (let a = 0; a < A; a++) {
+      if (!schedule.microBatchIds(s * A + a, ids)) return steps;
+      step.push(...ids);
+    }
+    steps.push(step);
+  }
+  return steps;
+}
+
+export function exportSchedule(schedule: Schedule, data: ReplayData | null = null): ScheduleExport {
   const spans = schedule.phases();
   return {
     version: SCHEDULE_EXPORT_VERSION,
@@ -52,6 +113,9 @@ export function exportSchedule(schedule: Schedule): ScheduleExport {
     accumSteps: schedule.accumSteps,
     blockSize: schedule.blocks.blockSize,
     blockCount: schedule.blocks.count,
+    firstStep: schedule.firstStep,
+    shuffle: SHUFFLE_RULE,
+    data,
     phases: spans.map((p) => {
       const kept = schedule.keptIds(p.index);
       const cut = schedule.cut(p.index);
@@ -72,11 +136,13 @@ export function exportSchedule(schedule: Schedule): ScheduleExport {
       }
       return phase;
     }),
+    steps: stepIds(schedule),
+    visits: { fromStep: schedule.visits.fromStep, rows: schedule.visits.rows() },
   };
 }
 
-export function scheduleToJson(schedule: Schedule): string {
-  return JSON.stringify(exportSchedule(schedule));
+export function scheduleToJson(schedule: Schedule, data: ReplayData | null = null): string {
+  return JSON.stringify(exportSchedule(schedule, data));
 }
 
 const PHASE_NAMES: readonly PhaseName[] = ['random', 'learn', 'focus', 'review', 'focusAgain'];
@@ -111,7 +177,8 @@ function checkScheduleExport(v: unknown): string[] {
     return [`version must be ${SCHEDULE_EXPORT_VERSION}, not ${JSON.stringify(v.version)}.`];
   }
   const errors: string[] = [];
-  for (const key of ['seed', 'batchSize', 'accumSteps', 'blockSize', 'blockCount'] as const) {
+  const keys = ['seed', 'batchSize', 'accumSteps', 'blockSize', 'blockCount', 'firstStep'] as const;
+  for (const key of keys) {
     if (!isWhole(v[key]))
       errors.push(`${key} must be a whole number, not ${JSON.stringify(v[key])}.`);
   }
@@ -119,6 +186,7 @@ function checkScheduleExport(v: unknown): string[] {
     errors.push(`kind must be "lfr" or "random", not ${JSON.stringify(v.kind)}.`);
   }
   if (!Array.isArray(v.phases)) errors.push('phases must be an array.');
+  if (!Array.isArray(v.steps)) errors.push("steps must be an array (each step's block ids).");
   if (errors.length > 0) return errors;
   const n = v.blockCount as number;
   const phases = v.phases as unknown[];
@@ -139,6 +207,7 @@ function checkScheduleExport(v: unknown): string[] {
     return errors;
   }
   let step = 0;
+  const keptOf: (number[] | null)[] = [];
   phases.forEach((p, i) => {
     const at = `phases[${i}]`;
     if (!isRecord(p)) {
@@ -161,6 +230,7 @@ function checkScheduleExport(v: unknown): string[] {
       step = p.endStep;
     }
     const kept = checkIds(p.keptIds, n, `${at}.keptIds`, errors);
+    keptOf.push(kept);
     const focus = p.name === 'focus' || p.name === 'focusAgain';
     if (p.decidingScores === undefined) {
       if (focus && kept !== null) errors.push(`${at} has keptIds but no decidingScores.`);
@@ -175,7 +245,43 @@ function checkScheduleExport(v: unknown): string[] {
     }
     checkCut(p.decidingScores, kept, n, at, errors);
   });
+  if (errors.length === 0)
+    checkSteps(v.steps as unknown[], phases as ExportedPhase[], keptOf, v, errors);
   return errors;
+}
+
+// Each listed step holds accumSteps x batchSize ids, all kept by the step's phase.
+function checkSteps(
+  steps: unknown[],
+  phases: ExportedPhase[],
+  keptOf: (number[] | null)[],
+  v: Record<string, unknown>,
+  errors: string[],
+): void {
+  const perStep = (v.accumSteps as number) * (v.batchSize as number);
+  const total = phases[phases.length - 1].endStep;
+  if (steps.length > total) {
+    errors.push(`steps lists ${steps.length} steps, but the phases end at step ${total}.`);
+    return;
+  }
+  const keptSets = keptOf.map((k) => (k === null ? null : new Set(k)));
+  let phase = 0;
+  for (let s = 0; s < steps.length; s++) {
+    while (s >= phases[phase].endStep) phase++;
+    const ids = steps[s];
+    const kept = keptSets[phase];
+    if (
+      !Array.isArray(ids) ||
+      ids.length !== perStep ||
+      kept === null ||
+      !ids.every((id) => kept.has(id))
+    ) {
+      errors.push(
+        `steps[${s}] must be ${perStep} block ids kept by its phase (${phases[phase].name}).`,
+      );
+      return;
+    }
+  }
 }
 
 // Ascending whole ids in [0, n), or null; an error otherwise.

@@ -6,6 +6,7 @@ import type { StepResult } from '../train/trainer';
 import { Rng } from '../util/rng';
 import { BlockScores, type BlockScoresState, type ScoreStoreOptions } from './scores';
 import { dropCount, LfrError, type LfrSettings, validateLfrSettings } from './settings';
+import { VisitLog } from './visitLog';
 
 export type ScheduleKind = 'random' | 'lfr';
 export type PhaseName = 'random' | 'learn' | 'focus' | 'review' | 'focusAgain';
@@ -175,6 +176,8 @@ export function plannedLfrSize(
  */
 export class Schedule {
   readonly scores: BlockScores;
+  /** Every observed visit, raw, for the replay file. */
+  readonly visits = new VisitLog();
   readonly batchSize: number;
   readonly accumSteps: number;
   readonly seed: number;
@@ -366,20 +369,31 @@ export class Schedule {
         `The ${this.kind} schedule's ${this.totalSteps()} steps are all given: set max_steps to ${this.totalSteps()}.`,
       );
     }
-    const phase = this.phaseAt(this.stepsHanded());
-    const kept = this.keptIds(phase);
-    if (kept === null) {
+    if (!this.microBatchIds(this.handed, ids)) {
+      const name = this.plans[this.phaseAt(this.stepsHanded())].name;
       throw new Error(
-        `Schedule.next: the ${this.plans[phase].name} phase's cut needs every result of the phase before it; observe them first (needsObservation())`,
+        `Schedule.next: the ${name} phase's cut needs every result of the phase before it; observe them first (needsObservation())`,
       );
     }
-    const position = (this.handed - this.starts[phase] * this.accumSteps) * B;
+    this.handed++;
+    fillBatch(inputs, targets, this.blocks, ids);
+  }
+
+  /**
+   * ids (B): the blocks of micro-batch `micro` (counted from the schedule's start), as next()
+   * hands them out; false (ids untouched) while its phase's cut waits for observations.
+   */
+  microBatchIds(micro: number, ids: Uint32Array): boolean {
+    const B = this.batchSize;
+    const phase = this.phaseAt(Math.floor(micro / this.accumSteps));
+    const kept = this.keptIds(phase);
+    if (kept === null) return false;
+    const position = (micro - this.starts[phase] * this.accumSteps) * B;
     for (let b = 0; b < B; b++) {
       const p = position + b;
       ids[b] = this.epochOrder(phase, Math.floor(p / kept.length), kept)[p % kept.length];
     }
-    this.handed++;
-    fillBatch(inputs, targets, this.blocks, ids);
+    return true;
   }
 
   // Fisher-Yates over the kept ids, cached for the epoch being handed out.
@@ -415,6 +429,7 @@ export class Schedule {
       this.early.delete(this.observed);
       const phase = this.phaseAt(this.observed);
       this.scores.record(this.observed, phase, r.blockIds, r.sequenceLosses);
+      this.visits.record(this.observed + this.firstStep, r.blockIds, r.sequenceLosses);
       this.observed++;
       this.decideCuts();
     }

@@ -17,7 +17,7 @@ import {
 import { exportHfGpt2, importHfGpt2 } from '../export/hfGpt2';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { GpuLimitError, GpuUnavailableError } from '../gpu/errors';
-import { historiesCsv, historiesJson, scheduleToJson } from '../lfr/export';
+import { historiesCsv, historiesJson, replayData, scheduleToJson } from '../lfr/export';
 import { Schedule } from '../lfr/schedule';
 import { ScheduleOutbox } from '../lfr/stream';
 import type { TokenizerName } from '../model/config';
@@ -777,9 +777,10 @@ const api = {
   },
 
   /** A scheduled run's schedule (JSON, replayable) or its per-block histories (CSV or JSON). */
-  exportLfr(role: LfrRole, kind: LfrExportKind): string {
-    const { schedule } = requireSchedule(role);
-    if (kind === 'schedule') return scheduleToJson(schedule);
+  async exportLfr(role: LfrRole, kind: LfrExportKind): Promise<string> {
+    const { schedule, data } = requireSchedule(role);
+    if (kind === 'schedule')
+      return scheduleToJson(schedule, await replayData(data.train, data.tokenizer));
     if (kind === 'historiesCsv') return historiesCsv(schedule.scores);
     return JSON.stringify(historiesJson(schedule.scores));
   },
