@@ -5,7 +5,7 @@
 import type { CheckpointParts } from '../checkpoint/format';
 import { BatchSampler } from '../data/blocks';
 import { type Manifest, streamFromEntry, type TokenStream, tokenStream } from '../data/dataset';
-import type { Tokenizer } from '../data/tokenizer';
+import type { Tokenizer } from '../data/tokenizerTypes';
 import { exportSchedule, replayData, SHUFFLE_RULE } from '../lfr/export';
 import { firstBlocks } from '../lfr/firstBlocks';
 import { Schedule, type ScheduleState } from '../lfr/schedule';
@@ -13,7 +13,7 @@ import type { LfrSettings } from '../lfr/settings';
 import { buildParamTable } from '../model/params';
 import { learningRateAt } from '../train/lrSchedule';
 import { exportHfGpt2 } from './hfGpt2';
-import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors';
+import { type NamedTensor, readSafetensors, tensorFloats, writeSafetensors } from './safetensors';
 
 export const PYTORCH_RUN_FORMAT = 'webgpu-training-studio/pytorch-run';
 export const PYTORCH_RUN_VERSION = 1;
@@ -83,7 +83,11 @@ function optimizerSafetensors(parts: CheckpointParts): Uint8Array {
     ['exp_avg_sq', parts.v],
   ] as const) {
     for (const [name, t] of readSafetensors(exportHfGpt2(moment, model).safetensors).tensors) {
-      tensors.push({ name: `${prefix}.${name}`, shape: t.shape, data: t.data });
+      tensors.push({
+        name: `${prefix}.${name}`,
+        shape: t.shape,
+        data: tensorFloats(`${prefix}.${name}`, t),
+      });
     }
   }
   return writeSafetensors(tensors, { format: 'pt', step: String(parts.step) });

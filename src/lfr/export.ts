@@ -3,7 +3,7 @@
 // every step's block ids; the shuffle rule that made them, in words; the tokenizer and a hash of
 // the token stream the ids index; the raw visit log. Also the per-block histories.
 import { sha256Hex, type TokenStream } from '../data/dataset';
-import type { Tokenizer, TokenizerName } from '../data/tokenizer';
+import type { Tokenizer, TokenizerName } from '../data/tokenizerTypes';
 import { focusCut, type PhaseName, type Schedule, type ScheduleKind } from './schedule';
 import type { BlockScores } from './scores';
 import { LfrError, type LfrSettings, validateLfrSettings } from './settings';
