@@ -34,8 +34,9 @@ override MAX_SWEEPS: u32 = 12; // a cap: f32 convergence takes 4-8 sweeps at r <
 const MAXR: u32 = 32;
 const UNIT: f32 = 5.9604645e-8; // 2^-24
 
-// per invocation and column, sums over the invocation's rows; later R^+ (r, r)
-var<workgroup> partial: array<f32, WG * MAXR>;
+// per invocation and column, sums over the invocation's rows (WG * MAXR); later R^+ (r, r), up to
+// MAXR^2: the larger of the two, so that R^+ fits for every r <= MAXR at every WG
+var<workgroup> partial: array<f32, max(WG, MAXR) * MAXR>;
 var<workgroup> dots: array<f32, MAXR>; // the sums over all rows, by column
 var<workgroup> head: array<f32, 2 * MAXR>; // row k of x before reflection k, by k's parity
 var<workgroup> tau: array<f32, MAXR>; // reflection k is I - tau_k v_k v_k^T

@@ -23,6 +23,8 @@ export interface LoraStepResult {
 
 export interface LoraGpuRun {
   readonly optimizer: LoraOptimizer;
+  /** Overwrites the factors on the GPU (the optimizer's state is left as it is). */
+  load(pairs: readonly LoraPair[]): void;
   /** Step t (0-based) from the gradients; returns the factors after it. */
   step(t: number, grads: readonly LoraGrad[]): Promise<LoraStepResult>;
   destroy(): void;
@@ -53,6 +55,7 @@ export async function loraGpuRun(
   const optimizer = await createLoraOptimizer(ctx, pairs, settings);
   return {
     optimizer,
+    load: (pairs) => ctx.device.queue.writeBuffer(params, 0, flat(pairs.map(({ a, b }) => [a, b]))),
     async step(t, g) {
       ctx.device.queue.writeBuffer(grads, 0, flat(g.map(({ da, db }) => [da, db])));
       optimizer.setStep(t, settings.lr);

@@ -19,8 +19,8 @@ import {
 import { mixedShapes, nonFiniteCheck } from './loraAdam.check';
 import { type LoraGpuRun, loraGpuRun } from './loraGpuRun';
 import type { LoraOptimizerSettings, LoraShape } from './loraOptimizer';
-import { cloneFactors, f32, loraProblem, type ProblemOptions, problemGrads } from './loraProblem';
-import { RITE_WORKGROUPS, riteWorkgroups } from './loraRite';
+import { cloneFactors, f32, loraProblem, problemGrads } from './loraProblem';
+import { type RITE_WORKGROUPS, riteWorkgroups } from './loraRite';
 import type { LoraPair } from './reference/lora';
 import {
   createLoraRiteState,
@@ -30,9 +30,13 @@ import {
 } from './reference/loraRite';
 import { regressionDz } from './reference/regression';
 
-// The GPU and the float64 reference take the same f32 gradients every step (computed from the
-// reference's factors), so only the optimizer's own rounding separates them. Normwise, first
-// order in u = 2^-24, for a factor X with partner P (rows and prows rows):
+// The steps checks run the GPU one step at a time from the reference's factors (uploaded before
+// every step; the GPU keeps its own M, V, rho and stored bases), with the same f32 gradients, so
+// only the optimizer's own rounding in this step and in its carried state separates them. (Letting
+// the GPU run on from its own factors instead compounds: an error e_P in the partner moves the
+// next step by kappa e_P / |P| relative, kappa as below, so a first-order bound grows like
+// kappa^t and after 20 steps admits anything.) Normwise, first order in u = 2^-24, for a factor X
+// with partner P (rows and prows rows):
 //   - the split of P (Householder QR, then one-sided Jacobi on R: backward stable): R^+ off by
 //     c cond(R_P) prows u relative;
 //   - g = dX R^+ and V: dot products of length r and rows, plus the R^+ error: (rows + r) u +
@@ -42,35 +46,52 @@ import { regressionDz } from './reference/regression';
 //     sum over the sides then a tree: at most (E / W_split + W_split + sides / W_side +
 //     log2 W_side + 4) u relative, so is the clip scale (W: the workgroup sizes, riteWorkgroups);
 //   - Pre = (V + rho I)^(-1/2): an eigenvalue w moved by u |V| changes 1 / sqrt(w) by
-//     u |V| / (2 w) relative, i.e. cond(V + rho I) / 2 times V's error;
-//   - S = g Pre, M (a convex mix of past S, so no growth), the step M (R^+)^T: cond(R_P) again.
-// All together the step is off by at most u C kappa |step|, C = 2 (m + n + r SWEEPS) + the clip's
-// term, kappa = cond(R_P) (1 + cond(V + rho I)), both maxima over the steps so far (cond(R) over the
-// singular values above the kernel's rank cutoff; cond(V + rho I) with eigenvalues floored at eps^2).
-// Steps add, so X(t) is held to u (|X(t)|_F + C kappa L(t)), L(t) = sum_s |X(s) - X(s-1)|_F, the
-// path length; the same bound is applied to every element (max error <= Frobenius error).
+//     u |V| / (2 w) relative, i.e. cond(V + rho I) / 2 times V's error; V and rho carry earlier
+//     steps' errors, decayed by b2 and not amplified (P is a contraction);
+//   - S = g Pre, M (a convex mix of past S transported by contractions, so no growth), the step
+//     M (R^+)^T: cond(R_P) again;
+//   - storing X - step rounds once more: u |X(t)|_F.
+// All together |X_gpu(t) - X_ref(t)|_F <= u (|X(t)|_F + C kappa |X(t) - X(t-1)|_F), with
+// C = 2 (m + n + r SWEEPS) + the clip's term and kappa = cond(R_P) (1 + cond(V + rho I)), the
+// latter a maximum over the steps so far (cond(R) over the singular values above the kernel's
+// rank cutoff; cond(V + rho I) with eigenvalues floored at eps^2).
+// A check is only a check if that bound is small against the step: a GPU that does nothing is
+// off by the whole step |X(t) - X(t-1)|_F, and a wrong step by its relative error times that, so a
+// step wrong by delta relative is caught when delta > u C kappa (plus u |X| / |step|). Hence the
+// problems are well conditioned (loraProblem's `conditioned`: cond(R) = 1 at the start, kappa
+// 2 at r = 1 and 14-19 at r = 12-32, so u C kappa is 6e-6 at r = 1 and 4e-4 to 1.2e-3 at
+// r = 12-32), and each check fails itself unless a step that did nothing would miss the bound
+// 10 times over (ABLE_TO_FAIL).
 const SWEEPS = 12;
+const ABLE_TO_FAIL = 10;
 const TOLERANCE =
-  '|X_gpu(t) - X_ref(t)|_F <= u (|X(t)|_F + C kappa L(t)) for X = A, B of every pair, every ' +
-  'step; u = 2^-24, C = 2 (m + n + 12 r) + E / W_split + W_split + sides / W_side + ' +
-  'log2 W_side + 4, kappa = max_s cond(R_partner) (1 + cond(V + rho I)), L(t) = sum_s ' +
-  '|X(s) - X(s-1)|_F (loraRite.check.ts)';
+  '|X_gpu(t) - X_ref(t)|_F <= u (|X(t)|_F + C kappa |X(t) - X(t-1)|_F) for X = A, B of every ' +
+  'pair, every step taken from the reference factors; u = 2^-24, C = 2 (m + n + 12 r) + ' +
+  '(clip on) E / W_split + W_split + sides / W_side + log2 W_side + 4, kappa = max_s ' +
+  'cond(R_partner) (1 + cond(V + rho I)) (loraRite.check.ts)';
 
-// The context as createLoraRite sees it on the other kind of adapter (a GPU seen as a CPU one, or
-// the reverse), so that both of its workgroup sizes are checked wherever the checks run.
-function otherAdapter(ctx: GpuContext): GpuContext {
-  const cpu = riteWorkgroups(ctx.adapter) === RITE_WORKGROUPS.cpu;
-  const architecture = cpu ? 'checked with the GPU sizes' : 'swiftshader';
+/** The workgroup sizes of RITE_WORKGROUPS a check runs with. */
+export type SizeKind = keyof typeof RITE_WORKGROUPS;
+
+// The context as createLoraRite sees it on an adapter of the given kind (a GPU seen as a CPU one,
+// or the reverse), so that both of its workgroup sizes are checked wherever the checks run.
+function sizedContext(ctx: GpuContext, sizes: SizeKind): GpuContext {
+  const architecture = sizes === 'cpu' ? 'swiftshader' : 'checked with the GPU sizes';
   return { ...ctx, adapter: { ...ctx.adapter, architecture, isFallbackAdapter: false } };
 }
 
 const lr = 1e-2;
-const defaultSteps = 20;
-const steps = defaultSteps;
+const steps = 20;
 
 function frob(x: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.sqrt(s);
+}
+
+function difference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return Math.sqrt(s);
 }
 
@@ -105,38 +126,63 @@ export function riteSettings(hp: RiteHp, rate = lr): LoraOptimizerSettings {
 const shapeText = (shapes: readonly LoraShape[]) =>
   shapes.map(({ m, n, r }) => `(${m},${n},${r})`).join(' ');
 
-function stepsCheck(
-  variant: string,
-  shapes: readonly LoraShape[],
-  hp: RiteHp,
-  options: Omit<ProblemOptions, 'steps' | 'seed'>,
-  steps = defaultSteps,
-  otherSizes = false,
+export interface StepsSpec {
+  variant: string;
+  shapes: readonly LoraShape[];
+  hp: RiteHp;
+  zeroA: boolean;
+  steps: number;
+  sizes: SizeKind;
+}
+
+/**
+ * The GPU step against the reference's, one step at a time (see the bound above). `launch`
+ * gives the settings the GPU runs with (the reference's, unless a mutant test changes them).
+ */
+export function stepsCheck(
+  spec: StepsSpec,
+  launch: LoraOptimizerSettings = riteSettings(spec.hp),
 ): KernelCheck {
+  const { shapes, hp } = spec;
   return {
     kernel: 'lora_rite',
-    variant: otherSizes ? `${variant}, the other adapter kind's workgroup sizes` : variant,
-    shape: `${shapeText(shapes)} batch=${options.batchSize}, ${steps} steps`,
+    variant: `${spec.variant}, ${spec.sizes} workgroup sizes`,
+    shape: `${shapeText(shapes)}, ${spec.steps} steps`,
     tolerance: TOLERANCE,
     async run(checkCtx, bufs) {
-      const ctx = otherSizes ? otherAdapter(checkCtx) : checkCtx;
-      const problem = loraProblem(shapes, { ...options, steps, seed: 11 });
+      const ctx = sizedContext(checkCtx, spec.sizes);
+      const problem = loraProblem(shapes, {
+        steps: spec.steps,
+        batchSize: 24,
+        zeroA: spec.zeroA,
+        seed: 11,
+        conditioned: true,
+      });
       const pairs = cloneFactors(problem.start);
       const refState = createLoraRiteState(pairs);
-      const run = await loraGpuRun(ctx, bufs, problem.start, riteSettings(hp));
+      const run = await loraGpuRun(ctx, bufs, problem.start, launch);
       const sides = 2 * shapes.length;
       const largest = Math.max(...shapes.map(({ m, n, r }) => Math.max(m, n) * r));
       const wg = riteWorkgroups(ctx.adapter);
       const clipTerm = hp.clip
         ? largest / wg.split + wg.split + sides / wg.side + Math.log2(wg.side) + 4
         : 0;
-      const path = pairs.map(() => ({ a: 0, b: 0 }));
       const kappa = pairs.map(() => ({ a: 1, b: 1 }));
+      // per output, the most a step that did nothing would miss its bound by
+      const stillMiss: Record<string, number> = {};
       const out: Record<string, Comparison> = {};
       let clipped = 0;
+      const held = (name: string, gpu: Mat, ref: Mat, before: Float64Array, bound: number) => {
+        stillMiss[name] = Math.max(stillMiss[name] ?? 0, difference(ref.data, before) / bound);
+        out[name] = worst(
+          out[name],
+          compare([difference(gpu.data, ref.data)], [0], () => bound),
+        );
+      };
       try {
-        for (let t = 0; t < steps; t++) {
+        for (let t = 0; t < spec.steps; t++) {
           const grads = problemGrads(pairs, problem, t);
+          run.load(pairs);
           const got = await run.step(t, grads);
           const before = pairs.map(({ a, b }) => ({ a: a.data.slice(), b: b.data.slice() }));
           const conds = pairs.map(({ a, b }) => ({ a: condFactor(a), b: condFactor(b) }));
@@ -148,20 +194,11 @@ function stepsCheck(
             const k = kappa[i];
             k.a = Math.max(k.a, conds[i].b * (1 + condMoment(side.a.v, side.a.rho, hp.eps)));
             k.b = Math.max(k.b, conds[i].a * (1 + condMoment(side.b.v, side.b.rho, hp.eps)));
-            path[i].a += frob(pair.a.data.map((x, j) => x - before[i].a[j]));
-            path[i].b += frob(pair.b.data.map((x, j) => x - before[i].b[j]));
             const c = 2 * (m + n + SWEEPS * r) + clipTerm;
-            const boundA = F32_EPS * (frob(pair.a.data) + c * k.a * path[i].a) + 1e-38;
-            const boundB = F32_EPS * (frob(pair.b.data) + c * k.b * path[i].b) + 1e-38;
-            const gpu = got.pairs[i];
-            out[`A${i}`] = worst(
-              out[`A${i}`],
-              compare(gpu.a.data, pair.a.data, () => boundA),
-            );
-            out[`B${i}`] = worst(
-              out[`B${i}`],
-              compare(gpu.b.data, pair.b.data, () => boundB),
-            );
+            const bound = (x: Mat, before: Float64Array, k: number) =>
+              F32_EPS * (frob(x.data) + c * k * difference(x.data, before)) + 1e-38;
+            held(`A${i}`, got.pairs[i].a, pair.a, before[i].a, bound(pair.a, before[i].a, k.a));
+            held(`B${i}`, got.pairs[i].b, pair.b, before[i].b, bound(pair.b, before[i].b, k.b));
           });
         }
       } finally {
@@ -169,6 +206,15 @@ function stepsCheck(
       }
       // with the clip on, the check is only a check of step 3 if the clip took part
       if (hp.clip && clipped === 0) throw new Error('the global clip never engaged');
+      for (const [name, miss] of Object.entries(stillMiss)) {
+        if (miss < ABLE_TO_FAIL) {
+          throw new Error(
+            `${name}: a GPU step that did nothing would miss the bound only ${miss.toFixed(1)} ` +
+              `times (at least ${ABLE_TO_FAIL} wanted): the problem is too ill-conditioned for ` +
+              'this check to fail',
+          );
+        }
+      }
       return out;
     },
   };
@@ -404,25 +450,37 @@ const noEscapeDecay: RiteHp = { ...noEscape, weightDecay: 0.1 };
 // the fast pairs of mixedShapes, for the variants
 const smallShapes = [mixedShapes[0], mixedShapes[2]];
 
+const batched =
+  (variant: string, shapes: readonly LoraShape[], hp: RiteHp, zeroA = false) =>
+  (sizes: SizeKind): StepsSpec => ({ variant, shapes, hp, zeroA, steps, sizes });
+
+// Rows about 3 r, so that the unmagnified gradient (rows, r) and with it V stay well conditioned;
+// clip off (the batched checks have it on), escaped mass on. r = 24 and 32 are slow on a software
+// adapter (276 and 496 Jacobi pairs a sweep): fewer steps.
+const rankShapes: Record<number, LoraShape & { steps: number }> = {
+  1: { m: 9, n: 6, r: 1, steps },
+  12: { m: 41, n: 38, r: 12, steps },
+  16: { m: 53, n: 50, r: 16, steps },
+  24: { m: 77, n: 74, r: 24, steps: 10 },
+  32: { m: 101, n: 98, r: 32, steps: 6 },
+};
+
+/** The steps check at rank r (1, 12, 16, 24 or 32) with the given workgroup sizes. */
+export function rankSpec(r: number, sizes: SizeKind): StepsSpec {
+  const { steps: count, ...shape } = rankShapes[r];
+  const hp: RiteHp = { ...base, clip: false };
+  return { variant: `r = ${r}`, shapes: [shape], hp, zeroA: false, steps: count, sizes };
+}
+
+export const RANKS = [1, 12, 16, 24, 32];
+const SIZES: SizeKind[] = ['gpu', 'cpu'];
+
 export const loraRiteReferenceChecks: KernelCheck[] = [
-  stepsCheck('batched, clip, escaped mass', mixedShapes, base, { batchSize: 24, zeroA: false }),
-  stepsCheck('batched, clip, no escaped mass, wd 0.1', smallShapes, noEscapeDecay, {
-    batchSize: 24,
-    zeroA: false,
-  }),
-  stepsCheck('batched, from A = 0', smallShapes, base, { batchSize: 24, zeroA: true }),
-  // r = 32 is slow on a software adapter (496 Jacobi pairs per sweep): a few steps
-  stepsCheck('r = 32', [{ m: 40, n: 36, r: 32 }], base, { batchSize: 48, zeroA: false }, 3),
-  stepsCheck(
-    'batched, clip, escaped mass',
-    mixedShapes,
-    base,
-    { batchSize: 24, zeroA: false },
-    defaultSteps,
-    true,
-  ),
-  stepsCheck('r = 32', [{ m: 40, n: 36, r: 32 }], base, { batchSize: 48, zeroA: false }, 3, true),
-];
+  ...SIZES.map(batched('batched, clip, escaped mass', mixedShapes, base)),
+  batched('batched, clip, no escaped mass, wd 0.1', smallShapes, noEscapeDecay)('gpu'),
+  batched('batched, from A = 0', smallShapes, base, true)('cpu'),
+  ...RANKS.flatMap((r) => SIZES.map((sizes) => rankSpec(r, sizes))),
+].map((spec) => stepsCheck(spec));
 
 export const loraRiteInvarianceChecks: KernelCheck[] = [
   ...Object.keys(reparams).map((kind) => invarianceCheck(kind, base, false)),

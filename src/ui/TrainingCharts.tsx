@@ -2,26 +2,13 @@ import { memo, useDeferredValue } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { useStudio } from '../store/store';
 import { niceTicks, selectHistoryVersion, thin } from '../store/trainingSlice';
+import { finiteRange, linearAxis } from './axisTicks';
 import { downloadText } from './lfr/download';
 import { lossesJson } from './lossesExport';
 import { DownloadRecording } from './replay/DownloadRecording';
 
 /** Points drawn per series: enough for a smooth curve, few enough to redraw in a frame. */
 const MAX_CHART_POINTS = 400;
-
-const formatLoss = (v: number) => v.toFixed(2);
-const formatLr = (v: number) => (v === 0 ? '0' : v.toExponential(0));
-
-function range(values: readonly number[]): [number, number] {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  return lo <= hi ? [lo, hi] : [0, 1];
-}
 
 /**
  * Training loss at every step and validation loss at its steps, then the learning rate. Mounted
@@ -43,11 +30,9 @@ const Charts = memo(function Charts({ maxSteps }: { version: number; maxSteps: n
   const val = thin(history.val, MAX_CHART_POINTS);
   const xTicks = niceTicks(0, Math.max(1, maxSteps), 6);
   const domain: [number, number] = [0, xTicks[xTicks.length - 1]];
-  const lossTicks = niceTicks(
-    ...range([...steps.map((p) => p.loss), ...val.map((p) => p.loss)]),
-    5,
-  );
-  const lrTicks = niceTicks(0, range(steps.map((p) => p.lr))[1], 3);
+  const [lossLo, lossHi] = finiteRange([...steps.map((p) => p.loss), ...val.map((p) => p.loss)]);
+  const loss = linearAxis(lossLo, lossHi, 5, { minDigits: 2 });
+  const lr = linearAxis(0, finiteRange(steps.map((p) => p.lr))[1], 3, { notation: 'exponential' });
   return (
     <div className="charts">
       <figure data-testid="loss-chart" data-points={history.steps.length}>
@@ -60,11 +45,11 @@ const Charts = memo(function Charts({ maxSteps }: { version: number; maxSteps: n
             <CartesianGrid stroke="#eef0f3" />
             <XAxis dataKey="step" type="number" domain={domain} ticks={xTicks} interval={0} />
             <YAxis
-              width={44}
-              domain={[lossTicks[0], lossTicks[lossTicks.length - 1]]}
-              ticks={lossTicks}
+              width={loss.width}
+              domain={loss.domain}
+              ticks={loss.ticks}
               interval={0}
-              tickFormatter={formatLoss}
+              tickFormatter={loss.format}
             />
             <Line
               data={steps}
@@ -92,11 +77,11 @@ const Charts = memo(function Charts({ maxSteps }: { version: number; maxSteps: n
           <LineChart data={steps} margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
             <XAxis dataKey="step" type="number" domain={domain} ticks={xTicks} interval={0} />
             <YAxis
-              width={44}
-              domain={[0, lrTicks[lrTicks.length - 1]]}
-              ticks={lrTicks}
+              width={lr.width}
+              domain={lr.domain}
+              ticks={lr.ticks}
               interval={0}
-              tickFormatter={formatLr}
+              tickFormatter={lr.format}
             />
             <Line
               dataKey="lr"

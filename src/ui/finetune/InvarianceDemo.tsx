@@ -9,6 +9,7 @@ import {
 } from '../../store/finetuneSlice';
 import { useStudio } from '../../store/store';
 import type { InvarianceMatrixKind, InvarianceSeries } from '../../worker/protocol';
+import { logAxis } from '../axisTicks';
 import { FinetuneField } from './FinetuneSettings';
 import { OPTIMIZER_COLOR } from './LossCurves';
 
@@ -18,6 +19,9 @@ const FIELDS: { key: FinetuneFieldKey; label: string; hint: string }[] = [
 ];
 
 // Log axis: a difference of exactly 0 (no rounding at all) has no place on it, so it is left out.
+const positive = (series: readonly InvarianceSeries[]) =>
+  series.flatMap((s) => s.diffs.filter((d) => d > 0));
+
 function chartRows(series: readonly InvarianceSeries[]) {
   const steps = Math.max(0, ...series.map((s) => s.diffs.length));
   return Array.from({ length: steps }, (_, i) => {
@@ -27,7 +31,6 @@ function chartRows(series: readonly InvarianceSeries[]) {
   });
 }
 
-const formatDiff = (v: number) => v.toExponential(0);
 const extent = (s: InvarianceSeries | undefined, pick: (...v: number[]) => number) =>
   s && s.diffs.length > 0 ? pick(...s.diffs) : undefined;
 
@@ -43,6 +46,8 @@ export function InvarianceDemo({ disabled }: { disabled: boolean }) {
   const adam = byKind('adam');
   const rite = byKind('rite');
   const cond = demo.series[0]?.cond;
+  const diffs = positive(demo.series);
+  const diffAxis = diffs.length > 0 ? logAxis(Math.min(...diffs), Math.max(...diffs)) : undefined;
   return (
     <section
       className="finetune-invariance"
@@ -118,7 +123,14 @@ export function InvarianceDemo({ disabled }: { disabled: boolean }) {
             >
               <CartesianGrid stroke="#eef0f3" />
               <XAxis dataKey="step" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
-              <YAxis width={52} scale="log" domain={['auto', 'auto']} tickFormatter={formatDiff} />
+              <YAxis
+                width={Math.max(52, diffAxis?.width ?? 0)}
+                scale="log"
+                domain={diffAxis?.domain ?? ['auto', 'auto']}
+                ticks={diffAxis?.ticks}
+                interval={0}
+                tickFormatter={diffAxis?.format}
+              />
               {demo.series.map((s) => (
                 <Line
                   key={s.kind}

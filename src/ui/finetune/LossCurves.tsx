@@ -3,6 +3,7 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, XAxis, YAxis } fro
 import { OPTIMIZER_KINDS, OPTIMIZER_LABEL } from '../../store/finetuneSlice';
 import { useStudio } from '../../store/store';
 import { thin } from '../../store/trainingSlice';
+import { finiteRange, linearAxis } from '../axisTicks';
 
 /**
  * Adam blue and RITE orange: the training chart's pair, told apart with red-green blindness;
@@ -11,7 +12,6 @@ import { thin } from '../../store/trainingSlice';
 export const OPTIMIZER_COLOR = { adam: '#2f5fd0', rite: '#b4531d' } as const;
 
 const MAX_POINTS = 400;
-const formatLoss = (v: number) => v.toPrecision(4);
 
 /** Both optimizers' training loss per step on one chart, redrawn only when the curves grow. */
 export function LossCurves() {
@@ -24,6 +24,10 @@ export function LossCurves() {
 const Chart = memo(function Chart({ steps }: { version: number; steps: number }) {
   const curves = useStudio.getState().finetuneCurves;
   const shown = OPTIMIZER_KINDS.filter((k) => curves[k].length > 0);
+  const drawn = shown.map((k) => thin(curves[k], MAX_POINTS));
+  const loss = linearAxis(...finiteRange(drawn.flatMap((c) => c.map((p) => p.loss))), 5, {
+    minDigits: 2,
+  });
   return (
     <figure
       data-testid="finetune-loss-chart"
@@ -47,11 +51,17 @@ const Chart = memo(function Chart({ steps }: { version: number; steps: number })
             domain={[0, Math.max(1, steps)]}
             allowDecimals={false}
           />
-          <YAxis width={44} domain={['auto', 'auto']} tickFormatter={formatLoss} />
-          {shown.map((k) => (
+          <YAxis
+            width={loss.width}
+            domain={loss.domain}
+            ticks={loss.ticks}
+            interval={0}
+            tickFormatter={loss.format}
+          />
+          {shown.map((k, i) => (
             <Line
               key={k}
-              data={thin(curves[k], MAX_POINTS)}
+              data={drawn[i]}
               dataKey="loss"
               name={OPTIMIZER_LABEL[k]}
               stroke={OPTIMIZER_COLOR[k]}
