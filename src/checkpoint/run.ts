@@ -4,7 +4,12 @@ import type { GpuContext } from '../gpu/device';
 import { learningRateAt } from '../train/lrSchedule';
 import type { StepPoint, ValPoint } from '../train/session';
 import { Trainer, type TrainerState } from '../train/trainer';
-import { type CheckpointParts, encodeCheckpoint, type RunSettings } from './format';
+import {
+  type CheckpointLfr,
+  type CheckpointParts,
+  encodeCheckpoint,
+  type RunSettings,
+} from './format';
 
 /** What the session knows of its run beyond the trainer's GPU state. */
 export interface RunRecord {
@@ -14,7 +19,7 @@ export interface RunRecord {
   /** Named u32 generator states to restore (e.g. sampling); default none. */
   rng?: Record<string, number>;
   /** The LFR schedule's state (null for the random schedule). */
-  lfr?: unknown;
+  lfr?: CheckpointLfr | null;
   history: { train: StepPoint[]; val: ValPoint[] };
 }
 

@@ -26,12 +26,7 @@ import type { LoraOptimizerKind } from '../optim/loraOptimizer';
 import { allChecks } from '../selftest/registry';
 import { runCheck } from '../selftest/runCheck';
 import { FinetuneSession, finetuneProblems, runInvariance } from '../train/finetuneSession';
-import {
-  type CheckpointLfr,
-  OutOfMemoryError,
-  type SessionOptions,
-  TrainingSession,
-} from '../train/session';
+import { OutOfMemoryError, type SessionOptions, TrainingSession } from '../train/session';
 import { Rng } from '../util/rng';
 import type {
   BenchResult,
@@ -285,7 +280,7 @@ async function openCheckpoint(
   const gpu = requireGpu();
   const parts = decodeCheckpoint(bytes);
   const data = await dataOf(parts.settings);
-  const plan = (parts.lfr as CheckpointLfr | null)?.plan as RunSchedule | null | undefined;
+  const plan = parts.lfr?.plan ?? undefined;
   const settings: TrainSettings = {
     tokenizer: parts.settings.tokenizer,
     model: parts.settings.model,
