@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { Schedule } from '../lfr/schedule';
+import { countingBlocks, play } from '../test/lfrRun';
 import type { GPTConfig } from '../model/config';
 import { PRESETS } from '../model/config';
 import { crc32 } from './crc32';
 import {
   CheckpointError,
+  type CheckpointLfr,
   type CheckpointParts,
   checkpointTensorLength,
   decodeCheckpoint,
@@ -27,7 +30,7 @@ function parts(): CheckpointParts {
     schedule: { step: 3, lr: 0.0012 },
     sampler: { seed: 1337, epoch: 1, cursor: 5, blocks: 20 },
     rng: { sampling: 0xdeadbeef },
-    lfr: { phase: 2, opaque: [1, 2, 3] },
+    lfr: null,
     history: {
       train: [
         { step: 1, loss: 5.5, lr: 0.0003, gradNorm: 1.5 },
@@ -69,6 +72,32 @@ function assemble(headerBytes: Uint8Array, tensors: Uint8Array, version = 1): Ui
 function withHeader(mutate: (h: Record<string, unknown>) => void): Uint8Array {
   const { header, tensors } = split(encodeCheckpoint(parts()));
   mutate(header);
+  return assemble(new TextEncoder().encode(JSON.stringify(header)), tensors);
+}
+
+/** The file with its header's JSON text edited (for what JSON.stringify cannot write), checksum recomputed. */
+function withHeaderText(edit: (json: string) => string): Uint8Array {
+  const { header, tensors } = split(encodeCheckpoint(parts()));
+  return assemble(new TextEncoder().encode(edit(JSON.stringify(header))), tensors);
+}
+
+/** A tiny LFR run's checkpoint payload, played to its end: real scores in every phase. */
+function lfrParts(): CheckpointParts {
+  const p = parts();
+  const lfr = { p1: 1, s1: 50, p2: 1, p3: 1, s2: 50, p4: 1, reps: 1 };
+  const { batchSize, gradAccumSteps: accumSteps, seed } = p.settings.train;
+  const schedule = Schedule.lfr(countingBlocks(p.sampler.blocks), lfr, {
+    batchSize,
+    accumSteps,
+    seed,
+  });
+  play(schedule, (id, phase) => 1 + ((id * 7 + phase) % 5));
+  return { ...p, lfr: { plan: { role: 'lfr', lfr, maxBlocks: 0 }, state: schedule.saveState() } };
+}
+
+function withLfr(mutate: (lfr: CheckpointLfr) => void): Uint8Array {
+  const { header, tensors } = split(encodeCheckpoint(lfrParts()));
+  mutate(header.lfr as CheckpointLfr);
   return assemble(new TextEncoder().encode(JSON.stringify(header)), tensors);
 }
 
@@ -227,5 +256,71 @@ describe('checkpoint format', () => {
   it('refuses a data cursor outside the blocks it names', () => {
     const bytes = withHeader((h) => ((h.sampler as { cursor: number }).cursor = 20));
     expect(refusal(bytes)).toMatch(/sampler\.cursor \(20\) is not below sampler\.blocks \(20\)/);
+  });
+
+  it('refuses a huge model in the header within 2 s, whatever its checksum (issue 14)', () => {
+    for (const nLayer of [1e9, 1e7, 2 ** 53, 1e308]) {
+      const good = withHeader((h) => {
+        ((h.settings as Record<string, unknown>).model as Record<string, number>).nLayer = nLayer;
+      });
+      const badCrc = good.slice();
+      badCrc[badCrc.length - 1] ^= 0xff;
+      for (const bytes of [good, badCrc]) {
+        const started = performance.now();
+        expect(refusal(bytes)).toBe(
+          `This checkpoint's header is malformed: settings.model.nLayer (${nLayer}) is over 1,000, more than any run the studio makes. Nothing was loaded; your current run is unchanged.`,
+        );
+        expect(performance.now() - started).toBeLessThan(2000);
+      }
+    }
+  });
+
+  it('quotes a bounded preview of a deeply nested value', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const bytes = withHeaderText((json) =>
+      json.replace('"tokenizer":"byte"', `"tokenizer":${deep}`),
+    );
+    expect(refusal(bytes)).toMatch(/settings\.tokenizer is a list of 1 item, not "byte" or "gpt2"/);
+  });
+
+  it('reads own fields only: "__proto__" and inherited names are refused', () => {
+    const proto = withHeaderText((json) => json.replace('"rng":{', '"rng":{"__proto__":1,'));
+    expect(refusal(proto)).toMatch(/rng has a key "__proto__", which no run writes/);
+    const inherited = withHeaderText((json) => json.replace('"savedAt":', '"saved":'));
+    expect(refusal(inherited)).toMatch(/header\.savedAt is not a string/);
+  });
+
+  it("decodes an LFR run's schedule plan and state as written", () => {
+    const p = lfrParts();
+    expect(decodeCheckpoint(encodeCheckpoint(p)).lfr).toEqual(p.lfr);
+  });
+
+  it('refuses a malformed lfr payload, naming the field (issue 14)', () => {
+    expect(refusal(withLfr((l) => Object.assign(l, { plan: true })))).toMatch(
+      /malformed: lfr\.plan is not an object\./,
+    );
+    expect(refusal(withLfr((l) => Reflect.deleteProperty(l.state.scores, 'phases')))).toMatch(
+      /malformed: lfr\.state\.scores\.phases is not a list\./,
+    );
+    const badChar = withLfr((l) => {
+      const v: string = l.state.scores.visits;
+      l.state.scores.visits = `${v.slice(0, 3)}!${v.slice(4)}`;
+    });
+    expect(refusal(badChar)).toMatch(
+      /malformed: lfr\.state\.scores\.visits is not base64 of 80 bytes \(108 characters/,
+    );
+    expect(refusal(withLfr((l) => (l.state.scores.phases[0].phase = 99)))).toMatch(
+      /lfr\.state\.scores\.phases\[0\]\.phase \(99\) is over 7/,
+    );
+    expect(refusal(withLfr((l) => (l.state.blockCount = 1e9)))).toMatch(
+      /lfr\.state\.scores\.blockCount \(20\) is not lfr\.state\.blockCount \(1000000000\)/,
+    );
+    expect(refusal(withLfr((l) => (l.state.batchSize = 4)))).toMatch(
+      /lfr\.state\.batchSize \(4\) is not settings\.train\.batchSize \(8\)/,
+    );
+    expect(refusal(withLfr((l) => (l.plan!.lfr.s1 = 99)))).toMatch(
+      /lfr\.plan\.lfr cannot run: s1 = 99/,
+    );
+    expect(refusal(withLfr((l) => (l.state.handed += 1)))).toMatch(/lfr\.state\.handed/);
   });
 });

@@ -8,9 +8,13 @@
 //  16 + H + D  u32 LE    CRC-32 of every byte before it
 //
 // Decoding checks all of it before handing anything back, so a bad file loads nothing.
+import type { ScheduleState } from '../lfr/schedule';
+import { MAX_PHASES } from '../lfr/scores';
+import { type LfrSettings, validateLfrSettings } from '../lfr/settings';
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
 import { buildParamTable } from '../model/params';
 import type { StepPoint, ValPoint } from '../train/history';
+import { preview } from '../util/preview';
 import { crc32 } from './crc32';
 
 export const CHECKPOINT_MAGIC = 'STUDCKPT';
@@ -62,6 +66,20 @@ export interface TensorEntry {
   byteLength: number;
 }
 
+/** How a scheduled run was planned: LFR, or the random baseline at LFR's budget. */
+export interface CheckpointLfrPlan {
+  role: 'lfr' | 'baseline';
+  lfr: LfrSettings;
+  /** Trained on the first maxBlocks blocks; 0 for all. */
+  maxBlocks: number;
+}
+
+/** A scheduled run's lfr field: how to rebuild its schedule (null: not known), and where it was. */
+export interface CheckpointLfr {
+  plan: CheckpointLfrPlan | null;
+  state: ScheduleState;
+}
+
 /** What a checkpoint says about its run, besides the tensors. */
 export interface CheckpointRun {
   settings: RunSettings;
@@ -72,8 +90,8 @@ export interface CheckpointRun {
   sampler: DataCursor;
   /** Named u32 generator states (e.g. sampling); empty when the run keeps none. */
   rng: Record<string, number>;
-  /** The LFR schedule's state, as the LFR side writes it; null for a random schedule. */
-  lfr: unknown;
+  /** The LFR schedule's plan and state; null for the random schedule. */
+  lfr: CheckpointLfr | null;
   history: { train: StepPoint[]; val: ValPoint[] };
   /** When it was written (ISO 8601). */
   savedAt: string;
@@ -280,6 +298,9 @@ function damaged(what: string): CheckpointError {
   return new CheckpointError(`This checkpoint's header is malformed: ${what}.`);
 }
 
+// Own properties only: a key such as "constructor" must not find Object.prototype's.
+const own = (o: Json, key: string): unknown => (Object.hasOwn(o, key) ? o[key] : undefined);
+
 function object(v: unknown, path: string): Json {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw damaged(`${path} is not an object`);
@@ -287,40 +308,58 @@ function object(v: unknown, path: string): Json {
 }
 
 function finite(o: Json, key: string, path: string): number {
-  const v = o[key];
+  const v = own(o, key);
   if (typeof v !== 'number' || !Number.isFinite(v))
     throw damaged(`${path}.${key} is not a finite number`);
   return v;
 }
 
-function whole(o: Json, key: string, path: string, min = 0): number {
+function whole(o: Json, key: string, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const v = finite(o, key, path);
   if (!Number.isInteger(v) || v < min)
     throw damaged(`${path}.${key} (${v}) is not a whole number of at least ${min}`);
+  if (v > max)
+    throw damaged(
+      `${path}.${key} (${v}) is over ${count(max)}, more than any run the studio makes`,
+    );
   return v;
 }
 
 function string(o: Json, key: string, path: string): string {
-  const v = o[key];
+  const v = own(o, key);
   if (typeof v !== 'string') throw damaged(`${path}.${key} is not a string`);
   return v;
 }
 
 function array(o: Json, key: string, path: string): unknown[] {
-  const v = o[key];
+  const v = own(o, key);
   if (!Array.isArray(v)) throw damaged(`${path}.${key} is not a list`);
   return v;
 }
 
+/**
+ * Upper bounds on a model in a header, checked before anything is sized from it: above the
+ * largest the studio trains (block_size 1024, GPT-2's 50,257 tokens), so a damaged or hostile
+ * header is refused in microseconds instead of building a parameter table of a billion layers.
+ */
+const MODEL_LIMITS = {
+  blockSize: 1024,
+  vocabSize: 50257,
+  nLayer: 1000,
+  nHead: 65_536,
+  nEmbd: 65_536,
+} as const;
+
 function checkModel(v: unknown): GPTConfig {
   const o = object(v, 'settings.model');
   const p = 'settings.model';
+  const field = (key: keyof GPTConfig) => whole(o, key, p, 1, MODEL_LIMITS[key]);
   return {
-    blockSize: whole(o, 'blockSize', p, 1),
-    vocabSize: whole(o, 'vocabSize', p, 1),
-    nLayer: whole(o, 'nLayer', p, 1),
-    nHead: whole(o, 'nHead', p, 1),
-    nEmbd: whole(o, 'nEmbd', p, 1),
+    blockSize: field('blockSize'),
+    vocabSize: field('vocabSize'),
+    nLayer: field('nLayer'),
+    nHead: field('nHead'),
+    nEmbd: field('nEmbd'),
   };
 }
 
@@ -346,21 +385,21 @@ function checkTrain(v: unknown): TrainConfig {
 
 function checkSettings(v: unknown): RunSettings {
   const o = object(v, 'settings');
-  const preset = o.preset;
+  const preset = own(o, 'preset');
   if (preset !== null && typeof preset !== 'string')
     throw damaged('settings.preset is neither a name nor null');
-  const tokenizer = o.tokenizer;
+  const tokenizer = own(o, 'tokenizer');
   if (tokenizer !== 'byte' && tokenizer !== 'gpt2')
-    throw damaged(`settings.tokenizer is ${JSON.stringify(tokenizer)}, not "byte" or "gpt2"`);
-  const d = object(o.data, 'settings.data');
-  const choice = d.choice;
+    throw damaged(`settings.tokenizer is ${preview(tokenizer)}, not "byte" or "gpt2"`);
+  const d = object(own(o, 'data'), 'settings.data');
+  const choice = own(d, 'choice');
   if (choice !== 'openwebtext' && choice !== 'user')
-    throw damaged(`settings.data.choice is ${JSON.stringify(choice)}, not "openwebtext" or "user"`);
+    throw damaged(`settings.data.choice is ${preview(choice)}, not "openwebtext" or "user"`);
   return {
     preset,
     tokenizer,
-    model: checkModel(o.model),
-    train: checkTrain(o.train),
+    model: checkModel(own(o, 'model')),
+    train: checkTrain(own(o, 'train')),
     data: {
       choice,
       name: string(d, 'name', 'settings.data'),
@@ -376,44 +415,172 @@ function checkHistory(v: unknown): CheckpointHeader['history'] {
     const p = object(x, `history.train[${i}]`);
     const path = `history.train[${i}]`;
     // A diverged step's loss is NaN, which JSON writes as null.
-    const loss = p.loss === null ? Number.NaN : finite(p, 'loss', path);
+    const loss = own(p, 'loss') === null ? Number.NaN : finite(p, 'loss', path);
     return {
       step: whole(p, 'step', path),
       loss,
       lr: finite(p, 'lr', path),
-      gradNorm: p.gradNorm === null ? Number.NaN : finite(p, 'gradNorm', path),
+      gradNorm: own(p, 'gradNorm') === null ? Number.NaN : finite(p, 'gradNorm', path),
     };
   });
   const val = array(o, 'val', 'history').map((x, i) => {
     const p = object(x, `history.val[${i}]`);
     const path = `history.val[${i}]`;
-    const loss = p.loss === null ? Number.NaN : finite(p, 'loss', path);
+    const loss = own(p, 'loss') === null ? Number.NaN : finite(p, 'loss', path);
     return { step: whole(p, 'step', path), loss, perplexity: Math.exp(loss) };
   });
   return { train, val };
 }
 
+// ---- the LFR payload ----
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Checks that `key` is base64 of exactly `bytes` bytes, without decoding it. */
+function base64Of(o: Json, key: string, path: string, bytes: number): string {
+  const text = string(o, key, path);
+  const length = 4 * Math.ceil(bytes / 3);
+  if (text.length !== length || !BASE64.test(text)) {
+    throw damaged(
+      `${path}.${key} is not base64 of ${count(bytes)} bytes (${count(length)} characters of A-Z, a-z, 0-9, +, / and = padding; it has ${count(text.length)})`,
+    );
+  }
+  return text;
+}
+
+function checkScores(v: unknown, blockCount: number): ScheduleState['scores'] {
+  const path = 'lfr.state.scores';
+  const o = object(v, path);
+  const n = whole(o, 'blockCount', path, 1);
+  if (n !== blockCount)
+    throw damaged(`${path}.blockCount (${n}) is not lfr.state.blockCount (${blockCount})`);
+  const slices = whole(o, 'slices', path, 1);
+  const used = whole(o, 'used', path);
+  if (used > slices) throw damaged(`${path}.used (${used}) is over ${path}.slices (${slices})`);
+  const seen = new Set<number>();
+  const phases = array(o, 'phases', path).map((x, i) => {
+    const at = `${path}.phases[${i}]`;
+    const p = object(x, at);
+    const phase = whole(p, 'phase', at, 0, MAX_PHASES - 1);
+    if (seen.has(phase)) throw damaged(`${at}.phase (${phase}) is listed twice`);
+    seen.add(phase);
+    return { phase, sum: base64Of(p, 'sum', at, 8 * n), count: base64Of(p, 'count', at, 4 * n) };
+  });
+  return {
+    blockCount: n,
+    slices,
+    width: whole(o, 'width', path, 1),
+    used,
+    visits: base64Of(o, 'visits', path, 4 * n),
+    last: base64Of(o, 'last', path, 4 * n),
+    lastStep: base64Of(o, 'lastStep', path, 4 * n),
+    history: base64Of(o, 'history', path, 4 * slices * n),
+    phases,
+  };
+}
+
+function checkPlan(v: unknown): CheckpointLfrPlan | null {
+  if (v === null) return null;
+  const path = 'lfr.plan';
+  const o = object(v, path);
+  const role = own(o, 'role');
+  if (role !== 'lfr' && role !== 'baseline')
+    throw damaged(`${path}.role is ${preview(role)}, not "lfr" or "baseline"`);
+  const s = object(own(o, 'lfr'), `${path}.lfr`);
+  const at = `${path}.lfr`;
+  return {
+    role,
+    lfr: {
+      p1: whole(s, 'p1', at),
+      s1: finite(s, 's1', at),
+      p2: whole(s, 'p2', at),
+      p3: whole(s, 'p3', at),
+      s2: finite(s, 's2', at),
+      p4: whole(s, 'p4', at),
+      reps: whole(s, 'reps', at),
+    },
+    maxBlocks: whole(o, 'maxBlocks', path),
+  };
+}
+
+function checkLfr(v: unknown): CheckpointLfr | null {
+  if (v === null) return null;
+  const o = object(v, 'lfr');
+  const path = 'lfr.state';
+  const s = object(own(o, 'state'), path);
+  const kind = own(s, 'kind');
+  if (kind !== 'lfr' && kind !== 'random')
+    throw damaged(`${path}.kind is ${preview(kind)}, not "lfr" or "random"`);
+  const blockCount = whole(s, 'blockCount', path, 1);
+  const accumSteps = whole(s, 'accumSteps', path, 1);
+  const totalSteps = whole(s, 'totalSteps', path);
+  const handed = whole(s, 'handed', path);
+  if (handed % accumSteps !== 0 || handed / accumSteps > totalSteps) {
+    throw damaged(
+      `${path}.handed (${handed}) is not a whole number of steps of ${accumSteps} micro-batches within its ${totalSteps} steps`,
+    );
+  }
+  return {
+    plan: checkPlan(own(o, 'plan')),
+    state: {
+      kind,
+      blockCount,
+      batchSize: whole(s, 'batchSize', path, 1),
+      accumSteps,
+      seed: whole(s, 'seed', path),
+      firstStep: whole(s, 'firstStep', path),
+      totalSteps,
+      handed,
+      scores: checkScores(own(s, 'scores'), blockCount),
+    },
+  };
+}
+
+/** The LFR payload against the run it belongs to: the schedule ordered this run's batches. */
+function checkLfrAgainstRun(lfr: CheckpointLfr, header: CheckpointHeader): void {
+  const { state, plan } = lfr;
+  const { train } = header.settings;
+  const pairs: [string, number, string, number][] = [
+    ['lfr.state.batchSize', state.batchSize, 'settings.train.batchSize', train.batchSize],
+    [
+      'lfr.state.accumSteps',
+      state.accumSteps,
+      'settings.train.gradAccumSteps',
+      train.gradAccumSteps,
+    ],
+    ['lfr.state.blockCount', state.blockCount, 'sampler.blocks', header.sampler.blocks],
+  ];
+  for (const [a, x, b, y] of pairs) {
+    if (x !== y) throw damaged(`${a} (${x}) is not ${b} (${y})`);
+  }
+  if (plan) {
+    const problems = validateLfrSettings(plan.lfr, state.blockCount, state.batchSize);
+    if (problems.length > 0) throw damaged(`lfr.plan.lfr cannot run: ${problems[0]}`);
+  }
+}
+
 function checkHeader(v: unknown): CheckpointHeader {
   const o = object(v, 'the header');
   const p = 'header';
-  const schedule = object(o.schedule, 'schedule');
-  const sampler = object(o.sampler, 'sampler');
-  const rngIn = object(o.rng, 'rng');
+  const schedule = object(own(o, 'schedule'), 'schedule');
+  const sampler = object(own(o, 'sampler'), 'sampler');
+  const rngIn = object(own(o, 'rng'), 'rng');
   const rng: Record<string, number> = {};
   for (const key of Object.keys(rngIn)) {
+    if (key === '__proto__') throw damaged('rng has a key "__proto__", which no run writes');
     const s = whole(rngIn, key, 'rng');
     if (s > 0xffffffff) throw damaged(`rng.${key} (${s}) is not a u32`);
     rng[key] = s;
   }
-  if (!('lfr' in o)) throw damaged('it has no lfr field (null for a random schedule)');
+  if (!Object.hasOwn(o, 'lfr')) throw damaged('it has no lfr field (null for a random schedule)');
   const tensors = array(o, 'tensors', p).map((x, i): TensorEntry => {
     const t = object(x, `tensors[${i}]`);
     const path = `tensors[${i}]`;
     const name = string(t, 'name', path);
     if (!(CHECKPOINT_TENSORS as readonly string[]).includes(name))
-      throw damaged(`${path} is "${name}", not one of ${CHECKPOINT_TENSORS.join(', ')}`);
-    if (t.dtype !== 'F32')
-      throw damaged(`${path} (${name}) has dtype ${JSON.stringify(t.dtype)}, not "F32"`);
+      throw damaged(`${path} is ${preview(name)}, not one of ${CHECKPOINT_TENSORS.join(', ')}`);
+    if (own(t, 'dtype') !== 'F32')
+      throw damaged(`${path} (${name}) has dtype ${preview(own(t, 'dtype'))}, not "F32"`);
     const shape = array(t, 'shape', path).map((d, k) => whole({ d }, 'd', `${path}.shape[${k}]`));
     return {
       name: name as CheckpointTensorName,
@@ -430,8 +597,8 @@ function checkHeader(v: unknown): CheckpointHeader {
   const cursor = whole(sampler, 'cursor', 'sampler');
   if (cursor >= blocks)
     throw damaged(`sampler.cursor (${cursor}) is not below sampler.blocks (${blocks})`);
-  return {
-    settings: checkSettings(o.settings),
+  const header: CheckpointHeader = {
+    settings: checkSettings(own(o, 'settings')),
     step,
     schedule: { step, lr: finite(schedule, 'lr', 'schedule') },
     sampler: {
@@ -441,11 +608,13 @@ function checkHeader(v: unknown): CheckpointHeader {
       blocks,
     },
     rng,
-    lfr: o.lfr,
-    history: checkHistory(o.history),
+    lfr: checkLfr(own(o, 'lfr')),
+    history: checkHistory(own(o, 'history')),
     savedAt: string(o, 'savedAt', p),
     tensors,
   };
+  if (header.lfr) checkLfrAgainstRun(header.lfr, header);
+  return header;
 }
 
 /** Checks every tensor against the model's layout; returns the tensor data's byte length. */

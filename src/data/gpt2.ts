@@ -7,11 +7,63 @@ const GPT2_EOS = 50256;
 // No special tokens in encode(): user text that happens to contain `<|endoftext|>` is text.
 const plainText = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() };
 
+/** GPT-2's pre-tokenizer: the package's R50K_TOKEN_SPLIT_REGEX (gpt2.test.ts checks they agree). */
+export const GPT2_PIECES =
+  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+/**
+ * Pieces longer than this are cut into chunks of this many characters before BPE. The package's
+ * merge costs the square of a piece's length (a 100 kB word takes seconds) and 200,000 spaces
+ * overflow its stack; cut, any text costs time linear in its length. The shipped slices' longest
+ * piece is 67 characters, so text like them is encoded exactly as the package does.
+ */
+export const MAX_PIECE_CHARS = 256;
+
+const isSpace = (c: string) => c.trim() === '';
+
+function append(ids: number[], part: readonly number[]): void {
+  for (const id of part) ids.push(id);
+}
+
+/** The package's encoding of `text`, with every piece over MAX_PIECE_CHARS encoded in chunks. */
+export function encodeGpt2(text: string): number[] {
+  const ids: number[] = [];
+  // text[start..] is not encoded yet; the previous piece is text[prevAt..prevEnd].
+  let start = 0;
+  let prevAt = 0;
+  let prevEnd = 0;
+  for (const m of text.matchAll(GPT2_PIECES)) {
+    const piece = m[0];
+    const at = m.index;
+    if (piece.length > MAX_PIECE_CHARS) {
+      // The text before the piece is encoded on its own, which splits it as the whole text does,
+      // except that whitespace at its end, followed here by a non-space, would join the
+      // whitespace piece before it (\s+(?!\S) matches at the end): encode that piece alone.
+      const trailing = prevEnd === at && at > start && isSpace(text[at - 1]) && !isSpace(text[at]);
+      const cut = trailing ? prevAt : at;
+      if (cut > start) append(ids, encode(text.slice(start, cut), plainText));
+      if (trailing) append(ids, encode(text.slice(prevAt, at), plainText));
+      for (let i = 0; i < piece.length; ) {
+        let end = Math.min(piece.length, i + MAX_PIECE_CHARS);
+        // Never between the two halves of a surrogate pair.
+        if (end < piece.length && /[\uD800-\uDBFF]/.test(piece[end - 1])) end++;
+        append(ids, encode(piece.slice(i, end), plainText));
+        i = end;
+      }
+      start = at + piece.length;
+    }
+    prevAt = at;
+    prevEnd = at + piece.length;
+  }
+  if (start === 0) return encode(text, plainText);
+  if (start < text.length) append(ids, encode(text.slice(start), plainText));
+  return ids;
+}
+
 export const gpt2Tokenizer: Tokenizer = {
   name: 'gpt2',
   vocabSize: VOCAB_SIZES.gpt2,
   eosId: GPT2_EOS,
-  encode: (text) => encode(text, plainText),
+  encode: encodeGpt2,
   // The package decodes 50256 to END_OF_TEXT itself.
   decode: (ids) => decode(Array.from(ids)),
 };

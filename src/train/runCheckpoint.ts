@@ -1,5 +1,11 @@
 // A training run to and from checkpoint bytes: the glue the session and the worker call.
-import { type CheckpointParts, encodeCheckpoint, type RunSettings } from '../checkpoint/format';
+
+import {
+  type CheckpointLfr,
+  type CheckpointParts,
+  encodeCheckpoint,
+  type RunSettings,
+} from '../checkpoint/format';
 import { BatchSampler, type Blocks, type SamplerState } from '../data/blocks';
 import type { GpuContext } from '../gpu/device';
 import type { StepPoint, ValPoint } from './history';
@@ -14,7 +20,7 @@ export interface RunRecord {
   /** Named u32 generator states to restore (e.g. sampling); default none. */
   rng?: Record<string, number>;
   /** The LFR schedule's state (null for the random schedule). */
-  lfr?: unknown;
+  lfr?: CheckpointLfr | null;
   history: { train: StepPoint[]; val: ValPoint[] };
 }
 

@@ -1,4 +1,9 @@
-import type { CheckpointParts, RunSettings } from '../checkpoint/format';
+import type {
+  CheckpointLfr,
+  CheckpointLfrPlan,
+  CheckpointParts,
+  RunSettings,
+} from '../checkpoint/format';
 import { BatchSampler, Blocks } from '../data/blocks';
 import type { Dataset } from '../data/dataset';
 import type { GpuContext } from '../gpu/device';
@@ -54,12 +59,6 @@ export class OutOfMemoryError extends Error {
   }
 }
 
-/** What a checkpoint's lfr field holds for a scheduled run: how to rebuild it, and where it was. */
-export interface CheckpointLfr {
-  plan: unknown;
-  state: ScheduleState;
-}
-
 export const PROGRESS_INTERVAL_MS = 100;
 
 /** Model FLOPs of one token's forward and backward (nanoGPT's estimate_mfu). */
@@ -84,7 +83,7 @@ export interface SessionOptions {
   /** What a checkpoint says the run was built from; checkpoint() needs it. */
   settings?: RunSettings;
   /** Saved with the schedule's state (CheckpointLfr.plan) so the worker can rebuild the schedule. */
-  schedulePlan?: unknown;
+  schedulePlan?: CheckpointLfrPlan;
   /** Continues this checkpoint's run (its model, settings and data) instead of fresh weights. */
   restore?: CheckpointParts;
   /** Checkpoints every N steps (0 or absent: never), between steps, handing them to onAutosave. */
@@ -401,8 +400,8 @@ export class TrainingSession {
 }
 
 function scheduleStateOf(parts: CheckpointParts): ScheduleState {
-  const lfr = parts.lfr as Partial<CheckpointLfr> | null;
-  if (!lfr?.state) {
+  const lfr = parts.lfr;
+  if (!lfr) {
     throw new Error(
       'This checkpoint was saved from a run without a data schedule, so it cannot continue as an LFR run.',
     );

@@ -164,7 +164,7 @@ export async function startSession(gpu: GpuContext, start: SessionStart): Promis
       onAutosave: async (bytes, step) => onSaved({ ok: true, run: await saveCurrent(bytes, step) }),
       onAutosaveError: (e, step) => onSaved({ ok: false, step, message: errorMessage(e) }),
       restore,
-      schedulePlan: plan,
+      schedulePlan: plan ?? undefined,
     },
   );
   sessionData = data;

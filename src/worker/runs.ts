@@ -2,7 +2,6 @@
 // and checkpoint files in and out.
 import * as Comlink from 'comlink';
 import { decodeCheckpoint } from '../checkpoint/format';
-import type { CheckpointLfr } from '../train/session';
 import {
   dropLostSession,
   requireSession,
@@ -21,7 +20,6 @@ import type {
   Recovery,
   ResumeResult,
   RunProgress,
-  RunSchedule,
   SavedRun,
   SaveNews,
   TrainSettings,
@@ -46,7 +44,7 @@ async function openCheckpoint(
   const gpu = requireGpu();
   const parts = decodeCheckpoint(bytes);
   const data = await dataOf(parts.settings);
-  const plan = (parts.lfr as CheckpointLfr | null)?.plan as RunSchedule | null | undefined;
+  const plan = parts.lfr?.plan ?? undefined;
   const settings: TrainSettings = {
     tokenizer: parts.settings.tokenizer,
     model: parts.settings.model,
