@@ -13,6 +13,7 @@ import { useStudio } from '../../store/store';
 import { selectRunLive } from '../../store/trainingSlice';
 import type { SavedRun } from '../../worker/protocol';
 import { formatBytes } from '../format';
+import { exportRunForPytorch } from './exportPytorch';
 import { TransferBar } from './TransferBar';
 
 const when = (ms: number) => new Date(ms).toLocaleString();
@@ -76,6 +77,43 @@ function SaveStatus() {
 }
 
 type Pending = { kind: 'rename'; name: string } | { kind: 'delete' } | { kind: 'resume' } | null;
+
+/** Downloads the saved run as a folder python/continue_run.py continues (see README). */
+function ExportPytorchButton({ run }: { run: SavedRun }) {
+  const [state, setState] = useState<{ busy?: boolean; done?: string; error?: string }>({});
+  const start = async () => {
+    setState({ busy: true });
+    try {
+      setState({ done: `${await exportRunForPytorch(run)} downloaded.` });
+    } catch (e) {
+      setState({ error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  return (
+    <>
+      <button
+        type="button"
+        data-testid="run-export-pytorch"
+        disabled={state.busy}
+        onClick={() => void start()}
+      >
+        Export for PyTorch
+      </button>
+      {state.busy && <span className="muted"> Writing the run folder…</span>}
+      {state.done && (
+        <span className="muted" data-testid="export-pytorch-done">
+          {' '}
+          {state.done}
+        </span>
+      )}
+      {state.error && (
+        <span className="alert" role="alert" data-testid="export-pytorch-error">
+          {state.error}
+        </span>
+      )}
+    </>
+  );
+}
 
 function RunRow({ run }: { run: SavedRun }) {
   const [pending, setPending] = useState<Pending>(null);
@@ -166,6 +204,7 @@ function RunRow({ run }: { run: SavedRun }) {
             >
               Delete
             </button>
+            <ExportPytorchButton run={run} />
           </>
         )}
       </td>

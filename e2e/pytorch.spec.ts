@@ -1,0 +1,170 @@
+// A run moves from the browser to PyTorch: trained in the studio, saved at step 3, exported with
+// "Export for PyTorch", continued by python/continue_run.py on 2 CPU ranks (env://, as torchrun
+// starts them) for 3 steps; steps 4-6 must match the studio's own: losses within 1e-4 relative,
+// the same blocks. Needs Debian's python3-torch and python3-numpy in /usr/bin/python3.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { BatchSampler, Blocks } from '../src/data/blocks';
+import { tokenStream } from '../src/data/dataset';
+import { byteTokenizer } from '../src/data/tokenizer';
+import type { ScheduleExport } from '../src/lfr/export';
+import { LfrPage } from './pages/LfrPage';
+import { RunsPage } from './pages/RunsPage';
+import { TrainingPage } from './pages/TrainingPage';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = new URL('../python/continue_run.py', import.meta.url).pathname;
+const RUN_TIMEOUT = 10 * 60_000;
+const SAVED = 3;
+
+interface Continued {
+  step: number;
+  loss: number;
+  ids: number[];
+}
+
+/** Trains from the form to step SAVED (pause, then single steps), saves, exports the saved run. */
+async function trainSaveExport(page: Page, training: TrainingPage, runs: RunsPage) {
+  await runs.setAutosave(0);
+  await expect(training.settingsErrors).toHaveCount(0);
+  await training.train();
+  await expect(training.pauseButton).toBeEnabled({ timeout: RUN_TIMEOUT });
+  await training.pauseButton.click();
+  await training.waitForPhase('paused', RUN_TIMEOUT);
+  let step = Number(await training.runSteps.getAttribute('data-step'));
+  expect(step, 'the run paused after the step the export is taken at').toBeLessThanOrEqual(SAVED);
+  while (step < SAVED) await stepOnce(training, ++step);
+  await runs.saveNow.click();
+  await runs.waitForSave(SAVED, RUN_TIMEOUT);
+  await expect(runs.rows).toHaveCount(1);
+  await expect(runs.rows.first()).toHaveAttribute('data-step', String(SAVED));
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    runs.rows.first().getByTestId('run-export-pytorch').click(),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'studio-pytorch-'));
+  const zip = join(dir, download.suggestedFilename());
+  await download.saveAs(zip);
+  const unzip = spawnSync(PYTHON, ['-m', 'zipfile', '-e', zip, dir], { encoding: 'utf8' });
+  expect(unzip.status, unzip.stderr).toBe(0);
+  return join(dir, download.suggestedFilename().replace(/\.zip$/, ''));
+}
+
+async function stepOnce(training: TrainingPage, to: number): Promise<void> {
+  await expect(training.stepButton).toBeEnabled({ timeout: RUN_TIMEOUT });
+  await training.stepButton.click();
+  await expect(training.runSteps).toHaveAttribute('data-step', String(to), {
+    timeout: RUN_TIMEOUT,
+  });
+  await training.waitForPhase('paused', RUN_TIMEOUT);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const exit = (child: ChildProcess, output: string[]) => {
+  child.stdout?.on('data', (d) => output.push(String(d)));
+  child.stderr?.on('data', (d) => output.push(String(d)));
+  return new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+};
+
+/** continue_run.py on 2 CPU ranks for 3 steps; its losses.jsonl. */
+async function continueOnTwoRanks(folder: string): Promise<Continued[]> {
+  const port = await freePort();
+  const out = join(folder, 'continued');
+  const output: string[] = [];
+  const codes = await Promise.all(
+    [0, 1].map((rank) => {
+      const env = {
+        ...process.env,
+        RANK: String(rank),
+        LOCAL_RANK: String(rank),
+        WORLD_SIZE: '2',
+        MASTER_ADDR: '127.0.0.1',
+        MASTER_PORT: String(port),
+        OMP_NUM_THREADS: '1',
+      };
+      return exit(spawn(PYTHON, [SCRIPT, folder, '--steps', '3', '--out', out], { env }), output);
+    }),
+  );
+  expect(codes, output.join('')).toEqual([0, 0]);
+  return readFileSync(join(out, 'losses.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Continued);
+}
+
+function expectSameLosses(continued: Continued[], studio: number[]): void {
+  expect(continued.map((c) => c.step)).toEqual([3, 4, 5]);
+  continued.forEach((c, k) => {
+    const want = studio[SAVED + k];
+    expect(
+      Math.abs(c.loss - want),
+      `step ${c.step + 1}: PyTorch ${c.loss}, studio ${want}`,
+    ).toBeLessThan(1e-4 * want);
+  });
+}
+
+test("a tiny run exported at step 3 continues in PyTorch on 2 ranks with the studio's losses and batches", async ({
+  page,
+}) => {
+  const training = new TrainingPage(page);
+  const runs = new RunsPage(page);
+  await training.open();
+  await training.choosePreset('tiny');
+  await training.setField('batchSize', '4');
+  await training.setField('maxSteps', '6');
+  await training.setField('warmupSteps', '2');
+  await training.setField('evalInterval', '0');
+  const folder = await trainSaveExport(page, training, runs);
+  const continued = await continueOnTwoRanks(folder);
+
+  for (let step = SAVED + 1; step <= 6; step++) await stepOnce(training, step);
+  expectSameLosses(continued, await runs.losses());
+  // The studio's sampler, from the exported position over the exported tokens, gives the blocks.
+  const t = JSON.parse(readFileSync(join(folder, 'training.json'), 'utf8'));
+  const tokens = new Uint8Array(readFileSync(join(folder, 'train.bin')));
+  const blocks = new Blocks(tokenStream('train', tokens, byteTokenizer), 64);
+  const sampler = new BatchSampler(blocks, 4, t.train.seed, t.order);
+  for (const c of continued) {
+    const ids = new Uint32Array(4);
+    sampler.next(ids, new Uint32Array(4 * 64), new Uint32Array(4 * 64));
+    expect(c.ids).toEqual([...ids]);
+  }
+});
+
+test("a tiny LFR run exported at step 3 continues in PyTorch with the schedule's batches", async ({
+  page,
+}) => {
+  const training = new TrainingPage(page);
+  const runs = new RunsPage(page);
+  const lfr = new LfrPage(page);
+  await training.open();
+  await training.choosePreset('tiny');
+  await training.setField('batchSize', '4');
+  await training.setField('warmupSteps', '2');
+  await training.setField('evalInterval', '0');
+  await lfr.chooseLfr();
+  // 32 blocks in batches of 4: Learn is 8 steps, so steps 1-6 are all Learn's (no cut pending).
+  await lfr.setField('blocks', '32');
+  const folder = await trainSaveExport(page, training, runs);
+  const continued = await continueOnTwoRanks(folder);
+
+  for (let step = SAVED + 1; step <= 6; step++) await stepOnce(training, step);
+  expectSameLosses(continued, await runs.losses());
+  // The studio's own batches: the visits its schedule observed, read from its replay file.
+  const schedule = JSON.parse(await lfr.download('lfr', 'schedule')) as ScheduleExport;
+  for (const c of continued) {
+    expect(c.ids).toEqual(schedule.visits.rows.filter((r) => r[0] === c.step).map((r) => r[1]));
+  }
+});
