@@ -80,6 +80,17 @@ test('a tiny LFR run goes through every phase, marks each Focus cut, and exports
   await expect(lfr.run).toHaveAttribute('data-phase', 'focusAgain');
   // The heatmap marked half of the rows as dropped in each Focus while it ran.
   await expect(lfr.heatmapCanvas).toHaveAttribute('data-dropped-rows', String(BLOCKS / 2));
+  // Both Focus cuts stay marked in their own slices after the run, not only the current one.
+  await expect(lfr.heatmapCanvas).toHaveAttribute(
+    'data-focus-dropped',
+    `${BLOCKS / 2},${BLOCKS / 2}`,
+  );
+  // The blocks now rank by the Review scores that decided Focus again, each with its step.
+  await expect(page.getByTestId('lfr-block-table')).toHaveAttribute('data-basis', 'cut');
+  for (const row of await lfr.blockRows.all()) {
+    const step = Number(await row.getAttribute('data-step'));
+    expect(step >= 6 && step < 10).toBe(true);
+  }
   const marks = await lfr.focusMarks();
   expect(marks).toContain(`focus:${BLOCKS / 2}`);
   expect(marks).toContain(`focusAgain:${BLOCKS / 2}`);
