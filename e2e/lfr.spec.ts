@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import type { ScheduleExport } from '../src/lfr/export';
 import { LfrPage } from './pages/LfrPage';
+import { RunsPage } from './pages/RunsPage';
 import { TrainingPage } from './pages/TrainingPage';
 
 // 16 blocks in batches of 4, both Focus phases drop half, one repetition: Learn 4 steps, Focus 2,
@@ -14,6 +15,24 @@ function keptByScores(scores: (number | null)[], percent: number): number[] {
   const ids = scores.map((_, id) => id);
   ids.sort((a, b) => rank(scores[a]) - rank(scores[b]) || a - b);
   return ids.slice(Math.round((ids.length * percent) / 100)).sort((a, b) => a - b);
+}
+
+// The tiny LFR run of these tests: 16 blocks, both Focus phases drop half, one repetition.
+async function tinyLfr(training: TrainingPage, lfr: LfrPage): Promise<void> {
+  await training.choosePreset('tiny');
+  await training.setField('batchSize', '4');
+  await training.setField('evalInterval', '0');
+  await training.setField('warmupSteps', '2');
+  await lfr.chooseLfr();
+  for (const [key, value] of [
+    ['blocks', String(BLOCKS)],
+    ['s1', '50'],
+    ['s2', '50'],
+    ['reps', '1'],
+  ] as const) {
+    await lfr.setField(key, value);
+  }
+  await expect(training.settingsErrors).toHaveCount(0);
 }
 
 test('LFR settings are checked as typed: a bad percent or too few blocks keeps Train disabled', async ({
@@ -47,20 +66,7 @@ test('a tiny LFR run goes through every phase, marks each Focus cut, and exports
   const training = new TrainingPage(page);
   const lfr = new LfrPage(page);
   await training.open();
-  await training.choosePreset('tiny');
-  await training.setField('batchSize', '4');
-  await training.setField('evalInterval', '0');
-  await training.setField('warmupSteps', '2');
-  await lfr.chooseLfr();
-  for (const [key, value] of [
-    ['blocks', String(BLOCKS)],
-    ['s1', '50'],
-    ['s2', '50'],
-    ['reps', '1'],
-  ] as const) {
-    await lfr.setField(key, value);
-  }
-  await expect(training.settingsErrors).toHaveCount(0);
+  await tinyLfr(training, lfr);
   await lfr.watchFocusMarks();
   await training.train();
   await training.waitForPhase('done', RUN_TIMEOUT);
@@ -80,6 +86,17 @@ test('a tiny LFR run goes through every phase, marks each Focus cut, and exports
   await expect(lfr.run).toHaveAttribute('data-phase', 'focusAgain');
   // The heatmap marked half of the rows as dropped in each Focus while it ran.
   await expect(lfr.heatmapCanvas).toHaveAttribute('data-dropped-rows', String(BLOCKS / 2));
+  // Both Focus cuts stay marked in their own slices after the run, not only the current one.
+  await expect(lfr.heatmapCanvas).toHaveAttribute(
+    'data-focus-dropped',
+    `${BLOCKS / 2},${BLOCKS / 2}`,
+  );
+  // The blocks now rank by the Review scores that decided Focus again, each with its step.
+  await expect(page.getByTestId('lfr-block-table')).toHaveAttribute('data-basis', 'cut');
+  for (const row of await lfr.blockRows.all()) {
+    const step = Number(await row.getAttribute('data-step'));
+    expect(step >= 6 && step < 10).toBe(true);
+  }
   const marks = await lfr.focusMarks();
   expect(marks).toContain(`focus:${BLOCKS / 2}`);
   expect(marks).toContain(`focusAgain:${BLOCKS / 2}`);
@@ -116,5 +133,36 @@ test('a tiny LFR run goes through every phase, marks each Focus cut, and exports
   await expect(page.getByTestId('lfr-block-text')).not.toHaveText('loading…');
   await expect(page.getByTestId('lfr-block-text')).not.toBeEmpty();
   expect(Number(await lfr.blockDetails.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+  expect(pageErrors).toEqual([]);
+});
+
+test('a resumed LFR run shows the same LFR views after a reload as the run that never stopped', async ({
+  page,
+}) => {
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  const training = new TrainingPage(page);
+  const lfr = new LfrPage(page);
+  const runs = new RunsPage(page);
+  await training.open();
+  await tinyLfr(training, lfr);
+  await runs.setAutosave(0);
+  await training.train();
+  await training.waitForPhase('done', RUN_TIMEOUT);
+  const straight = await lfr.views();
+  expect(straight.run).toMatchObject({ steps: '12' });
+
+  // The same run (same seed: the same scores), saved every 3 steps, reloaded and resumed.
+  await runs.setAutosave(3);
+  await training.train();
+  await runs.waitForSave(3, RUN_TIMEOUT);
+  await page.reload();
+  await expect(runs.rows).toHaveCount(1);
+  const saved = Number(await runs.rows.first().getAttribute('data-step'));
+  expect(saved).toBeGreaterThanOrEqual(3);
+  await runs.resume(runs.rows.first());
+  await training.waitForPhase('done', RUN_TIMEOUT);
+  await expect(lfr.run).toHaveAttribute('data-steps', '12');
+  expect(await lfr.views()).toEqual(straight);
   expect(pageErrors).toEqual([]);
 });

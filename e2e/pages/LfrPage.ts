@@ -82,6 +82,33 @@ export class LfrPage {
     return this.page.evaluate(() => window.focusMarks ?? []);
   }
 
+  /**
+   * What the LFR views show, as plain data to compare two runs: the run's readouts, the heatmap's
+   * pixels and marks, the block table, each histogram's cut and the forgetting view.
+   */
+  async views(): Promise<Record<string, unknown>> {
+    return this.page.evaluate(() => {
+      const data = (testId: string) =>
+        [...document.querySelectorAll<HTMLElement>(`[data-testid="${testId}"]`)].map((e) => ({
+          ...e.dataset,
+        }));
+      const canvas = document.querySelector<HTMLCanvasElement>(
+        '[data-testid="block-heatmap"] canvas',
+      );
+      const { version: _, ...marks } = canvas?.dataset ?? {};
+      return {
+        run: data('lfr-run')[0],
+        heatmap: { pixels: canvas?.toDataURL(), ...marks },
+        table: data('lfr-block-row'),
+        histograms: [
+          ...document.querySelectorAll<HTMLElement>('[data-testid^="lfr-histogram"]'),
+        ].map((e) => ({ id: e.dataset.testid, ...e.dataset })),
+        forgetting: data('lfr-forgetting'),
+        dropped: data('lfr-dropped-forgotten'),
+      };
+    });
+  }
+
   async openBlock(row: number): Promise<void> {
     await this.blockRows.nth(row).getByRole('button').click();
     await expect(this.blockDetails).toBeVisible();

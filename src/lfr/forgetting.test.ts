@@ -25,6 +25,8 @@ describe('classify', () => {
     // A rise before any fall is not forgetting.
     [[10, 12, 8], 'learned', 0],
     [[10, Number.NaN, 7, Number.NaN, 9], 'forgotten', 1],
+    // A NaN-scored visit (NAN_VISIT in the grid) is no move: mutant (counting it) says forgotten.
+    [[10, Number.NEGATIVE_INFINITY, 10.2], 'unlearned', 0],
   ] as const)('%j is %s', (scores, cls, forgets) => {
     expect(classify(scores)).toEqual({ cls, forgets });
   });

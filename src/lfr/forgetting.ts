@@ -2,7 +2,7 @@
 // learned (fell and never rose after), unlearned (never fell), forgotten (fell then rose once),
 // multiple descent (fell then rose twice or more). A move counts only past a relative tolerance.
 import type { Schedule } from './schedule';
-import type { BlockScores } from './scores';
+import { type BlockScores, NAN_VISIT } from './scores';
 
 export const DEFAULT_TOLERANCE = 0.05;
 
@@ -43,7 +43,8 @@ class Trends {
   }
 
   push(i: number, s: number): void {
-    if (Number.isNaN(s)) return;
+    // Unvisited (NaN) and NaN-scored (NAN_VISIT) cells say nothing about a trend.
+    if (!(s > NAN_VISIT)) return;
     const a = this.anchor[i];
     const dir = this.dir[i];
     if (this.count[i]++ === 0) {

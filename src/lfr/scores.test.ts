@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlockScores } from './scores';
+import { BlockScores, NAN_VISIT } from './scores';
 
 const f = Math.fround;
 
@@ -62,8 +62,8 @@ describe('BlockScores', () => {
     const losses = new Float32Array(n).fill(1);
     s.record(0, 0, ids, losses);
     const bytes = s.bytes;
-    // 12 B per block, 4 B per block per slice, 12 B per block for the phase.
-    expect(bytes).toBe(n * (12 + 4 * 8 + 12));
+    // 12 B per block, 4 B per block per slice, 16 B per block for the phase.
+    expect(bytes).toBe(n * (12 + 4 * 8 + 16));
     for (let step = 1; step < 500; step++) s.record(step, 0, ids, losses);
     expect(s.bytes).toBe(bytes);
     expect(s.visits(7)).toBe(500);
@@ -72,12 +72,41 @@ describe('BlockScores', () => {
     expect(s.grid().data.length).toBe(s.usedSlices * n);
   });
 
-  it('holds 100k blocks with 64 slices and 4 phases in 31.6 MB', () => {
+  it('holds 100k blocks with 64 slices and 4 phases in 33.2 MB', () => {
     const n = 100_000;
     const s = new BlockScores(n);
     for (let phase = 0; phase < 4; phase++) s.record(phase, phase, [0], [0]);
-    expect(s.bytes).toBe(n * (12 + 4 * 64 + 4 * 12));
-    expect(s.bytes).toBe(31_600_000);
+    expect(s.bytes).toBe(n * (12 + 4 * 64 + 4 * 16));
+    expect(s.bytes).toBe(33_200_000);
+  });
+
+  // Mutant caught: record() writing the NaN score itself into the history (the cell reads as unvisited).
+  it('keeps a NaN score as a visit (NAN_VISIT in the grid, NaN in the history), not as unvisited', () => {
+    const s = new BlockScores(2, { slices: 4 });
+    s.record(0, 0, [0, 1], [Number.NaN, 1]);
+    expect(s.grid().data[0]).toBe(NAN_VISIT);
+    expect(s.historyOf(0)).toEqual([{ slice: 0, score: Number.NaN }]);
+    expect(s.visits(0)).toBe(1);
+    s.record(1, 0, [0], [0]);
+    expect(s.historyOf(0).map((h) => h.score)).toEqual([Number.NaN, 1]);
+  });
+
+  // Mutant caught: phaseLastSteps() giving the block's last step over all phases.
+  it("keeps the step of each block's last visit per phase, and restores it", () => {
+    const s = new BlockScores(3);
+    s.record(0, 0, [0, 1], [1, 1]);
+    s.record(2, 0, [1], [1]);
+    s.record(5, 1, [1], [1]);
+    expect(Array.from(s.phaseLastSteps(0))).toEqual([0, 2, -1]);
+    expect(Array.from(s.phaseLastSteps(1))).toEqual([-1, 5, -1]);
+    const copy = new BlockScores(3);
+    copy.restoreState(s.saveState());
+    expect(Array.from(copy.phaseLastSteps(0))).toEqual([0, 2, -1]);
+    const old = s.saveState();
+    for (const p of old.phases) delete p.lastStep;
+    copy.restoreState(old);
+    expect(Array.from(copy.phaseLastSteps(0))).toEqual([-1, -1, -1]);
+    expect(copy.phaseMeans(0)[1]).toBe(s.phaseMeans(0)[1]);
   });
 
   it('refuses mismatched lengths, unknown ids and bad steps', () => {

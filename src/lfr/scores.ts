@@ -22,18 +22,28 @@ export interface BlockScoresState {
   last: string;
   lastStep: string;
   history: string;
-  phases: { phase: number; sum: string; count: string }[];
+  /** lastStep: the step of each block's last visit in the phase (absent in older saves). */
+  phases: { phase: number; sum: string; count: string; lastStep?: string }[];
 }
 
-/** One slice of a block's history: the score at the block's last visit in that slice. */
+/** One slice of a block's history: the score at the block's last visit in that slice (NaN if it scored NaN). */
 export interface HistoryPoint {
   slice: number;
   score: number;
 }
 
+/**
+ * What the history holds for a visit whose score was NaN (a diverged sequence): a perplexity is
+ * never negative, so -Infinity cannot be a score, and NaN already means "not visited".
+ */
+export const NAN_VISIT = Number.NEGATIVE_INFINITY;
+
 /** The history of every block: data[k * blockCount + id] is block id's last score in slice k. */
 export interface ScoreGrid {
-  /** (slices, blockCount), NaN where the block was not visited in the slice. A view, not a copy. */
+  /**
+   * (slices, blockCount), NaN where the block was not visited in the slice, NAN_VISIT where its
+   * last visit there scored NaN. A view, not a copy.
+   */
   data: Float32Array;
   slices: number;
   blockCount: number;
@@ -46,9 +56,9 @@ export interface ScoreGrid {
  * sequence), at the moment it was trained on (before that step's weight update).
  *
  * Memory is fixed at construction: per block 12 bytes (visits, last score, last step), 4 bytes
- * per history slice, and 12 bytes per phase seen (a float64 sum and a count), so 100k blocks
- * with the default 64 slices and LFR's 4 phases take 100k x (12 + 256 + 48) B = 31.6 MB however
- * long the run. History slices start one step wide; when a step falls past the last slice,
+ * per history slice, and 16 bytes per phase seen (a float64 sum, a count and the step of the last
+ * visit in the phase), so 100k blocks with the default 64 slices and LFR's 4 phases take
+ * 100k x (12 + 256 + 64) B = 33.2 MB however long the run. History slices start one step wide; when a step falls past the last slice,
  * adjacent pairs merge (keeping the later visit) and the width doubles.
  */
 export class BlockScores {
@@ -59,6 +69,7 @@ export class BlockScores {
   private readonly history: Float32Array;
   private readonly phaseSum: (Float64Array | undefined)[] = [];
   private readonly phaseCount: (Uint32Array | undefined)[] = [];
+  private readonly phaseLast: (Int32Array | undefined)[] = [];
   private width = 1;
   private used = 0;
 
@@ -103,6 +114,7 @@ export class BlockScores {
       this.history.byteLength;
     for (const s of this.phaseSum) n += s?.byteLength ?? 0;
     for (const c of this.phaseCount) n += c?.byteLength ?? 0;
+    for (const l of this.phaseLast) n += l?.byteLength ?? 0;
     return n;
   }
 
@@ -130,8 +142,10 @@ export class BlockScores {
     this.used = Math.max(this.used, k + 1);
     this.phaseSum[phase] ??= new Float64Array(n);
     this.phaseCount[phase] ??= new Uint32Array(n);
+    this.phaseLast[phase] ??= new Int32Array(n).fill(-1);
     const sum = this.phaseSum[phase];
     const count = this.phaseCount[phase];
+    const lastInPhase = this.phaseLast[phase];
     for (let i = 0; i < blockIds.length; i++) {
       const id = blockIds[i];
       if (!(id >= 0 && id < n && Number.isInteger(id))) {
@@ -141,9 +155,10 @@ export class BlockScores {
       this.visitCount[id]++;
       this.last[id] = score;
       this.lastStepOf[id] = step;
-      this.history[k * n + id] = score;
+      this.history[k * n + id] = Number.isNaN(score) ? NAN_VISIT : score;
       sum[id] += score;
       count[id]++;
+      lastInPhase[id] = step;
     }
   }
 
@@ -182,7 +197,8 @@ export class BlockScores {
     const out: HistoryPoint[] = [];
     for (let k = 0; k < this.used; k++) {
       const score = this.history[k * this.blockCount + id];
-      if (!Number.isNaN(score)) out.push({ slice: k, score });
+      if (!Number.isNaN(score))
+        out.push({ slice: k, score: score === NAN_VISIT ? Number.NaN : score });
     }
     return out;
   }
@@ -199,6 +215,11 @@ export class BlockScores {
     return out;
   }
 
+  /** Step of each block's last visit in `phase`; -1 where it had none (or the save predates it). */
+  phaseLastSteps(phase: number): Int32Array {
+    return this.phaseLast[phase]?.slice() ?? new Int32Array(this.blockCount).fill(-1);
+  }
+
   /** Visits of each block in `phase`. */
   phaseVisits(phase: number): Uint32Array {
     return this.phaseCount[phase]?.slice() ?? new Uint32Array(this.blockCount);
@@ -209,7 +230,15 @@ export class BlockScores {
     const phases: BlockScoresState['phases'] = [];
     this.phaseSum.forEach((sum, phase) => {
       const count = this.phaseCount[phase];
-      if (sum && count) phases.push({ phase, sum: toBase64(sum), count: toBase64(count) });
+      const lastStep = this.phaseLast[phase];
+      if (sum && count && lastStep) {
+        phases.push({
+          phase,
+          sum: toBase64(sum),
+          count: toBase64(count),
+          lastStep: toBase64(lastStep),
+        });
+      }
     });
     return {
       blockCount: this.blockCount,
@@ -234,12 +263,17 @@ export class BlockScores {
     }
     const phaseSum: Float64Array[] = [];
     const phaseCount: Uint32Array[] = [];
+    const phaseLast: Int32Array[] = [];
     for (const p of state.phases) {
       if (!(Number.isInteger(p.phase) && p.phase >= 0 && p.phase < MAX_PHASES)) {
         throw new Error(`BlockScores.restoreState: phase ${p.phase} is not in [0, ${MAX_PHASES})`);
       }
       phaseSum[p.phase] = fromBase64(p.sum, Float64Array, n);
       phaseCount[p.phase] = fromBase64(p.count, Uint32Array, n);
+      phaseLast[p.phase] =
+        p.lastStep === undefined
+          ? new Int32Array(n).fill(-1)
+          : fromBase64(p.lastStep, Int32Array, n);
     }
     // Decoded in full before anything is replaced, so a bad state leaves the store as it was.
     const visits = fromBase64(state.visits, Uint32Array, n);
@@ -252,9 +286,11 @@ export class BlockScores {
     this.history.set(history);
     this.phaseSum.length = 0;
     this.phaseCount.length = 0;
+    this.phaseLast.length = 0;
     phaseSum.forEach((sum, phase) => {
       this.phaseSum[phase] = sum;
       this.phaseCount[phase] = phaseCount[phase];
+      this.phaseLast[phase] = phaseLast[phase];
     });
     this.width = state.width;
     this.used = state.used;

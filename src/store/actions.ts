@@ -10,7 +10,7 @@ import type {
   TrainSettings,
 } from '../worker/protocol';
 import { selectAdapter } from './gpuSlice';
-import { applyToMirror, resetMirror, scheduledRunErrors, scheduleFromForm } from './lfrSlice';
+import { lfrFollower, resetMirror, scheduledRunErrors, scheduleFromForm } from './lfrSlice';
 import { beginRecording, recordProgress, recordSample } from './replayRecording';
 import { applySaveNews, parseAutosave } from './runsSlice';
 import {
@@ -226,7 +226,8 @@ let runId = 0;
 /** A new run's progress listener: from now on, events of every earlier run are ignored. */
 export function progressListener(role?: LfrRole): (p: RunProgress) => void {
   const id = ++runId;
-  return (p) => applyProgress(id, role, p);
+  const lfr = lfrFollower(role);
+  return (p) => applyProgress(id, lfr, p);
 }
 
 /** What a save of the current run did: the runs list and the save status follow it. */
@@ -234,10 +235,10 @@ export function applySave(news: SaveNews): void {
   useStudio.setState((s) => applySaveNews(s, news));
 }
 
-function applyProgress(id: number, role: LfrRole | undefined, p: RunProgress): void {
+function applyProgress(id: number, lfr: ReturnType<typeof lfrFollower>, p: RunProgress): void {
   if (id !== runId) return;
   recordProgress(id, p);
-  const lfrChanged = role !== undefined && p.lfr !== undefined && applyToMirror(role, p.lfr);
+  const news = lfr(p.lfr);
   const s = useStudio.getState();
   // In place: the history is append-only and its version tells subscribers it grew.
   s.history.steps.push(...p.points);
@@ -255,7 +256,8 @@ function applyProgress(id: number, role: LfrRole | undefined, p: RunProgress): v
       error: p.state === 'failed' ? (p.error ?? 'the run failed without a message') : undefined,
     },
     historyVersion: s.historyVersion + (p.points.length > 0 || p.val.length > 0 ? 1 : 0),
-    lfrVersion: s.lfrVersion + (lfrChanged ? 1 : 0),
+    lfrVersion: s.lfrVersion + (news.changed ? 1 : 0),
+    lfrRole: news.role ?? s.lfrRole,
     nonFinite: p.nonFinite,
   });
 }

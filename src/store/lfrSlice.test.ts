@@ -8,6 +8,7 @@ import type { RunProgress, StartResult, TrainSettings } from '../worker/protocol
 import { editSetting, setWorkerFactory, startTraining } from './actions';
 import { chooseSchedule, editLfrField, runComparison } from './lfrActions';
 import { lfrMirror } from './lfrSlice';
+import { resumeRun } from './runsActions';
 import { resetStudio, useStudio } from './store';
 
 const progress = (step: number, extra: Partial<RunProgress> = {}): RunProgress => ({
@@ -45,13 +46,11 @@ function fakeWorker(trainTokens = 1e6, start: StartResult = { ok: true }) {
   return { factory: () => fake as unknown as StudioWorker, started, emits };
 }
 
-// A schedule played for `steps` steps, its news taken as one progress event's lfr part.
-function scheduleEvents(steps: number) {
-  const s = Schedule.lfr(countingBlocks(12), DEFAULT_LFR_SETTINGS, { batchSize: 4, seed: 1 });
-  const outbox = new ScheduleOutbox(s);
+// Steps [from, to) of a schedule, each observed by it and its outbox.
+function playOn(s: Schedule, outbox: ScheduleOutbox, from: number, to: number) {
   const inputs = new Uint32Array(4 * 3);
   const targets = new Uint32Array(4 * 3);
-  for (let step = 0; step < steps; step++) {
+  for (let step = from; step < to; step++) {
     const ids = new Uint32Array(4);
     s.next(ids, inputs, targets);
     const r: ObservedStep = {
@@ -62,6 +61,13 @@ function scheduleEvents(steps: number) {
     s.observe(r);
     outbox.observed(r);
   }
+}
+
+// A schedule played for `steps` steps, its news taken as one progress event's lfr part.
+function scheduleEvents(steps: number) {
+  const s = Schedule.lfr(countingBlocks(12), DEFAULT_LFR_SETTINGS, { batchSize: 4, seed: 1 });
+  const outbox = new ScheduleOutbox(s);
+  playOn(s, outbox, 0, steps);
   return { schedule: s, lfr: outbox.take() };
 }
 
@@ -145,6 +151,43 @@ describe('LFR runs in the store', () => {
     // An event with no schedule news leaves the views alone.
     w.emits[0](progress(3, { lfr: { observations: [], cuts: [], tokensUsed: 0 } }));
     expect(useStudio.getState().lfrVersion).toBe(before + 1);
+  });
+
+  // Mutant caught: a resumed run's listener with no role (as before: no views after a reload).
+  it('a resumed LFR run shows its views from the snapshot of the steps before the reload', async () => {
+    const settings = DEFAULT_LFR_SETTINGS;
+    const whole = scheduleEvents(9).schedule;
+    const saved = scheduleEvents(5).schedule;
+    const restored = Schedule.lfr(countingBlocks(12), settings, { batchSize: 4, seed: 1 });
+    restored.restoreState(saved.saveState());
+    const outbox = new ScheduleOutbox(restored);
+    const first = outbox.take();
+    playOn(restored, outbox, 5, 9);
+    const fake = {
+      resumeRun: async (_id: string, onProgress: (p: RunProgress) => void) => {
+        onProgress(progress(5, { lfr: first }));
+        onProgress(progress(9, { lfr: outbox.take() }));
+        return {
+          ok: true as const,
+          run: { id: 'a', name: 'a', created: 1, updated: 2, step: 5, preset: 'tiny', size: 1 },
+          settings: { ...w0.started[0], preset: 'tiny' },
+          step: 5,
+          maxSteps: whole.totalSteps(),
+        };
+      },
+    };
+    const w0 = fakeWorker();
+    setWorkerFactory(w0.factory);
+    chooseSchedule('lfr');
+    editSetting('batchSize', '4');
+    await startTraining();
+    setWorkerFactory(() => fake as unknown as StudioWorker);
+    expect(await resumeRun('a')).toBe(true);
+    expect(useStudio.getState().lfrRole).toBe('lfr');
+    const mirror = lfrMirror('lfr')!;
+    expect(mirror.steps).toBe(9);
+    expect(mirror.scores.grid().data).toEqual(whole.scores.grid().data);
+    expect(mirror.cut(1)?.kept).toEqual(whole.cut(1)?.kept);
   });
 
   it("a late event of an earlier run does not reach the new run's mirror", async () => {

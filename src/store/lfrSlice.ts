@@ -190,7 +190,37 @@ export function applyToMirror(role: LfrRole, p: LfrProgress): boolean {
   const mirror = mirrors.get(role);
   if (!mirror) return false;
   mirror.apply(p);
-  return p.plan !== undefined || p.observations.length > 0 || p.cuts.length > 0;
+  return (
+    p.plan !== undefined ||
+    p.snapshot !== undefined ||
+    p.observations.length > 0 ||
+    p.cuts.length > 0
+  );
+}
+
+/** The role a plan's run plays: an LFR schedule is the LFR run, a random one the baseline. */
+export const roleOfPlan = (plan: LfrPlan): LfrRole => (plan.kind === 'lfr' ? 'lfr' : 'baseline');
+
+/** What one progress event did to the LFR views: whether a mirror changed, and whose. */
+export interface LfrNews {
+  changed: boolean;
+  /** The role the run's views are under (known once its plan arrived, for a resumed run). */
+  role: LfrRole | undefined;
+}
+
+/**
+ * Follows one run's schedule news into its mirror. A run started from the form knows its role;
+ * a resumed one learns it from the plan of its first event (which carries the scores recorded
+ * before the reload), so its views show the whole run.
+ */
+export function lfrFollower(role?: LfrRole): (p: LfrProgress | undefined) => LfrNews {
+  let known = role;
+  return (p) => {
+    if (!p) return { changed: false, role: known };
+    if (p.plan) known ??= roleOfPlan(p.plan);
+    const changed = known !== undefined && applyToMirror(known, p);
+    return { changed, role: known };
+  };
 }
 
 /** Tokens of one optimizer step of a plan. */

@@ -1,11 +1,15 @@
 import { useMemo, useState } from 'react';
 import { classesNow, FORGETTING_CLASSES } from '../../lfr/forgetting';
+import { rankingAt, sortKeys } from '../../lfr/ranking';
+import { PHASE_LABELS } from '../../lfr/schedule';
 import type { ScheduleMirror } from '../../lfr/stream';
 import { showBlock } from '../../store/lfrActions';
 import { selectLfrBlock } from '../../store/lfrSlice';
 import { useStudio } from '../../store/store';
 import type { LfrRole } from '../../worker/protocol';
 import { BlockHeatmap, type HeatmapSort } from './heatmap/BlockHeatmap';
+import { scaleStartStep } from './heatmap/heatmapLayout';
+import type { FocusDrop } from './heatmap/heatmapRenderer';
 
 // (blockCount) 1 for each id in `ids`.
 function maskOf(blockCount: number, ids: Uint32Array): Uint8Array {
@@ -14,7 +18,21 @@ function maskOf(blockCount: number, ids: Uint32Array): Uint8Array {
   return mask;
 }
 
-/** The shown run's block x time heatmap, with the current Focus's dropped rows marked. */
+/** What 'score now' ranks by in the current phase. */
+export function rankingHint(mirror: ScheduleMirror): string {
+  const phase = mirror.currentPhase();
+  const cut = mirror.cut(phase);
+  const phases = mirror.phases();
+  if (cut) {
+    return `hardest on top by the ${PHASE_LABELS[phases[cut.decidedBy].name]} scores that decided this ${PHASE_LABELS[phases[phase].name]}`;
+  }
+  return `hardest on top by their score in this ${PHASE_LABELS[phases[phase].name]} phase; blocks not visited in it yet last`;
+}
+
+/**
+ * The shown run's block x time heatmap: every Focus's dropped rows tinted in its span, the current
+ * Focus's also in the strip, rows by the scores of the current phase.
+ */
 export function RunHeatmap({
   role,
   mirror,
@@ -26,10 +44,25 @@ export function RunHeatmap({
 }) {
   const [sort, setSort] = useState<HeatmapSort>('id');
   const block = useStudio(selectLfrBlock);
-  const cut = mirror.cut(mirror.currentPhase());
-  const dropped = useMemo(
-    () => (cut ? maskOf(mirror.plan.blockCount, cut.dropped) : null),
-    [cut, mirror],
+  const phase = mirror.currentPhase();
+  const cut = mirror.cut(phase);
+  const n = mirror.plan.blockCount;
+  const dropped = useMemo(() => (cut ? maskOf(n, cut.dropped) : null), [cut, n]);
+  const cuts = mirror.decisions().length;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: cuts only grow; their count says when
+  const focusDrops = useMemo<FocusDrop[]>(
+    () =>
+      mirror.decisions().map((c) => ({
+        startStep: mirror.plan.phases[c.phase].startStep,
+        endStep: mirror.plan.phases[c.phase].endStep,
+        dropped: maskOf(n, c.dropped),
+      })),
+    [mirror, cuts, n],
+  );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the mirror grows in place; version says when
+  const lastScores = useMemo(
+    () => (sort === 'score' ? sortKeys(rankingAt(mirror, phase)) : null),
+    [sort, mirror, phase, version],
   );
   // Classes cost a pass over the whole history: only when the rows are sorted by them.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the mirror grows in place; version says when
@@ -42,16 +75,20 @@ export function RunHeatmap({
     <div
       data-testid="lfr-heatmap"
       data-dropped-count={dropped ? cut!.dropped.length : 0}
-      data-phase={mirror.phases()[mirror.currentPhase()].name}
+      data-phase={mirror.phases()[phase].name}
     >
       <BlockHeatmap
         grid={mirror.scores.grid()}
         version={version}
         dropped={dropped}
+        focusDrops={focusDrops}
+        lastScores={lastScores}
         statuses={statuses}
         phases={mirror.plan.phases}
         sort={sort}
         onSortChange={setSort}
+        scoreHint={rankingHint(mirror)}
+        scaleStartStep={scaleStartStep(mirror.plan.totalSteps)}
         highlight={block?.role === role ? block.id : null}
         onBlockClick={(id) => void showBlock(role, id)}
         height={Math.min(360, Math.max(120, mirror.plan.blockCount * 4))}

@@ -1,4 +1,5 @@
 import { type MouseEvent, useEffect, useRef, useState } from 'react';
+import { PHASE_LABELS } from '../../../lfr/schedule';
 import { formatCount } from '../../format';
 import { type LogScale, legendGradient, legendTicks, logScale } from './colorScale';
 import type { HeatmapSort } from './heatmapLayout';
@@ -17,8 +18,12 @@ export type { HeatmapPhase } from './heatmapRenderer';
  * a new `version` says they did. A redraw happens at the next animation frame after `version`,
  * `sort`, `highlight`, `phases` or the size changes (several changes in one frame draw once).
  */
-export interface BlockHeatmapProps extends Omit<HeatmapFrame, 'highlight'> {
+export interface BlockHeatmapProps extends Omit<HeatmapFrame, 'highlight' | 'scaleFromStep'> {
   onSortChange: (sort: HeatmapSort) => void;
+  /** What 'score now' ranks by, for its hint. */
+  scoreHint: string;
+  /** The step the colour scale starts from when it leaves out the first steps' scores. */
+  scaleStartStep: number;
   /** A block id to outline (e.g. the one whose details are open), or null. */
   highlight?: number | null;
   /** Called with the id of the block under the pointer on click. */
@@ -29,26 +34,36 @@ export interface BlockHeatmapProps extends Omit<HeatmapFrame, 'highlight'> {
 
 const SORTS: { value: HeatmapSort; label: string }[] = [
   { value: 'id', label: 'id' },
-  { value: 'score', label: 'latest score' },
+  { value: 'score', label: 'score now' },
   { value: 'status', label: 'status' },
 ];
 
 const formatScore = (v: number) =>
   v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 
-function tipText(hit: HeatmapHit): string {
-  const steps =
-    hit.firstStep === hit.lastStep
-      ? `step ${hit.firstStep}`
-      : `steps ${hit.firstStep}-${hit.lastStep}`;
-  const score = Number.isNaN(hit.score) ? 'not visited yet' : `score ${formatScore(hit.score)}`;
+const stepsOf = (slice: number, width: number) =>
+  width === 1 ? `step ${slice}` : `steps ${slice * width}-${(slice + 1) * width - 1}`;
+
+function tipText(hit: HeatmapHit, focusNames: readonly string[]): string {
+  const width = hit.lastStep - hit.firstStep + 1;
+  const score = Number.isNaN(hit.score) ? 'NaN' : formatScore(hit.score);
+  let what: string;
+  if (hit.visitSlice === hit.slice) what = `score ${score}`;
+  else if (hit.droppedBy >= 0) what = `not visited: dropped by ${focusNames[hit.droppedBy]}`;
+  else if (hit.visitSlice >= 0) {
+    what = `not visited here; score ${score} carried from ${stepsOf(hit.visitSlice, width)}`;
+  } else what = 'not visited in this slice';
   const shared = hit.rowsInPixel > 1 ? ` (highest of ${hit.rowsInPixel} blocks in this row)` : '';
-  return `block ${hit.id}, slice ${hit.slice} (${steps}): ${score}${shared}`;
+  return `block ${hit.id}, slice ${hit.slice} (${stepsOf(hit.slice, width)}): ${what}${shared}`;
 }
 
 /** The heatmap with its sort control, hover readout and colour legend. */
 export function BlockHeatmap(props: BlockHeatmapProps) {
   const { version, sort, onSortChange, highlight, onBlockClick, height = 360 } = props;
+  const [carry, setCarry] = useState(false);
+  const [skipStart, setSkipStart] = useState(true);
+  const options = useRef({ carry, skipStart });
+  options.current = { carry, skipStart };
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const renderer = useRef<HeatmapRenderer | null>(null);
@@ -65,6 +80,9 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
       el.dataset.version = String(d.version);
       el.dataset.droppedRows = String(d.droppedRows);
       el.dataset.bands = String(d.bands);
+      el.dataset.focusDropped = d.focusDropped.join(',');
+      el.dataset.scaleLo = String(d.scale.lo);
+      el.dataset.scaleHi = String(d.scale.hi);
       setScale((s) => (s.lo === d.scale.lo && s.hi === d.scale.hi ? s : d.scale));
       setDroppedRows(d.droppedRows);
     };
@@ -73,7 +91,7 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
     const resize = () => {
       const box = wrap.current!.getBoundingClientRect();
       r.setSize(box.width, box.height, window.devicePixelRatio || 1);
-      r.request(frameOf(latest.current));
+      r.request(frameOf(latest.current, options.current));
     };
     const observer = new ResizeObserver(resize);
     observer.observe(wrap.current!);
@@ -87,8 +105,18 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: these props say when to redraw; the frame reads the latest of all of them
   useEffect(() => {
-    renderer.current?.request(frameOf(latest.current));
-  }, [version, sort, highlight, props.phases, props.grid, props.dropped]);
+    renderer.current?.request(frameOf(latest.current, options.current));
+  }, [
+    version,
+    sort,
+    highlight,
+    props.phases,
+    props.grid,
+    props.dropped,
+    props.focusDrops,
+    carry,
+    skipStart,
+  ]);
 
   const hitAt = (e: MouseEvent<HTMLCanvasElement>) => {
     const box = e.currentTarget.getBoundingClientRect();
@@ -98,7 +126,7 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
   };
   const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
     const { x, y, hit } = hitAt(e);
-    setTip(hit ? { x, y, text: tipText(hit) } : null);
+    setTip(hit ? { x, y, text: tipText(hit, focusNames(props)) } : null);
   };
   const onClick = (e: MouseEvent<HTMLCanvasElement>) => {
     const { hit } = hitAt(e);
@@ -110,8 +138,9 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
   return (
     <figure className="heatmap" data-testid="block-heatmap" data-sort={sort}>
       <figcaption>
-        Every block (a row) over training time (columns): colour is its perplexity at its last
-        visit, on a log scale; blank until its first visit. Phases run along the top.
+        Every block (a row) over training time (columns): colour is its perplexity at its last visit
+        in the slice, on a log scale; blank where it was not visited, tinted red where a Focus
+        dropped it. Phases run along the top.
       </figcaption>
       <fieldset className="heatmap-sort">
         <legend>Rows by</legend>
@@ -129,11 +158,33 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
         ))}
         <span className="hint">
           {sort === 'score'
-            ? 'hardest (highest latest score) on top, unvisited last'
+            ? props.scoreHint
             : sort === 'status'
               ? 'multiple descent, forgotten, learned, unlearned, then unvisited'
               : 'block id, from 0'}
         </span>
+      </fieldset>
+      <fieldset className="heatmap-sort">
+        <legend>Show</legend>
+        <label>
+          <input
+            type="checkbox"
+            data-testid="heatmap-skip-start"
+            checked={skipStart}
+            onChange={(e) => setSkipStart(e.target.checked)}
+          />{' '}
+          colour scale from step {props.scaleStartStep} on (the first steps score near the
+          vocabulary size)
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            data-testid="heatmap-carry"
+            checked={carry}
+            onChange={(e) => setCarry(e.target.checked)}
+          />{' '}
+          carry each score into the slices after its visit (faded)
+        </label>
       </fieldset>
       <div className="heatmap-canvas" ref={wrap} style={{ height }}>
         <canvas
@@ -165,10 +216,21 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
           </span>
         )}
         <span>
-          <span className="heatmap-swatch blank" /> not visited yet
+          <span className="heatmap-swatch blank" /> not visited
         </span>
         <span>
-          <span className="heatmap-swatch dropped" /> dropped by the current Focus
+          <span className="heatmap-swatch nan" /> NaN score
+        </span>
+        {carry && (
+          <span>
+            <span className="heatmap-swatch carried" /> carried, not visited
+          </span>
+        )}
+        <span>
+          <span className="heatmap-swatch dropped-tint" /> dropped by that Focus
+        </span>
+        <span>
+          <span className="heatmap-swatch dropped" /> (left strip) dropped by the current Focus
           {droppedRows > 0 && ` (${formatCount(droppedRows)} blocks)`}
         </span>
       </div>
@@ -176,13 +238,27 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
   );
 }
 
-function frameOf(p: BlockHeatmapProps): HeatmapFrame {
+// The phase label of each Focus in focusDrops, for the tip.
+function focusNames(p: BlockHeatmapProps): string[] {
+  return (p.focusDrops ?? []).map((d) => {
+    const phase = p.phases.find((ph) => ph.startStep === d.startStep);
+    return phase ? PHASE_LABELS[phase.name] : 'a Focus';
+  });
+}
+
+function frameOf(
+  p: BlockHeatmapProps,
+  options: { carry: boolean; skipStart: boolean },
+): HeatmapFrame {
   return {
     grid: p.grid,
     version: p.version,
     dirtyFromSlice: p.dirtyFromSlice,
     lastScores: p.lastScores,
     dropped: p.dropped,
+    focusDrops: p.focusDrops,
+    carry: options.carry,
+    scaleFromStep: options.skipStart ? p.scaleStartStep : 0,
     statuses: p.statuses,
     phases: p.phases,
     sort: p.sort,

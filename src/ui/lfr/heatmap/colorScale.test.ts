@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { NAN_VISIT } from '../../../lfr/scores';
 import {
   BLANK,
+  blend,
   buildLut,
   LUT_SIZE,
   legendTicks,
   logScale,
+  NAN_INDEX,
   packRgba,
   rampColor,
   scoreIndex,
@@ -31,6 +34,19 @@ describe('the heatmap colour scale', () => {
     expect(scoreIndex(1e9, s)).toBe(LUT_SIZE - 1);
     expect(scoreIndex(Number.POSITIVE_INFINITY, s)).toBe(LUT_SIZE - 1);
     expect(scoreIndex(Number.NaN, s)).toBe(BLANK);
+  });
+
+  // Mutant caught: NAN_VISIT clamped like a score <= 0 (index 0, the lowest colour).
+  it('gives NAN_INDEX, not BLANK or a ramp colour, for a visit that scored NaN', () => {
+    expect(scoreIndex(NAN_VISIT, logScale(10, 100))).toBe(NAN_INDEX);
+    expect(scoreIndex(NAN_VISIT, logScale(5, 5))).toBe(NAN_INDEX);
+  });
+
+  it('blends a packed colour over another at an opacity', () => {
+    const red = packRgba([200, 0, 100]);
+    const white = packRgba([0, 100, 200]);
+    expect(blend(red, white, 0.25)).toBe(packRgba([50, 75, 175]));
+    expect(blend(red, white, 1)).toBe(red);
   });
 
   it('maps every score to the middle when the range is one value, and an empty range to [1, 1]', () => {

@@ -1,11 +1,18 @@
 // Colours of the block heatmap: a score (perplexity) on a log scale into a 256-entry viridis LUT,
 // packed as RGBA words ready to store into ImageData through a Uint32Array view.
+import { NAN_VISIT } from '../../../lfr/scores';
 
 /** Entries of the colour table; a score maps to an index in [0, LUT_SIZE). */
 export const LUT_SIZE = 256;
 
-/** Index of a cell with no score yet (before the block's first visit): drawn as background. */
+/** Index of a cell with no visit: drawn as background. */
 export const BLANK = -1;
+
+/** Index of a visit that scored NaN (NAN_VISIT in the grid): drawn in NAN_COLOR. */
+export const NAN_INDEX = -2;
+
+/** A NaN score's colour: a pink that is neither on the ramp nor the dropped red. */
+export const NAN_COLOR: readonly [number, number, number] = [0xff, 0x4f, 0xd8];
 
 /**
  * matplotlib's viridis at 9 evenly spaced points (perceptually uniform, readable with the common
@@ -45,6 +52,13 @@ export function packRgba(rgb: readonly [number, number, number], alpha = 255): n
   return ((alpha << 24) | (rgb[2] << 16) | (rgb[1] << 8) | rgb[0]) >>> 0;
 }
 
+/** Packed colour `top` at opacity `alpha` over packed colour `under`, opaque. */
+export function blend(top: number, under: number, alpha: number): number {
+  const mix = (shift: number) =>
+    Math.round(((top >>> shift) & 255) * alpha + ((under >>> shift) & 255) * (1 - alpha));
+  return packRgba([mix(0), mix(8), mix(16)]);
+}
+
 /** The LUT_SIZE colours of the ramp, packed (entry i is the ramp at i / (LUT_SIZE - 1)). */
 export function buildLut(
   anchors: readonly (readonly [number, number, number])[] = VIRIDIS,
@@ -76,10 +90,11 @@ export function logScale(lo: number, hi: number): LogScale {
 /**
  * The LUT index of a score: log-linear between the scale's ends, rounded to the nearest entry and
  * clamped to the table (so lo is 0 and hi is LUT_SIZE - 1, a score <= 0 is 0); NaN (never
- * visited) is BLANK.
+ * visited) is BLANK and NAN_VISIT (a visit that scored NaN) is NAN_INDEX.
  */
 export function scoreIndex(score: number, s: LogScale): number {
   if (Number.isNaN(score)) return BLANK;
+  if (score === NAN_VISIT) return NAN_INDEX;
   if (s.perLog === 0) return LUT_SIZE >> 1;
   if (!(score > 0)) return 0;
   const i = Math.round((Math.log(score) - s.logLo) * s.perLog);

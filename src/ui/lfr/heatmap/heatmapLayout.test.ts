@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ScoreGrid } from '../../../lfr/scores';
+import { NAN_VISIT, type ScoreGrid } from '../../../lfr/scores';
 import { Rng } from '../../../util/rng';
 import {
   aggregateBands,
@@ -12,6 +12,7 @@ import {
   heatmapGeometry,
   hitTest,
   latestScores,
+  sliceSpans,
   sortRows,
   VisitIndex,
 } from './heatmapLayout';
@@ -45,8 +46,14 @@ function sorted(
   );
 }
 
-// The definition, cell by cell: carry each block's last score forward, take the max per band.
-function referenceBands(grid: ScoreGrid, order: Uint32Array, bands: number): number[][] {
+// The definition, cell by cell: each block's score in the slice (or, with `carry`, at its last
+// visit up to the slice), the max per band.
+function referenceBands(
+  grid: ScoreGrid,
+  order: Uint32Array,
+  bands: number,
+  carry = false,
+): number[][] {
   const n = grid.blockCount;
   const out: number[][] = [];
   for (let p = 0; p < bands; p++) {
@@ -55,7 +62,7 @@ function referenceBands(grid: ScoreGrid, order: Uint32Array, bands: number): num
       let m = Number.NaN;
       for (let r = bandStart(p, n, bands); r < bandStart(p + 1, n, bands); r++) {
         let v = Number.NaN;
-        for (let j = 0; j <= k; j++) {
+        for (let j = carry ? 0 : k; j <= k; j++) {
           const x = grid.data[j * n + order[r]];
           if (!Number.isNaN(x)) v = x;
         }
@@ -68,10 +75,17 @@ function referenceBands(grid: ScoreGrid, order: Uint32Array, bands: number): num
   return out;
 }
 
-function aggregate(grid: ScoreGrid, order: Uint32Array, bands: number, visits = new VisitIndex()) {
+function aggregate(
+  grid: ScoreGrid,
+  order: Uint32Array,
+  bands: number,
+  visits = new VisitIndex(),
+  scaleFromSlice = 0,
+) {
   if (visits.slices === 0) visits.scan(grid);
   const n = grid.blockCount;
-  const out = new Float32Array(bands * grid.slices);
+  const visited = new Float32Array(bands * grid.slices);
+  const carried = new Float32Array(bands * grid.slices);
   const range = new Float64Array(2);
   aggregateBands(
     grid,
@@ -79,16 +93,19 @@ function aggregate(grid: ScoreGrid, order: Uint32Array, bands: number, visits = 
     order,
     bandsOfIds(order, bands, new Uint32Array(n)),
     bands,
-    new Float32Array(n),
-    new Float32Array(bands),
-    out,
-    grid.slices,
-    range,
+    {
+      carry: new Float32Array(n),
+      bandMax: new Float32Array(bands),
+      bandNow: new Float32Array(bands),
+    },
+    { visited, carried, stride: grid.slices, range },
+    scaleFromSlice,
   );
-  const rows = Array.from({ length: bands }, (_, p) =>
-    Array.from(out.subarray(p * grid.slices, (p + 1) * grid.slices)),
-  );
-  return { rows, lo: range[0], hi: range[1] };
+  const rowsOf = (out: Float32Array) =>
+    Array.from({ length: bands }, (_, p) =>
+      Array.from(out.subarray(p * grid.slices, (p + 1) * grid.slices)),
+    );
+  return { rows: rowsOf(visited), carried: rowsOf(carried), lo: range[0], hi: range[1] };
 }
 
 describe('heatmap row order', () => {
@@ -165,28 +182,58 @@ describe('heatmap bands (pixel rows)', () => {
     }
   });
 
-  it("shows each band's max of the carried-forward scores, blank before any visit", () => {
+  // Mutant caught: the visited output taking the carried band max (the old fill-forward).
+  it("shows each band's max of the scores visited in the slice, blank where none was", () => {
     // 4 blocks, 3 slices; order [3, 2, 1, 0] in 2 bands: band 0 = blocks 3, 2; band 1 = 1, 0.
     const g = gridOf([
       [N, N, 7, N],
       [2, N, N, 9],
       [N, 5, 1, N],
     ]);
-    const { rows, lo, hi } = aggregate(g, Uint32Array.of(3, 2, 1, 0), 2);
-    // Band 0: slice 0 has block 2's 7; slice 1 block 3's 9; slice 2 max(9 carried, 1) = 9.
-    expect(rows[0]).toEqual([7, 9, 9]);
-    // Band 1: nothing in slice 0; block 0's 2; then max(5, 2 carried) = 5.
+    const { rows, carried, lo, hi } = aggregate(g, Uint32Array.of(3, 2, 1, 0), 2);
+    // Band 0: slice 0 has block 2's 7; slice 1 block 3's 9; slice 2 block 2's 1 (9 is not carried).
+    expect(rows[0]).toEqual([7, 9, 1]);
+    // Band 1: nothing in slice 0; block 0's 2; block 1's 5.
     expect(rows[1]).toEqual([N, 2, 5]);
+    // Carried (the option): slice 2 of band 0 is max(9 carried, 1) = 9.
+    expect(carried[0]).toEqual([7, 9, 9]);
+    expect(carried[1]).toEqual([N, 2, 5]);
     expect([lo, hi]).toEqual([1, 9]);
   });
 
-  it("lowers a band when its highest block's score falls", () => {
+  // Mutant caught: a visit scored NaN (NAN_VISIT) written as NaN, i.e. blank.
+  it('shows a band whose only visit scored NaN as NAN_VISIT, and any score above it', () => {
+    const g = gridOf([
+      [NAN_VISIT, N, N],
+      [NAN_VISIT, 3, N],
+    ]);
+    const { rows, lo, hi } = aggregate(g, Uint32Array.of(0, 1, 2), 3);
+    expect(rows[0]).toEqual([NAN_VISIT, NAN_VISIT]);
+    expect(rows[1]).toEqual([N, 3]);
+    expect([lo, hi]).toEqual([3, 3]);
+    expect(aggregate(g, Uint32Array.of(0, 1, 2), 1).rows[0]).toEqual([NAN_VISIT, 3]);
+  });
+
+  // Mutant caught: the range taken over every slice (the early 250 stretches the scale).
+  it('leaves the slices before scaleFromSlice out of the colour range, unless they are all there is', () => {
+    const g = gridOf([
+      [250, 240],
+      [N, 20],
+      [4, N],
+    ]);
+    const order = Uint32Array.of(0, 1);
+    expect(aggregate(g, order, 2, new VisitIndex(), 1)).toMatchObject({ lo: 4, hi: 20 });
+    expect(aggregate(g, order, 2, new VisitIndex(), 0)).toMatchObject({ lo: 4, hi: 250 });
+    expect(aggregate(g, order, 2, new VisitIndex(), 5)).toMatchObject({ lo: 4, hi: 250 });
+  });
+
+  it("lowers a carried band when its highest block's score falls", () => {
     const g = gridOf([
       [8, 3],
       [2, N],
       [N, 1],
     ]);
-    expect(aggregate(g, Uint32Array.of(0, 1), 1).rows[0]).toEqual([8, 3, 2]);
+    expect(aggregate(g, Uint32Array.of(0, 1), 1).carried[0]).toEqual([8, 3, 2]);
   });
 
   it('matches the cell-by-cell definition on random grids, orders and band counts', () => {
@@ -208,7 +255,9 @@ describe('heatmap bands (pixel rows)', () => {
         const j = rng.int(i + 1);
         [order[i], order[j]] = [order[j], order[i]];
       }
-      expect(aggregate(g, order, bands).rows).toEqual(referenceBands(g, order, bands));
+      const got = aggregate(g, order, bands);
+      expect(got.rows).toEqual(referenceBands(g, order, bands));
+      expect(got.carried).toEqual(referenceBands(g, order, bands, true));
     }
   });
 
@@ -224,8 +273,21 @@ describe('heatmap bands (pixel rows)', () => {
     g.data[2 * 3 + 0] = 4;
     visits.scan(g, 2);
     const order = Uint32Array.of(0, 1, 2);
-    expect(aggregate(g, order, 3, visits).rows).toEqual(referenceBands(g, order, 3));
+    expect(aggregate(g, order, 3, visits).carried).toEqual(referenceBands(g, order, 3, true));
     expect(Array.from(visits.ids.subarray(0, visits.colStart[3]))).toEqual([0, 1, 0, 2]);
+  });
+
+  // Mutant caught: marking only the current (last) Focus's slices.
+  it('puts each slice in the Focus span holding its first step, for every Focus of the run', () => {
+    const spans = [
+      { startStep: 4, endStep: 6 },
+      { startStep: 10, endStep: 12 },
+    ];
+    expect(Array.from(sliceSpans(12, 1, spans, new Int16Array(12)))).toEqual([
+      -1, -1, -1, -1, 0, 0, -1, -1, -1, -1, 1, 1,
+    ]);
+    // Two steps a slice: slice 2 starts at step 4, slice 5 at step 10.
+    expect(Array.from(sliceSpans(6, 2, spans, new Int16Array(6)))).toEqual([-1, -1, 0, -1, -1, 1]);
   });
 
   it('gives the fraction of each band that the current Focus drops', () => {
@@ -267,12 +329,34 @@ describe('heatmap hit testing', () => {
     expect(hitTest(geo, g, 2, 61, 30)).toBeNull();
   });
 
-  it('names the block a pixel shows: the highest score carried to the slice, upper row on ties', () => {
+  it('names the block a pixel shows: the highest score visited in the slice, upper row on ties', () => {
     const order = Uint32Array.of(0, 1, 2, 3);
-    expect(blockShown(g, order, 0, 2, 0)).toEqual({ id: 1, score: 4 });
-    expect(blockShown(g, order, 0, 2, 1)).toEqual({ id: 1, score: 4 });
-    expect(blockShown(g, order, 2, 4, 1)).toEqual({ id: 2, score: N });
+    expect(blockShown(g, order, 0, 2, 0, false)).toEqual({ id: 1, score: 4, visitSlice: 0 });
+    expect(blockShown(g, order, 0, 2, 1, false)).toEqual({ id: 0, score: 3, visitSlice: 1 });
+    expect(blockShown(g, order, 2, 4, 1, false)).toEqual({ id: 2, score: N, visitSlice: -1 });
     const tie = gridOf([[5, 5]]);
-    expect(blockShown(tie, Uint32Array.of(1, 0), 0, 2, 0)).toEqual({ id: 1, score: 5 });
+    expect(blockShown(tie, Uint32Array.of(1, 0), 0, 2, 0, false)).toMatchObject({
+      id: 1,
+      score: 5,
+    });
+  });
+
+  it('with carry, names a carried score and the slice of its visit when nothing was visited', () => {
+    const h = gridOf([
+      [N, 4],
+      [N, N],
+    ]);
+    expect(blockShown(h, Uint32Array.of(0, 1), 0, 2, 1, false)).toMatchObject({ visitSlice: -1 });
+    expect(blockShown(h, Uint32Array.of(0, 1), 0, 2, 1, true)).toEqual({
+      id: 1,
+      score: 4,
+      visitSlice: 0,
+    });
+    const nan = gridOf([[NAN_VISIT]]);
+    expect(blockShown(nan, Uint32Array.of(0), 0, 1, 0, false)).toEqual({
+      id: 0,
+      score: N,
+      visitSlice: 0,
+    });
   });
 });

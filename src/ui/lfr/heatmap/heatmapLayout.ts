@@ -1,6 +1,6 @@
 // The pure geometry of the block heatmap: row order, which sorted rows share a pixel row (a band),
 // the per-band aggregation of the score grid, and pixel -> (rows, slice) hit testing.
-import type { ScoreGrid } from '../../../lfr/scores';
+import { NAN_VISIT, type ScoreGrid } from '../../../lfr/scores';
 
 export type HeatmapSort = 'id' | 'score' | 'status';
 
@@ -55,7 +55,7 @@ export function sortRows(
   return order;
 }
 
-/** Each block's score at its last visit so far; NaN for a block never visited. */
+/** Each block's score at its last visit so far; NaN for a block never visited, NAN_VISIT if it scored NaN. */
 // grid (slices, n) -> out (n)
 export function latestScores(grid: ScoreGrid, out: Float32Array): Float32Array {
   const { data, slices, blockCount: n } = grid;
@@ -68,6 +68,17 @@ export function latestScores(grid: ScoreGrid, out: Float32Array): Float32Array {
     }
   }
   return out;
+}
+
+/** Part of the planned steps whose scores the colour scale leaves out by default. */
+export const SCALE_SKIP_FRACTION = 0.05;
+
+/**
+ * The first step the colour scale takes scores from when it leaves out the start: the first 5 %
+ * of the planned steps (at least one), where scores are still near the vocabulary size.
+ */
+export function scaleStartStep(totalSteps: number): number {
+  return Math.max(1, Math.ceil(totalSteps * SCALE_SKIP_FRACTION));
 }
 
 /** Pixel rows for `rows` sorted rows in `pixels` device pixels: one row each, or fewer. */
@@ -141,49 +152,80 @@ export function bandsOfIds(order: Uint32Array, bands: number, out: Uint32Array):
   return out;
 }
 
+/** Where aggregateBands writes: (bands, stride) pixels, and the range of the scores. */
+export interface BandOutput {
+  /** Each band's max over the blocks visited in the slice; NaN: none was. */
+  visited: Float32Array;
+  /** Each band's max of the scores carried forward from earlier slices, or null to skip it. */
+  carried: Float32Array | null;
+  stride: number;
+  /** [lowest, highest] finite score of the slices from scaleFromSlice (lo > hi when none). */
+  range: Float64Array;
+}
+
+/** The scratch arrays aggregateBands reuses: carry (blocks), bandMax and bandNow (bands). */
+export interface BandScratch {
+  carry: Float32Array;
+  bandMax: Float32Array;
+  bandNow: Float32Array;
+}
+
 /**
- * Aggregates the grid into (bands, slices) pixels. A cell's value is the block's score at its
- * last visit up to that slice (carried forward through the slices it was not visited in), and a
- * pixel shows the MAX over its band's rows. Why the max: a hard block stays visible among easy
- * neighbours (the hard blocks are the ones Focus trains on), a band is blank only when none of its
- * blocks has been visited, and the max commutes with the monotone log colour map, so the log is
- * taken once per pixel rather than once per cell. Also gives the range of the scores recorded.
+ * Aggregates the grid into (bands, slices) pixels: a pixel shows the MAX over its band's rows of
+ * the scores visited in that slice, blank (NaN) when none of its blocks was visited there. Why the
+ * max: a hard block stays visible among easy neighbours (the hard blocks are the ones Focus trains
+ * on), and the max commutes with the monotone log colour map, so the log is taken once per pixel.
+ * A NaN-scored visit (NAN_VISIT, -Infinity) loses to any score, so its pixel says NaN only when
+ * nothing else in the band was visited.
  *
- * Walks the visits in slice order keeping each band's running max: a visit that raises a band's
- * value sets it, one that lowers the band's maximal block re-reads that band's rows; every other
- * pixel copies the slice before. So the cost is O(visits + slices x bands), not O(slices x n).
+ * Optionally also the carried value (a block's score at its last visit up to the slice), which
+ * the renderer draws faded: walking the visits in slice order keeping each band's running max,
+ * a visit that raises a band's value sets it, one that lowers the band's maximal block re-reads
+ * that band's rows. So the cost is O(visits + slices x bands), not O(slices x n).
+ *
+ * The range leaves out the slices before scaleFromSlice (the first steps' scores near the
+ * vocabulary size would stretch the scale); if those are all there is, it takes every slice.
  */
-// grid (slices, n), visits of grid, order (n), bandOf (n) by id, carry (n) and bandMax (bands)
-// scratch -> out (bands, stride) with NaN for blank, range (2) = [lowest, highest finite score]
-// (lo > hi when there is none)
+// grid (slices, n), visits of grid, order (n), bandOf (n) by id
 export function aggregateBands(
   grid: ScoreGrid,
   visits: VisitIndex,
   order: Uint32Array,
   bandOf: Uint32Array,
   bands: number,
-  carry: Float32Array,
-  bandMax: Float32Array,
-  out: Float32Array,
-  stride: number,
-  range: Float64Array,
+  scratch: BandScratch,
+  out: BandOutput,
+  scaleFromSlice = 0,
 ): void {
   const { data, slices, blockCount: rows } = grid;
   const { ids, colStart } = visits;
+  const { carry, bandMax, bandNow } = scratch;
+  const { visited, carried, stride, range } = out;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
+  let allLo = lo;
+  let allHi = hi;
   carry.fill(Number.NaN, 0, rows);
   bandMax.fill(Number.NaN, 0, bands);
   for (let k = 0; k < slices; k++) {
     const base = k * rows;
+    bandNow.fill(Number.NaN, 0, bands);
     for (let j = colStart[k]; j < colStart[k + 1]; j++) {
       const id = ids[j];
       const v = data[base + id];
+      const p = bandOf[id];
+      if (!(v <= bandNow[p])) bandNow[p] = v;
+      if (v > NAN_VISIT && v < Number.POSITIVE_INFINITY) {
+        if (v < allLo) allLo = v;
+        if (v > allHi) allHi = v;
+        if (k >= scaleFromSlice) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+      if (!carried) continue;
       const old = carry[id];
       carry[id] = v;
-      if (v < lo) lo = v;
-      if (v > hi && v !== Number.POSITIVE_INFINITY) hi = v;
-      const p = bandOf[id];
       const cur = bandMax[p];
       if (!(v < cur)) {
         bandMax[p] = v;
@@ -197,13 +239,37 @@ export function aggregateBands(
         bandMax[p] = m;
       }
     }
-    for (let p = 0; p < bands; p++) out[p * stride + k] = bandMax[p];
+    for (let p = 0; p < bands; p++) {
+      visited[p * stride + k] = bandNow[p];
+      if (carried) carried[p * stride + k] = bandMax[p];
+    }
   }
-  range[0] = lo;
-  range[1] = hi;
+  const scaled = lo <= hi;
+  range[0] = scaled ? lo : allLo;
+  range[1] = scaled ? hi : allHi;
 }
 
-/** Fraction of each band's blocks that the current Focus drops. */
+/**
+ * The Focus span each history slice falls in (by the slice's first step), or -1: which slices a
+ * Focus's dropped rows are marked in. spans[i] is [startStep, endStep).
+ */
+// -> out (slices)
+export function sliceSpans(
+  slices: number,
+  sliceWidth: number,
+  spans: readonly { startStep: number; endStep: number }[],
+  out: Int16Array,
+): Int16Array {
+  out.fill(-1, 0, slices);
+  spans.forEach((span, i) => {
+    const first = Math.max(0, Math.ceil(span.startStep / sliceWidth));
+    const end = Math.min(slices, Math.ceil(span.endStep / sliceWidth));
+    out.fill(i, first, Math.max(first, end));
+  });
+  return out;
+}
+
+/** Fraction of each band's blocks that a Focus drops. */
 // dropped (n) 1 = dropped, by id; order (n) -> out (bands)
 export function droppedFractions(
   dropped: Uint8Array,
@@ -222,18 +288,29 @@ export function droppedFractions(
   }
 }
 
-/** A block's score at its last visit up to and including slice k; NaN before its first. */
-export function scoreUpTo(grid: ScoreGrid, id: number, k: number): number {
-  for (let j = Math.min(k, grid.slices - 1); j >= 0; j--) {
+/**
+ * A block's score at its last visit up to and including slice k, and the slice of that visit
+ * (-1 before its first). Only slice k itself unless `carry`.
+ */
+export function scoreUpTo(
+  grid: ScoreGrid,
+  id: number,
+  k: number,
+  carry: boolean,
+): { score: number; slice: number } {
+  const last = Math.min(k, grid.slices - 1);
+  for (let j = last; j >= (carry ? 0 : last); j--) {
     const v = grid.data[j * grid.blockCount + id];
-    if (!Number.isNaN(v)) return v;
+    if (!Number.isNaN(v)) return { score: v, slice: j };
   }
-  return Number.NaN;
+  return { score: Number.NaN, slice: -1 };
 }
 
 /**
- * The block a pixel of rows [r0, r1) shows in slice k: the one with the highest score (the max
- * the band draws; the upper row on ties), or the band's first block when none is visited yet.
+ * The block a pixel of rows [r0, r1) shows in slice k: the one with the highest score visited in
+ * the slice (the max the band draws; the upper row on ties), else with `carry` the highest carried
+ * one, else the band's first block. `visitSlice` is the slice of the score's visit (-1: none);
+ * a NaN-scored visit has score NaN and its slice.
  */
 export function blockShown(
   grid: ScoreGrid,
@@ -241,17 +318,20 @@ export function blockShown(
   r0: number,
   r1: number,
   k: number,
-): { id: number; score: number } {
-  let id = order[r0];
-  let score = Number.NaN;
-  for (let r = r0; r < r1; r++) {
-    const v = scoreUpTo(grid, order[r], k);
-    if (v > score || (Number.isNaN(score) && !Number.isNaN(v))) {
-      id = order[r];
-      score = v;
+  carry: boolean,
+): { id: number; score: number; visitSlice: number } {
+  const pick = (withCarry: boolean) => {
+    let best = { id: order[r0], score: Number.NaN, slice: -1 };
+    for (let r = r0; r < r1; r++) {
+      const v = scoreUpTo(grid, order[r], k, withCarry);
+      if (v.slice >= 0 && (best.slice < 0 || v.score > best.score)) best = { id: order[r], ...v };
     }
-  }
-  return { id, score };
+    return best;
+  };
+  let best = pick(false);
+  if (best.slice < 0 && carry) best = pick(true);
+  const score = best.score === NAN_VISIT ? Number.NaN : best.score;
+  return { id: best.id, score, visitSlice: best.slice };
 }
 
 /** Where each part of the heatmap sits, in CSS pixels of the canvas. */

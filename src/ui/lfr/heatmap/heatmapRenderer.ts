@@ -7,10 +7,12 @@ import { PHASE_LABELS, type PhaseName } from '../../../lfr/schedule';
 import type { ScoreGrid } from '../../../lfr/scores';
 import {
   BACKGROUND,
-  BLANK,
+  blend,
   buildLut,
   type LogScale,
   logScale,
+  NAN_COLOR,
+  NAN_INDEX,
   packRgba,
   scoreIndex,
 } from './colorScale';
@@ -26,6 +28,7 @@ import {
   heatmapGeometry,
   hitTest,
   latestScores,
+  sliceSpans,
   sortRows,
   VisitIndex,
 } from './heatmapLayout';
@@ -35,6 +38,14 @@ export interface HeatmapPhase {
   name: PhaseName;
   startStep: number;
   endStep: number;
+}
+
+/** A Focus phase's dropped rows, marked in the slices of that phase for the whole run. */
+export interface FocusDrop {
+  startStep: number;
+  endStep: number;
+  /** (blockCount) 1 for each block this Focus dropped, by id. */
+  dropped: Uint8Array;
 }
 
 /**
@@ -55,6 +66,15 @@ export interface HeatmapFrame {
   lastScores?: ArrayLike<number> | null;
   /** (blockCount) 1 for the blocks the current Focus drops, by id; null outside a Focus. */
   dropped: Uint8Array | null;
+  /** Every Focus cut so far: its dropped rows are tinted where they were not visited in its span. */
+  focusDrops?: readonly FocusDrop[];
+  /**
+   * Also draw, faded, each block's score carried from its last visit into the slices it was not
+   * visited in. Off by default: a cell shows only what happened in its slice.
+   */
+  carry?: boolean;
+  /** The colour scale leaves out the slices before this step (default 0: every slice). */
+  scaleFromStep?: number;
   /** (blockCount) each block's forgetting class as an index into FORGETTING_CLASSES. */
   statuses?: Uint8Array | null;
   phases: readonly HeatmapPhase[];
@@ -71,8 +91,12 @@ export interface HeatmapHit {
   /** Steps [firstStep, lastStep] the slice covers. */
   firstStep: number;
   lastStep: number;
-  /** The block's score at its last visit up to the slice; NaN if not visited yet. */
+  /** The block's score at its visit in the slice (or carried, with frame.carry); NaN if none or NaN. */
   score: number;
+  /** The slice of the score's visit: `slice` itself unless carried; -1 when there is none. */
+  visitSlice: number;
+  /** Index into frame.focusDrops of the Focus that dropped the block here, or -1. */
+  droppedBy: number;
   /** Blocks that share the pixel row (the one shown has the highest score). */
   rowsInPixel: number;
 }
@@ -86,6 +110,8 @@ export interface HeatmapDrawn {
   bands: number;
   /** Blocks the current Focus drops (0 outside a Focus). */
   droppedRows: number;
+  /** Blocks each Focus of frame.focusDrops dropped, marked in its span. */
+  focusDropped: number[];
 }
 
 export const PHASE_COLORS: Record<PhaseName, string> = {
@@ -97,6 +123,10 @@ export const PHASE_COLORS: Record<PhaseName, string> = {
 };
 
 export const DROPPED_COLOR: readonly [number, number, number] = [0xb3, 0x26, 0x1e];
+/** Opacity of a carried (not visited) score's colour over the background. */
+export const FADED_ALPHA = 0.35;
+/** Opacity of the dropped tint in a Focus's span, for a band its Focus dropped entirely. */
+export const DROPPED_TINT = 0.3;
 const STRIP_BACKGROUND = '#dde2e8';
 const TEXT = '#1d232b';
 const MUTED = '#5b6573';
@@ -123,6 +153,8 @@ export class HeatmapRenderer {
   private readonly tileCtx: OffscreenCanvasRenderingContext2D;
   private readonly lut = buildLut();
   private readonly blank = packRgba(BACKGROUND);
+  private readonly faded = this.lut.map((c) => blend(c, this.blank, FADED_ALPHA));
+  private readonly nanColor = packRgba(NAN_COLOR);
   private image: ImageData | null = null;
   private pixels = new Uint32Array(0);
   private readonly visits = new VisitIndex();
@@ -134,7 +166,11 @@ export class HeatmapRenderer {
   private latest = new Float32Array(0);
   private cells = new Float32Array(0);
   private bandMax = new Float32Array(0);
+  private carriedCells = new Float32Array(0);
+  private bandNow = new Float32Array(0);
   private fractions = new Float32Array(0);
+  private spanOf = new Int16Array(0);
+  private spanTint = new Uint32Array(0);
   private readonly range = new Float64Array(2);
   private cssWidth = 300;
   private cssHeight = 150;
@@ -152,6 +188,9 @@ export class HeatmapRenderer {
     lastScores: HeatmapFrame['lastScores'];
     statuses: HeatmapFrame['statuses'];
     dropped: HeatmapFrame['dropped'];
+    focusDrops: HeatmapFrame['focusDrops'];
+    carry: boolean;
+    scaleFromStep: number;
     bands: number;
   } = {
     version: -1,
@@ -160,9 +199,18 @@ export class HeatmapRenderer {
     lastScores: null,
     statuses: null,
     dropped: null,
+    focusDrops: undefined,
+    carry: false,
+    scaleFromStep: 0,
     bands: 0,
   };
-  private drawn: HeatmapDrawn = { version: -1, scale: logScale(1, 1), bands: 1, droppedRows: 0 };
+  private drawn: HeatmapDrawn = {
+    version: -1,
+    scale: logScale(1, 1),
+    bands: 1,
+    droppedRows: 0,
+    focusDropped: [],
+  };
 
   constructor(
     private readonly canvas: Canvas2D,
@@ -222,7 +270,17 @@ export class HeatmapRenderer {
       (sort !== 'id' && newData) ||
       frame.lastScores !== made.lastScores ||
       frame.statuses !== made.statuses;
-    if (newData || newOrder || bands !== made.bands || frame.dropped !== made.dropped) {
+    const carry = frame.carry === true;
+    const scaleFromStep = frame.scaleFromStep ?? 0;
+    if (
+      newData ||
+      newOrder ||
+      bands !== made.bands ||
+      frame.dropped !== made.dropped ||
+      frame.focusDrops !== made.focusDrops ||
+      carry !== made.carry ||
+      scaleFromStep !== made.scaleFromStep
+    ) {
       this.ensureCapacity(grid.blockCount, grid.slices, bands);
       if (newData) this.visits.scan(grid, sameShape ? (frame.dirtyFromSlice ?? 0) : 0);
       if (newOrder) this.sortRows(frame, sort);
@@ -236,6 +294,9 @@ export class HeatmapRenderer {
         lastScores: frame.lastScores,
         statuses: frame.statuses,
         dropped: frame.dropped,
+        focusDrops: frame.focusDrops,
+        carry,
+        scaleFromStep,
         bands,
       };
     }
@@ -251,14 +312,22 @@ export class HeatmapRenderer {
     if (!frame || !g) return null;
     const cell = hitTest(g, frame.grid, this.bands, x, y);
     if (!cell) return null;
-    const { id, score } = blockShown(frame.grid, this.order, cell.r0, cell.r1, cell.slice);
+    const carry = frame.carry === true;
+    const shown = blockShown(frame.grid, this.order, cell.r0, cell.r1, cell.slice, carry);
     const w = frame.grid.sliceWidth;
+    const span = this.spanOf[cell.slice] ?? -1;
+    const droppedBy =
+      shown.visitSlice !== cell.slice && span >= 0 && frame.focusDrops?.[span].dropped[shown.id]
+        ? span
+        : -1;
     return {
-      id,
+      id: shown.id,
       slice: cell.slice,
       firstStep: cell.slice * w,
       lastStep: (cell.slice + 1) * w - 1,
-      score,
+      score: shown.score,
+      visitSlice: shown.visitSlice,
+      droppedBy,
       rowsInPixel: cell.r1 - cell.r0,
     };
   }
@@ -279,9 +348,14 @@ export class HeatmapRenderer {
       this.carry = new Float32Array(n);
       this.latest = new Float32Array(n);
     }
-    if (this.cells.length < cols * bands) this.cells = new Float32Array(cols * bands);
+    if (this.cells.length < cols * bands) {
+      this.cells = new Float32Array(cols * bands);
+      this.carriedCells = new Float32Array(cols * bands);
+    }
+    if (this.spanOf.length < cols) this.spanOf = new Int16Array(2 * cols);
     if (this.bandMax.length < bands) {
       this.bandMax = new Float32Array(bands);
+      this.bandNow = new Float32Array(bands);
       this.fractions = new Float32Array(bands);
     }
     const img = this.image;
@@ -307,19 +381,24 @@ export class HeatmapRenderer {
     const n = grid.blockCount;
     const cols = grid.slices;
     const bands = this.bands;
+    const carry = frame.carry === true;
     aggregateBands(
       grid,
       this.visits,
       this.order,
       this.bandOf,
       bands,
-      this.carry,
-      this.bandMax,
-      this.cells,
-      cols,
-      this.range,
+      { carry: this.carry, bandMax: this.bandMax, bandNow: this.bandNow },
+      {
+        visited: this.cells,
+        carried: carry ? this.carriedCells : null,
+        stride: cols,
+        range: this.range,
+      },
+      Math.ceil((frame.scaleFromStep ?? 0) / grid.sliceWidth),
     );
     const scale = logScale(this.range[0], this.range[1]);
+    this.tintDrops(frame, cols);
     const img = this.image!;
     const px = this.pixels;
     const stride = img.width;
@@ -332,9 +411,19 @@ export class HeatmapRenderer {
       let color = this.blank;
       for (let k = 0; k < cols; k++) {
         const v = this.cells[src + k];
+        if (Number.isNaN(v)) {
+          px[row + k] = this.unvisitedColor(
+            p,
+            k,
+            carry ? this.carriedCells[src + k] : Number.NaN,
+            scale,
+          );
+          prev = Number.NaN;
+          continue;
+        }
         if (v !== prev) {
           const i = scoreIndex(v, scale);
-          color = i === BLANK ? this.blank : this.lut[i];
+          color = i === NAN_INDEX ? this.nanColor : this.lut[i];
           prev = v;
         }
         px[row + k] = color;
@@ -353,7 +442,35 @@ export class HeatmapRenderer {
       px[p * stride] = packRgba(DROPPED_COLOR, Math.round(255 * this.fractions[p]));
     }
     this.tileCtx.putImageData(img, 0, 0, 0, 0, cols + 1, bands);
-    this.drawn = { version: frame.version, scale, bands, droppedRows };
+    const focusDropped = (frame.focusDrops ?? []).map((d) => d.dropped.reduce((a, b) => a + b, 0));
+    this.drawn = { version: frame.version, scale, bands, droppedRows, focusDropped };
+  }
+
+  // A cell with no visit: the carried score faded (if asked), else a Focus's dropped tint, else blank.
+  private unvisitedColor(p: number, k: number, carried: number, scale: LogScale): number {
+    if (!Number.isNaN(carried)) {
+      const i = scoreIndex(carried, scale);
+      return i === NAN_INDEX ? blend(this.nanColor, this.blank, FADED_ALPHA) : this.faded[i];
+    }
+    const span = this.spanOf[k];
+    return span < 0 ? this.blank : this.spanTint[span * this.bands + p];
+  }
+
+  // Per Focus span and band: the background tinted by the fraction of the band that Focus dropped.
+  private tintDrops(frame: HeatmapFrame, cols: number): void {
+    const drops = frame.focusDrops ?? [];
+    const bands = this.bands;
+    sliceSpans(cols, frame.grid.sliceWidth, drops, this.spanOf);
+    if (this.spanTint.length < drops.length * bands) {
+      this.spanTint = new Uint32Array(drops.length * bands);
+    }
+    const dropped = packRgba(DROPPED_COLOR);
+    drops.forEach((d, i) => {
+      droppedFractions(d.dropped, this.order, bands, this.fractions);
+      for (let p = 0; p < bands; p++) {
+        this.spanTint[i * bands + p] = blend(dropped, this.blank, DROPPED_TINT * this.fractions[p]);
+      }
+    });
   }
 
   private composite(frame: HeatmapFrame, g: HeatmapGeometry): void {
