@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Schedule } from '../lfr/schedule';
-import { countingBlocks, play } from '../test/lfrRun';
 import type { GPTConfig } from '../model/config';
 import { PRESETS } from '../model/config';
+import { countingBlocks, play } from '../test/lfrRun';
 import { crc32 } from './crc32';
 import {
   CheckpointError,

@@ -11,7 +11,7 @@ import { learningRateAt } from '../train/lrSchedule';
 import { Rng } from '../util/rng';
 import { exportHfGpt2 } from './hfGpt2';
 import { pytorchRunFiles, type RunFile } from './pytorchRun';
-import { readSafetensors } from './safetensors';
+import { readSafetensors, tensorFloats } from './safetensors';
 
 const model: GPTConfig = { blockSize: 4, vocabSize: 256, nLayer: 1, nHead: 2, nEmbd: 8 };
 const train: TrainConfig = {
@@ -86,9 +86,9 @@ describe('pytorchRunFiles', () => {
     const qkv = tensor(table, 'h.0.attn.c_attn.weight');
     const m = opt.tensors.get('exp_avg.h.0.attn.c_attn.weight')!;
     expect(m.shape).toEqual([8, 24]);
-    expect(m.data[3 * 24 + 17]).toBe(p.m[qkv.offset + 17 * 8 + 3]);
+    expect(tensorFloats('m', m)[3 * 24 + 17]).toBe(p.m[qkv.offset + 17 * 8 + 3]);
     const wte = tensor(table, 'wte');
-    expect(opt.tensors.get('exp_avg_sq.wte.weight')!.data).toEqual(
+    expect(tensorFloats('v', opt.tensors.get('exp_avg_sq.wte.weight')!)).toEqual(
       p.v.subarray(wte.offset, wte.offset + wte.length),
     );
     const t = jsonOf<{
@@ -130,7 +130,7 @@ describe('pytorchRunFiles', () => {
         sequenceLosses: Float32Array.from(ids, (id) => (id * 7) % 11),
       });
     }
-    const plan = { role: 'lfr', lfr: settings, maxBlocks: 0 };
+    const plan = { role: 'lfr' as const, lfr: settings, maxBlocks: 0 };
     const files = await pytorchRunFiles(
       parts({ step: 22, lfr: { plan, state: played.saveState() } }),
       data,
@@ -151,8 +151,20 @@ describe('pytorchRunFiles', () => {
         train: tokenStream('train', Uint8Array.of(...tokens.subarray(0, 40), 255), byteTokenizer),
       }),
     ).rejects.toThrow(/trained on 161 tokens of notes.txt, but the data given has 41/);
-    await expect(pytorchRunFiles(parts({ lfr: { state: {} } }), data)).rejects.toThrow(
-      /data schedule without its plan/,
-    );
+    await expect(
+      pytorchRunFiles(
+        parts({
+          lfr: {
+            plan: null,
+            state: Schedule.lfr(
+              new Blocks(stream, 4),
+              { p1: 1, s1: 50, p2: 1, p3: 1, s2: 50, p4: 1, reps: 1 },
+              { batchSize: 2, accumSteps: 1, seed: train.seed },
+            ).saveState(),
+          },
+        }),
+        data,
+      ),
+    ).rejects.toThrow(/data schedule without its plan/);
   });
 });

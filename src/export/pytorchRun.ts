@@ -2,14 +2,13 @@
 // (the Hugging Face export), AdamW's moments in the same names and layout, the training settings
 // with the schedule's position, the token stream, and for a scheduled (LFR) run its replay file.
 // Pure: checkpoint and data in, files out; the UI zips them, the CLI writes them.
-import type { CheckpointParts } from '../checkpoint/format';
+import type { CheckpointLfr, CheckpointLfrPlan, CheckpointParts } from '../checkpoint/format';
 import { BatchSampler } from '../data/blocks';
 import { type Manifest, streamFromEntry, type TokenStream, tokenStream } from '../data/dataset';
 import type { Tokenizer } from '../data/tokenizerTypes';
 import { exportSchedule, replayData, SHUFFLE_RULE } from '../lfr/export';
 import { firstBlocks } from '../lfr/firstBlocks';
-import { Schedule, type ScheduleState } from '../lfr/schedule';
-import type { LfrSettings } from '../lfr/settings';
+import { Schedule } from '../lfr/schedule';
 import { buildParamTable } from '../model/params';
 import { learningRateAt } from '../train/lrSchedule';
 import { exportHfGpt2 } from './hfGpt2';
@@ -32,11 +31,8 @@ export interface RunFile {
   bytes: Uint8Array;
 }
 
-/** A scheduled run's checkpoint payload (CheckpointLfr with its RunSchedule plan). */
-interface SavedSchedule {
-  plan: { role: 'lfr' | 'baseline'; lfr: LfrSettings; maxBlocks: number };
-  state: ScheduleState;
-}
+/** A scheduled run's checkpoint payload with its plan (the decoder has checked both). */
+type SavedSchedule = CheckpointLfr & { plan: CheckpointLfrPlan };
 
 const HF_NAME = (name: string) => (name === 'wte' || name === 'wpe' ? `${name}.weight` : name);
 const encoder = new TextEncoder();
@@ -45,22 +41,15 @@ const json = (name: string, value: unknown): RunFile => ({
   bytes: encoder.encode(`${JSON.stringify(value, null, 2)}\n`),
 });
 
-function savedSchedule(lfr: unknown): SavedSchedule | null {
-  if (lfr === null || lfr === undefined) return null;
-  const s = lfr as Partial<SavedSchedule>;
-  const plan = s.plan;
-  if (
-    !plan ||
-    (plan.role !== 'lfr' && plan.role !== 'baseline') ||
-    typeof plan.lfr !== 'object' ||
-    !Number.isInteger(plan.maxBlocks) ||
-    !s.state
-  ) {
+function savedSchedule(lfr: CheckpointLfr | null | undefined): SavedSchedule | null {
+  if (!lfr) return null;
+  const { plan, state } = lfr;
+  if (!plan) {
     throw new Error(
       'This checkpoint has a data schedule without its plan (role, LFR settings, blocks), so its batches cannot be replayed: resume it in the studio and save it again.',
     );
   }
-  return s as SavedSchedule;
+  return { plan, state };
 }
 
 // The schedule rebuilt at the checkpoint's position: its cuts so far and every decided step.

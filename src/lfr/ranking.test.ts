@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { countingBlocks } from '../test/lfrRun';
 import { rankedIds, rankingAt, sortKeys } from './ranking';
 import { Schedule } from './schedule';
-import { countingBlocks } from './testRun';
 
 // 8 blocks in batches of 4: Learn steps 0-1, Focus (drops 50 %) steps 2-3 (two epochs of 4 kept),
 // Review 4-5, Focus again 6.
