@@ -464,7 +464,15 @@ function checkScores(v: unknown, blockCount: number): ScheduleState['scores'] {
     const phase = whole(p, 'phase', at, 0, MAX_PHASES - 1);
     if (seen.has(phase)) throw damaged(`${at}.phase (${phase}) is listed twice`);
     seen.add(phase);
-    return { phase, sum: base64Of(p, 'sum', at, 8 * n), count: base64Of(p, 'count', at, 4 * n) };
+    const sums = {
+      phase,
+      sum: base64Of(p, 'sum', at, 8 * n),
+      count: base64Of(p, 'count', at, 4 * n),
+    };
+    // Saves from before each visit's step was kept have no lastStep; the scores restore without it.
+    return p.lastStep === undefined
+      ? sums
+      : { ...sums, lastStep: base64Of(p, 'lastStep', at, 4 * n) };
   });
   return {
     blockCount: n,
