@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StudioWorker } from '../worker/client';
+import { fakeRemote } from '../test/fakeWorker';
+import type { StudioApi } from '../worker/client';
 import type { BenchResult, CheckInfo, CheckResult } from '../worker/protocol';
 import { BENCH_SIZES, connectGpu, runKernelChecks, setWorkerFactory } from './actions';
 import { failures, summarize } from './checksSlice';
@@ -35,12 +36,12 @@ const adapter = {
 
 // An in-thread stand-in for the comlink remote: same verbs, callbacks called directly.
 function fakeWorker(outcomes: CheckResult[], lose?: { reason: string; message: string }) {
-  const fake = {
+  const fake: Partial<StudioApi> = {
     acquire: async (onLost: (l: { reason: string; message: string }) => void) => {
       if (lose) onLost(lose);
       return { ok: true as const, adapter };
     },
-    listChecks: async () => outcomes.map((r) => info(r.shape)),
+    listChecks: () => outcomes.map((r) => info(r.shape)),
     checkKernels: async (onResult: (i: number, r: CheckResult) => void) => {
       outcomes.forEach((r, i) => {
         onResult(i, r);
@@ -51,7 +52,7 @@ function fakeWorker(outcomes: CheckResult[], lose?: { reason: string; message: s
     },
     loseDevice: async () => {},
   };
-  return () => fake as unknown as StudioWorker;
+  return () => fakeRemote(fake);
 }
 
 describe('studio actions', () => {

@@ -22,7 +22,7 @@ import {
   validateForm,
 } from './settingsForm';
 import { useStudio } from './store';
-import { initialRun } from './trainingSlice';
+import { freshRun, initialRun } from './trainingSlice';
 import { fixedFields, isFixed, parseSettingsUrl, serializeSettingsUrl } from './urlSettings';
 
 /** The matmul sizes benchmarked after the checks: small enough for a CPU adapter. */
@@ -290,33 +290,26 @@ export async function startTraining(role?: LfrRole): Promise<boolean> {
   beginRecording(id, settings, runRole);
   const w = worker();
   if (runRole) resetMirror(runRole);
-  useStudio.setState({
-    lfrRole: runRole,
-    lfrVersion: s.lfrVersion + 1,
-    lfrBlock: undefined,
-    lfrExportError: undefined,
-    run: { ...initialRun, phase: 'loading-data', maxSteps: settings.train.maxSteps },
-    startError: undefined,
-    startOutOfMemory: false,
-    nonFinite: undefined,
-    currentRunId: undefined,
-    lastSave: undefined,
-    saveError: undefined,
-    recovery: undefined,
-    imported: undefined,
-    history: { steps: [], val: [] },
-    historyVersion: s.historyVersion + 1,
-    sample: { busy: false, prompt: '', text: undefined, error: undefined },
-    data: {
-      ...s.data,
-      tokenizer: settings.tokenizer,
-      loading: true,
-      file: '',
-      loaded: 0,
-      total: null,
-      error: undefined,
-    },
-  });
+  useStudio.setState(
+    freshRun(s, {
+      lfrRole: runRole,
+      run: { ...initialRun, phase: 'loading-data', maxSteps: settings.train.maxSteps },
+      currentRunId: undefined,
+      lastSave: undefined,
+      saveError: undefined,
+      recovery: undefined,
+      imported: undefined,
+      data: {
+        ...s.data,
+        tokenizer: settings.tokenizer,
+        loading: true,
+        file: '',
+        loaded: 0,
+        total: null,
+        error: undefined,
+      },
+    }),
+  );
   try {
     const summary = await w.loadData(
       settings.tokenizer,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StudioWorker } from '../worker/client';
+import { type FakeVerbs, fakeRemote } from '../test/fakeWorker';
 import type {
   FinetuneProgress,
   FinetuneRequest,
@@ -49,9 +49,9 @@ function fakeWorker(options: {
   start?: (onProgress: (p: FinetuneProgress) => void) => StartResult;
   demo?: (onSeries: (s: InvarianceSeries) => void) => InvarianceSeries[];
 }) {
-  const fake = {
-    finetuneBase: async () => base,
-    checkFinetune: async (r: FinetuneRequest) => (options.check ?? (() => []))(r),
+  const fake: FakeVerbs = {
+    finetuneBase: () => base,
+    checkFinetune: (r: FinetuneRequest) => (options.check ?? (() => []))(r),
     startFinetune: async (
       _r: FinetuneRequest,
       _t: string,
@@ -62,7 +62,7 @@ function fakeWorker(options: {
       series: (options.demo ?? (() => []))(onSeries),
     }),
   };
-  setWorkerFactory(() => fake as unknown as StudioWorker);
+  setWorkerFactory(() => fakeRemote(fake));
 }
 
 describe('the fine-tune form', () => {

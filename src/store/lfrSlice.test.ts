@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ObservedStep, Schedule } from '../lfr/schedule';
 import { DEFAULT_LFR_SETTINGS } from '../lfr/settings';
 import { ScheduleOutbox } from '../lfr/stream';
+import { fakeRemote } from '../test/fakeWorker';
 import { countingBlocks } from '../test/lfrRun';
-import type { StudioWorker } from '../worker/client';
-import type { RunProgress, StartResult, TrainSettings } from '../worker/protocol';
+import type { StudioApi } from '../worker/client';
+import type { RunProgress, StartResult, TokenizerName, TrainSettings } from '../worker/protocol';
 import { editSetting, setWorkerFactory, startTraining } from './actions';
 import { chooseSchedule, editLfrField, runComparison } from './lfrActions';
 import { lfrMirror } from './lfrSlice';
@@ -29,8 +30,8 @@ const progress = (step: number, extra: Partial<RunProgress> = {}): RunProgress =
 function fakeWorker(trainTokens = 1e6, start: StartResult = { ok: true }) {
   const started: TrainSettings[] = [];
   const emits: ((p: RunProgress) => void)[] = [];
-  const fake = {
-    loadData: async (tokenizer: string) => ({
+  const fake: Partial<StudioApi> = {
+    loadData: async (tokenizer: TokenizerName) => ({
       name: 'owt',
       tokenizer,
       trainTokens,
@@ -43,7 +44,7 @@ function fakeWorker(trainTokens = 1e6, start: StartResult = { ok: true }) {
       return start;
     },
   };
-  return { factory: () => fake as unknown as StudioWorker, started, emits };
+  return { factory: () => fakeRemote(fake), started, emits };
 }
 
 // Steps [from, to) of a schedule, each observed by it and its outbox.

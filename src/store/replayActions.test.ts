@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRecording } from '../replay/format';
-import type { StudioWorker } from '../worker/client';
+import { fakeRemote } from '../test/fakeWorker';
+import type { StudioApi } from '../worker/client';
 import type { RunProgress } from '../worker/protocol';
 import { sampleText, setWorkerFactory, startTraining } from './actions';
 import { exportLfr, showBlock } from './lfrActions';
@@ -81,7 +82,7 @@ const PLAIN = parseRecording(
 
 // A worker whose run sends the plain recording's events, in order, before Train resolves.
 function replayingWorker() {
-  const fake = {
+  const fake: Partial<StudioApi> = {
     loadData: async () => ({
       name: 'openwebtext',
       tokenizer: 'byte',
@@ -95,7 +96,7 @@ function replayingWorker() {
     },
     sample: async () => ' sampled',
   };
-  return () => fake as unknown as StudioWorker;
+  return () => fakeRemote(fake);
 }
 
 describe('recording a run', () => {

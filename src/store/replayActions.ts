@@ -10,7 +10,7 @@ import { defaultLfrForm, type LfrFieldKey, lfrMirror, resetMirror } from './lfrS
 import { currentRecorder } from './replayRecording';
 import { FIELDS, type FieldKey, formFromPreset, type PresetId, presetOf } from './settingsForm';
 import { useStudio } from './store';
-import { initialRun } from './trainingSlice';
+import { freshRun } from './trainingSlice';
 
 /** A recording shipped in public/recordings/, as its index lists it. */
 export interface ShippedRecording {
@@ -110,28 +110,22 @@ export function startReplay(recording: Recording, speed: ReplaySpeed): void {
   const listener = progressListener(role);
   if (role) resetMirror(role);
   const s = useStudio.getState();
-  useStudio.setState({
-    ...recordedForm(recording),
-    lfrRole: role,
-    lfrVersion: s.lfrVersion + 1,
-    lfrBlock: undefined,
-    lfrExportError: undefined,
-    run: initialRun,
-    startError: undefined,
-    history: { steps: [], val: [] },
-    historyVersion: s.historyVersion + 1,
-    sample: { busy: false, prompt: '', text: undefined, error: undefined },
-    replay: {
-      title: recording.title,
-      adapter: recording.adapter,
-      recordedAt: recording.recordedAt,
-      speed,
-      status: 'playing',
-      played: 0,
-      total: recording.events.length,
-    },
-    replayError: undefined,
-  });
+  useStudio.setState(
+    freshRun(s, {
+      ...recordedForm(recording),
+      lfrRole: role,
+      replay: {
+        title: recording.title,
+        adapter: recording.adapter,
+        recordedAt: recording.recordedAt,
+        speed,
+        status: 'playing',
+        played: 0,
+        total: recording.events.length,
+      },
+      replayError: undefined,
+    }),
+  );
   revalidate();
   const onState = (status: PlayerState, played: number) =>
     useStudio.setState((st) => ({ replay: st.replay && { ...st.replay, status, played } }));
@@ -174,16 +168,7 @@ export function leaveReplay(): void {
   shown = undefined;
   // Any later event of the replay's listener is ignored.
   progressListener();
-  useStudio.setState((s) => ({
-    replay: undefined,
-    lfrRole: undefined,
-    lfrBlock: undefined,
-    lfrVersion: s.lfrVersion + 1,
-    run: initialRun,
-    history: { steps: [], val: [] },
-    historyVersion: s.historyVersion + 1,
-    sample: { busy: false, prompt: '', text: undefined, error: undefined },
-  }));
+  useStudio.setState((s) => freshRun(s, { replay: undefined }));
 }
 
 /** A block's text as the replayed run recorded it. */

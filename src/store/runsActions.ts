@@ -15,7 +15,7 @@ import {
 import { parseAutosave, smallerPreset } from './runsSlice';
 import { FIELDS, type SettingsForm } from './settingsForm';
 import { useStudio } from './store';
-import { initialRun } from './trainingSlice';
+import { freshRun, initialRun } from './trainingSlice';
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -80,18 +80,13 @@ function formOf(settings: TrainSettings): SettingsForm {
 /** The page's run state for a run the worker is about to replay from a checkpoint. */
 function beginRestoredRun(): (p: RunProgress) => void {
   const onProgress = progressListener();
-  useStudio.setState((s) => ({
-    run: { ...initialRun, phase: 'starting' },
-    history: { steps: [], val: [] },
-    historyVersion: s.historyVersion + 1,
-    startError: undefined,
-    startOutOfMemory: false,
-    nonFinite: undefined,
-    saveError: undefined,
-    imported: undefined,
-    lfrRole: undefined,
-    sample: { busy: false, prompt: '', text: undefined, error: undefined },
-  }));
+  useStudio.setState((s) =>
+    freshRun(s, {
+      run: { ...initialRun, phase: 'starting' },
+      saveError: undefined,
+      imported: undefined,
+    }),
+  );
   return onProgress;
 }
 
@@ -249,14 +244,14 @@ export async function importHfModel(files: File[]): Promise<void> {
       `${weights.name} is the current model: ${m.parameterCount.toLocaleString('en-US')} parameters, n_layer ${m.config.nLayer}, n_embd ${m.config.nEmbd}, ${m.tokenizer} tokenizer. Sample it below.`,
   );
   if (!model) return;
-  useStudio.setState((s) => ({
-    imported: model,
-    run: { ...initialRun, phase: 'stopped' },
-    history: { steps: [], val: [] },
-    historyVersion: s.historyVersion + 1,
-    currentRunId: undefined,
-    lastSave: undefined,
-  }));
+  useStudio.setState((s) =>
+    freshRun(s, {
+      imported: model,
+      run: { ...initialRun, phase: 'stopped' },
+      currentRunId: undefined,
+      lastSave: undefined,
+    }),
+  );
 }
 
 /**

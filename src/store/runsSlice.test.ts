@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PRESETS } from '../model/config';
-import type { StudioWorker } from '../worker/client';
+import { fakeRemote } from '../test/fakeWorker';
+import type { StudioApi } from '../worker/client';
 import type { Recovery, ResumeResult, RunProgress, SavedRun, SaveNews } from '../worker/protocol';
 import { setWorkerFactory } from './actions';
 import {
@@ -55,20 +56,24 @@ const progress = (step: number, state: RunProgress['state']): RunProgress => ({
 
 // An in-thread stand-in for the comlink remote: the verbs these actions use.
 function fakeWorker(opts: { resume?: ResumeResult; recovery?: Recovery; saveError?: string }) {
+  const unset = (verb: string) => ({
+    ok: false as const,
+    message: `the test set no ${verb} result`,
+  });
   const calls: string[] = [];
-  const fake = {
+  const fake: Partial<StudioApi> = {
     resumeRun: async (id: string, onProgress: (p: RunProgress) => void) => {
       calls.push(`resume ${id}`);
       if (opts.resume?.ok) onProgress(progress(4, 'running'));
-      return opts.resume;
+      return opts.resume ?? unset('resume');
     },
     recoverRun: async (onProgress: (p: RunProgress) => void) => {
       calls.push('recover');
       if (opts.recovery?.ok && opts.recovery.restoredStep !== null)
         onProgress(progress(opts.recovery.restoredStep, 'paused'));
-      return opts.recovery;
+      return opts.recovery ?? unset('recovery');
     },
-    resume: async () => {
+    resume: () => {
       calls.push('continue');
       return { state: 'running', step: 4, maxSteps: 10 };
     },
@@ -81,9 +86,9 @@ function fakeWorker(opts: { resume?: ResumeResult; recovery?: Recovery; saveErro
       calls.push('acquire');
       return { ok: true as const, adapter };
     },
-    listChecks: async () => [],
+    listChecks: () => [],
   };
-  setWorkerFactory(() => fake as unknown as StudioWorker);
+  setWorkerFactory(() => fakeRemote(fake));
   return calls;
 }
 
@@ -158,6 +163,27 @@ describe('runs actions', () => {
     expect(s.form.seed).toBe('9');
     expect(s.currentRunId).toBe('a');
     expect(s.run.maxSteps).toBe(10);
+  });
+
+  it("resuming blanks the previous run's LFR views and errors, as a new run does", async () => {
+    const settings = { tokenizer: 'byte' as const, model: tiny.model, train: tiny.train };
+    fakeWorker({ resume: { ok: true, run: run('a', 4), settings, step: 4, maxSteps: 10 } });
+    useStudio.setState({
+      lfrRole: 'lfr',
+      lfrVersion: 7,
+      lfrBlock: { role: 'lfr', id: 3, text: undefined, error: undefined },
+      lfrExportError: 'disk full',
+      startError: 'refused',
+      sample: { busy: false, prompt: 'a', text: 'bc', error: undefined },
+    });
+    expect(await resumeRun('a')).toBe(true);
+    const s = useStudio.getState();
+    expect(s.lfrRole).toBeUndefined();
+    expect(s.lfrBlock).toBeUndefined();
+    expect(s.lfrExportError).toBeUndefined();
+    expect(s.lfrVersion).toBeGreaterThan(7);
+    expect(s.startError).toBeUndefined();
+    expect(s.sample.text).toBeUndefined();
   });
 
   it('a refused resume says why and keeps the saved runs', async () => {

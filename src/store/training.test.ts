@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StudioWorker } from '../worker/client';
+import { fakeRemote } from '../test/fakeWorker';
+import type { StudioApi } from '../worker/client';
 import type {
   DataProgress,
   Progress,
   SampleRequest,
   StartResult,
+  TokenizerName,
   TrainSettings,
 } from '../worker/protocol';
 import {
@@ -40,8 +42,8 @@ function fakeWorker(start: StartResult = { ok: true }) {
   const calls: { started?: TrainSettings; sampled?: [string, SampleRequest] } = {};
   let emit: (p: Progress) => void = () => {};
   let state: 'running' | 'paused' = 'running';
-  const fake = {
-    loadData: async (tokenizer: string, onProgress: (p: DataProgress) => void) => {
+  const fake: Partial<StudioApi> = {
+    loadData: async (tokenizer: TokenizerName, onProgress: (p: DataProgress) => void) => {
       onProgress({ file: 'train.txt', loaded: 10, total: 20 });
       return { name: 'owt', tokenizer, trainTokens: 1e6, valTokens: 1e5, trainDocuments: 10 };
     },
@@ -54,7 +56,7 @@ function fakeWorker(start: StartResult = { ok: true }) {
       state = 'paused';
       return { state, step: 1, maxSteps: 30 };
     },
-    resume: async () => {
+    resume: () => {
       state = 'running';
       return { state, step: 1, maxSteps: 30 };
     },
@@ -63,7 +65,7 @@ function fakeWorker(start: StartResult = { ok: true }) {
       return ' world';
     },
   };
-  return { factory: () => fake as unknown as StudioWorker, calls, emit: (p: Progress) => emit(p) };
+  return { factory: () => fakeRemote(fake), calls, emit: (p: Progress) => emit(p) };
 }
 
 describe('training actions', () => {

@@ -6,6 +6,8 @@ import type {
   TokenizerName,
   ValPoint,
 } from '../worker/protocol';
+import type { LfrSlice } from './lfrSlice';
+import type { RunsSlice } from './runsSlice';
 import { formFromPreset, type PresetId, type SettingsForm } from './settingsForm';
 import { type Classroom, NO_CLASSROOM } from './urlSettings';
 
@@ -81,6 +83,41 @@ export const initialRun: RunStats = {
   error: undefined,
 };
 
+const initialSample: SampleState = { busy: false, prompt: '', text: undefined, error: undefined };
+
+/** What the views show of one run: every path that starts, resumes or replays a run resets it. */
+export type RunView = Pick<
+  TrainingSlice,
+  'run' | 'history' | 'historyVersion' | 'sample' | 'startError'
+> &
+  Pick<RunsSlice, 'nonFinite' | 'startOutOfMemory'> &
+  Pick<LfrSlice, 'lfrRole' | 'lfrVersion' | 'lfrBlock' | 'lfrExportError'>;
+
+/**
+ * The state update that shows a new run: the run's views blank (new history arrays, versions
+ * moved on so every view redraws), then `patch`, the path's own changes (its phase, its LFR role,
+ * which saved run or model it is).
+ */
+export function freshRun<P extends object>(
+  s: Pick<RunView, 'historyVersion' | 'lfrVersion'>,
+  patch: P,
+): Omit<RunView, keyof P> & P {
+  return {
+    run: initialRun,
+    history: { steps: [], val: [] },
+    historyVersion: s.historyVersion + 1,
+    sample: initialSample,
+    startError: undefined,
+    nonFinite: undefined,
+    startOutOfMemory: false,
+    lfrRole: undefined,
+    lfrVersion: s.lfrVersion + 1,
+    lfrBlock: undefined,
+    lfrExportError: undefined,
+    ...patch,
+  };
+}
+
 export function initialTraining(): TrainingSlice {
   return {
     presetId: 'tiny',
@@ -100,7 +137,7 @@ export function initialTraining(): TrainingSlice {
     startError: undefined,
     history: { steps: [], val: [] },
     historyVersion: 0,
-    sample: { busy: false, prompt: '', text: undefined, error: undefined },
+    sample: initialSample,
     classroom: NO_CLASSROOM,
   };
 }

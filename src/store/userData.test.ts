@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_USER_TEXT_BYTES } from '../data/userText';
-import type { StudioWorker } from '../worker/client';
+import { fakeRemote } from '../test/fakeWorker';
+import type { StudioApi } from '../worker/client';
 import type { TokenizeProgress, UserDataSummary } from '../worker/protocol';
 import { chooseData, loadUserFile, restoreUserData, setWorkerFactory } from './actions';
 import { resetStudio, useStudio } from './store';
@@ -17,7 +18,7 @@ const summary = (fileName: string): UserDataSummary => ({
 // The worker's side of user text: files named bad* are refused as the real worker refuses them.
 function fakeWorker() {
   const calls: { loaded: string[]; used: string[] } = { loaded: [], used: [] };
-  const fake = {
+  const fake: Partial<StudioApi> = {
     loadUserText: async (
       bytes: Uint8Array,
       fileName: string,
@@ -37,10 +38,10 @@ function fakeWorker() {
     listUserData: async () => ({ choice: 'user', texts: [summary('saved.txt')] }),
     useData: async (name: string) => {
       calls.used.push(name);
-      return name;
+      return name === 'openwebtext' ? 'openwebtext' : 'user';
     },
   };
-  return { factory: () => fake as unknown as StudioWorker, calls };
+  return { factory: () => fakeRemote(fake), calls };
 }
 
 describe('user text actions', () => {
