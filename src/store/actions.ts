@@ -1,5 +1,6 @@
 import type { TokenizerName } from '../data/tokenizer';
 import { checkUserTextSize } from '../data/userText';
+import { appendAll } from '../util/append';
 import { callback, type StudioWorker, studioWorker } from '../worker/client';
 import type {
   DataChoice,
@@ -240,8 +241,8 @@ function applyProgress(id: number, role: LfrRole | undefined, p: RunProgress): v
   const lfrChanged = role !== undefined && p.lfr !== undefined && applyToMirror(role, p.lfr);
   const s = useStudio.getState();
   // In place: the history is append-only and its version tells subscribers it grew.
-  s.history.steps.push(...p.points);
-  s.history.val.push(...p.val);
+  appendAll(s.history.steps, p.points);
+  appendAll(s.history.val, p.val);
   useStudio.setState({
     run: {
       phase: p.state,

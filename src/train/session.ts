@@ -15,6 +15,7 @@ import { Generator, type SampleOptions } from '../model/generator';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
 import { estimateMemory, validateSettings } from '../model/validate';
+import { appendAll } from '../util/append';
 import { Rng } from '../util/rng';
 import { findNonFinite, type NonFiniteTensor } from './nonFinite';
 import { type BatchSource, type StepResult, Trainer } from './trainer';
@@ -156,10 +157,10 @@ export class TrainingSession {
       this.state = 'paused';
       this.completed = restore.step;
       this.tokensSeen = restore.step * train.gradAccumSteps * train.batchSize * model.blockSize;
-      this.history.train.push(...restore.history.train);
-      this.history.val.push(...restore.history.val);
-      this.outbox.push(...restore.history.train);
-      this.valOutbox.push(...restore.history.val);
+      appendAll(this.history.train, restore.history.train);
+      appendAll(this.history.val, restore.history.val);
+      appendAll(this.outbox, restore.history.train);
+      appendAll(this.valOutbox, restore.history.val);
     }
   }
 
