@@ -2,7 +2,7 @@
 // Tokenizes user text into the layout of public/data/openwebtext/ (train/val .bin + manifest.json).
 // The logic is src/data/prepare.ts, loaded through Vite's module runner so the CLI and the studio
 // share one tested implementation; this file only reads and writes.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
@@ -22,6 +22,13 @@ function fail(message) {
 
 try {
   const options = data.parseArgs(process.argv.slice(2));
+  // Checked before the work: a file where the folder should be would fail only at the end.
+  const out = statSync(options.outputDir, { throwIfNoEntry: false });
+  if (out && !out.isDirectory()) {
+    fail(
+      `${options.outputDir} is a file, not a folder: give a folder (new or existing) to write the .bin files and manifest.json into.`,
+    );
+  }
   let bytes;
   try {
     bytes = readFileSync(options.input);
@@ -33,8 +40,12 @@ try {
       ? (await load('gpt2.ts')).gpt2Tokenizer
       : (await load('tokenizer.ts')).byteTokenizer;
   const { files, manifest } = await data.prepare(bytes, options.input, tokenizer, options);
-  mkdirSync(options.outputDir, { recursive: true });
-  for (const file of files) writeFileSync(join(options.outputDir, file.name), file.bytes);
+  try {
+    mkdirSync(options.outputDir, { recursive: true });
+    for (const file of files) writeFileSync(join(options.outputDir, file.name), file.bytes);
+  } catch (error) {
+    fail(`cannot write to ${options.outputDir}: ${error.message}`);
+  }
   for (const [split, entries] of Object.entries(manifest.splits)) {
     const entry = entries[options.tokenizer];
     console.log(
@@ -42,6 +53,8 @@ try {
     );
   }
 } catch (error) {
-  if (error?.name === 'DataError') fail(error.message);
-  throw error;
+  // A DataError is the user's to fix; anything else is a bug, reported in one line all the same.
+  fail(
+    error?.name === 'DataError' ? error.message : `failed unexpectedly: ${error?.message ?? error}`,
+  );
 }

@@ -39,4 +39,29 @@ describe('npm run data', { timeout: 60_000 }, () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^data: .*in\.jsonl line 3 is not valid JSON/);
   });
+  it('exits 1 with a message, not a stack trace, when the output folder is a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'data-cli-'));
+    writeFileSync(join(dir, 'in.txt'), 'one\n\ntwo\n');
+    writeFileSync(join(dir, 'out'), 'a file');
+    const run = spawnSync('node', [CLI, join(dir, 'in.txt'), join(dir, 'out')], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `data: ${join(dir, 'out')} is a file, not a folder: give a folder (new or existing) to write the .bin files and manifest.json into.\n`,
+    );
+  });
+  it('refuses a file of 93% control characters, as the studio does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'data-cli-'));
+    const bytes = new Uint8Array(1000).fill(0x01);
+    bytes.fill(0x61, 0, 70);
+    writeFileSync(join(dir, 'in.txt'), bytes);
+    const run = spawnSync('node', [CLI, join(dir, 'in.txt'), join(dir, 'out')], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^data: .*in\.txt looks like a binary file \(93% control characters\)/,
+    );
+  });
 });

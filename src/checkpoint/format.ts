@@ -454,7 +454,9 @@ function checkScores(v: unknown, blockCount: number): ScheduleState['scores'] {
   const n = whole(o, 'blockCount', path, 1);
   if (n !== blockCount)
     throw damaged(`${path}.blockCount (${n}) is not lfr.state.blockCount (${blockCount})`);
-  const slices = whole(o, 'slices', path, 1);
+  const slices = whole(o, 'slices', path, 2);
+  if (slices % 2 !== 0)
+    throw damaged(`${path}.slices (${slices}) is odd: history slices merge in pairs`);
   const used = whole(o, 'used', path);
   if (used > slices) throw damaged(`${path}.used (${used}) is over ${path}.slices (${slices})`);
   const seen = new Set<number>();

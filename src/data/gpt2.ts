@@ -1,6 +1,7 @@
 // GPT-2 BPE (tiktoken's r50k_base): the encoding ships inside the package, so it runs offline in
 // a worker and in node. Kept out of tokenizer.ts so the byte path never loads the ranks.
 import { decode, encode } from 'gpt-tokenizer/encoding/r50k_base';
+import { appendAll as append } from '../util/append';
 import { type Tokenizer, VOCAB_SIZES } from './tokenizerTypes';
 
 const GPT2_EOS = 50256;
@@ -19,10 +20,6 @@ export const GPT2_PIECES =
 export const MAX_PIECE_CHARS = 256;
 
 const isSpace = (c: string) => c.trim() === '';
-
-function append(ids: number[], part: readonly number[]): void {
-  for (const id of part) ids.push(id);
-}
 
 /** The package's encoding of `text`, with every piece over MAX_PIECE_CHARS encoded in chunks. */
 export function encodeGpt2(text: string): number[] {

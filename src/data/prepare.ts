@@ -25,6 +25,10 @@ export interface PrepareOptions {
   field: string;
 }
 
+// Text has almost no control characters besides tab, newline, form feed and carriage return;
+// binary formats (images, archives, executables) are full of them.
+const MAX_CONTROL_SHARE = 0.1;
+
 // Seeds the choice of val documents, so the same input always splits the same way.
 const SPLIT_SEED = 2357;
 
@@ -146,7 +150,10 @@ export function parseJsonl(text: string, field: string, fileName: string): strin
       );
     }
     const value =
-      typeof record === 'object' && record !== null && !Array.isArray(record)
+      typeof record === 'object' &&
+      record !== null &&
+      !Array.isArray(record) &&
+      Object.hasOwn(record, field)
         ? (record as Record<string, unknown>)[field]
         : undefined;
     if (typeof value !== 'string') {
@@ -159,9 +166,31 @@ export function parseJsonl(text: string, field: string, fileName: string): strin
   return docs;
 }
 
-/** The documents of an input file, by its extension (.jsonl, else text). */
+function isControl(b: number): boolean {
+  return (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d) || b === 0x7f;
+}
+
+/** Refuses binary content: any NUL byte, or more than 10% control characters. */
+export function checkNotBinary(bytes: Uint8Array, fileName: string): void {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new DataError(
+      `${fileName} looks like a binary file (a NUL byte at byte ${nul}), not text: give a .txt, .md or .jsonl file.`,
+    );
+  }
+  let control = 0;
+  for (const b of bytes) if (isControl(b)) control++;
+  if (control > MAX_CONTROL_SHARE * bytes.length) {
+    throw new DataError(
+      `${fileName} looks like a binary file (${((100 * control) / bytes.length).toFixed(0)}% control characters), not text: give a .txt, .md or .jsonl file.`,
+    );
+  }
+}
+
+/** The documents of an input file, by its extension (.jsonl, else text); binary files refused. */
 export function readDocuments(bytes: Uint8Array, fileName: string, field: string): string[] {
   if (bytes.length === 0) throw new DataError(`${fileName} is empty: give a file with some text.`);
+  checkNotBinary(bytes, fileName);
   const text = decodeUtf8(bytes, fileName);
   const docs = fileName.toLowerCase().endsWith('.jsonl')
     ? parseJsonl(text, field, fileName)

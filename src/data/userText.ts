@@ -17,10 +17,6 @@ export const USER_TEXT_ACCEPT = '.txt,.md,.jsonl';
 export const USER_VAL_FRACTION = 0.1;
 /** Documents tokenized between two progress reports. */
 const BATCH_DOCUMENTS = 64;
-// Text has almost no control characters besides tab, newline, form feed and carriage return;
-// binary formats (images, archives, executables) are full of them.
-const MAX_CONTROL_SHARE = 0.1;
-
 /** Refuses a file by size alone, before its bytes are read. */
 export function checkUserTextSize(size: number, fileName: string): void {
   if (size > MAX_USER_TEXT_BYTES) {
@@ -30,31 +26,9 @@ export function checkUserTextSize(size: number, fileName: string): void {
   }
 }
 
-function isControl(b: number): boolean {
-  return (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d) || b === 0x7f;
-}
-
-/** Refuses binary content: any NUL byte, or more than 10% control characters. */
-export function checkNotBinary(bytes: Uint8Array, fileName: string): void {
-  const nul = bytes.indexOf(0);
-  if (nul >= 0) {
-    throw new DataError(
-      `${fileName} looks like a binary file (a NUL byte at byte ${nul}), not text: give a .txt, .md or .jsonl file.`,
-    );
-  }
-  let control = 0;
-  for (const b of bytes) if (isControl(b)) control++;
-  if (control > MAX_CONTROL_SHARE * bytes.length) {
-    throw new DataError(
-      `${fileName} looks like a binary file (${((100 * control) / bytes.length).toFixed(0)}% control characters), not text: give a .txt, .md or .jsonl file.`,
-    );
-  }
-}
-
 /** The documents of a user's file, or a DataError saying what is wrong with it. */
 export function userTextDocuments(bytes: Uint8Array, fileName: string, field: string): string[] {
   checkUserTextSize(bytes.length, fileName);
-  if (bytes.length > 0) checkNotBinary(bytes, fileName);
   return readDocuments(bytes, fileName, field);
 }
 

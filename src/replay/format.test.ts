@@ -10,7 +10,30 @@ const PLAN = {
   batchSize: 2,
   accumSteps: 1,
   slices: 64,
-  phases: [{ index: 0, name: 'learn' as const, epochs: 1, startStep: 0, endStep: 2 }],
+  phases: [
+    {
+      index: 0,
+      name: 'learn' as const,
+      epochs: 1,
+      keptCount: 4,
+      startStep: 0,
+      endStep: 2,
+      tokens: 32,
+      decidedBy: null,
+      dropPercent: 0,
+    },
+    {
+      index: 1,
+      name: 'focus' as const,
+      epochs: 1,
+      keptCount: 2,
+      startStep: 2,
+      endStep: 2,
+      tokens: 0,
+      decidedBy: 0,
+      dropPercent: 50,
+    },
+  ],
   totalSteps: 2,
   tokensPlanned: 32,
 };
@@ -150,9 +173,81 @@ describe('recording files', () => {
     }, 'recording.events[2].progress.lfr.observations[0] has 2 block ids but 1 losses');
     refused((j) => {
       delete ((j.events as Events)[0].progress.lfr as Record<string, unknown>).plan;
-    }, "The recording is of an lfr run but no event carries its schedule's plan");
+    }, "recording.events[0].progress.lfr has block scores before any event carried the schedule's plan");
     refused((j) => {
       j.events = [];
     }, 'The recording has no progress event: there is nothing to replay.');
+  });
+
+  type Lfr = {
+    plan: Record<string, unknown>;
+    observations: Record<string, unknown>[];
+  };
+  const lfrOf = (j: Record<string, unknown>, i: number) =>
+    (j.events as Events)[i].progress.lfr as Lfr;
+
+  it('refuse an LFR plan the replay could not hold: 0, 3 (odd), 1e7 and 1e9 blocks or slices (issue 14)', () => {
+    for (const n of [0, 1e9]) {
+      refused(
+        (j) => (lfrOf(j, 0).plan.blockCount = n),
+        `recording.events[0].progress.lfr.plan.blockCount must be a whole number from 1 to 33554432, not ${n}.`,
+      );
+    }
+    refused(
+      (j) => (lfrOf(j, 0).plan.blockCount = 1e7),
+      'recording.events[0].progress.lfr.plan asks for 10000000 blocks x 64 history slices, over the 67108864 cells a replay keeps',
+    );
+    for (const n of [0, 1e7, 1e9]) {
+      refused(
+        (j) => (lfrOf(j, 0).plan.slices = n),
+        `recording.events[0].progress.lfr.plan.slices must be a whole number from 2 to 4096, not ${n}.`,
+      );
+    }
+    refused(
+      (j) => (lfrOf(j, 0).plan.slices = 3),
+      'recording.events[0].progress.lfr.plan.slices must be an even number (history slices merge in pairs), not 3.',
+    );
+  });
+
+  it('refuse an observation outside the plan: phase 99, block id 1e6', () => {
+    refused(
+      (j) => (lfrOf(j, 2).observations[0].phase = 99),
+      'recording.events[2].progress.lfr.observations[0].phase must be a whole number from 0 to 1, not 99.',
+    );
+    refused(
+      (j) => ((lfrOf(j, 2).observations[0].blockIds as number[])[1] = 1e6),
+      'recording.events[2].progress.lfr.observations[0].blockIds[1] must be a whole number from 0 to 3, not 1000000.',
+    );
+  });
+
+  it('refuse form values the form could not size a model from: n_layer "1000000000"', () => {
+    refused(
+      (j) =>
+        (((j.form as Record<string, unknown>).values as Record<string, string>).nLayer =
+          '1000000000'),
+      'recording.form.values.nLayer must be a number from 1 to 48, not "1000000000".',
+    );
+  });
+
+  it('quote a bounded preview of a deeply nested value, and refuse "__proto__" keys', () => {
+    const json = recordingToJson(sampleRecording());
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(() =>
+      parseRecording(json.replace('"title": "tiny LFR"', `"title": ${deep}`), 'run.json'),
+    ).toThrow('run.json: recording.title must be a string, not a list of 1 item.');
+    expect(() =>
+      parseRecording(json.replace('"values": {', '"values": {"__proto__": "x", '), 'run.json'),
+    ).toThrow('run.json: recording.form.values has a key "__proto__", which no recording writes.');
+  });
+
+  it('accept an event with 200,000 points', () => {
+    const rec = sampleRecording();
+    const point = rec.events[0].progress!.points[0];
+    rec.events[0].progress!.points = Array.from({ length: 200_000 }, (_, i) => ({
+      ...point,
+      step: i,
+    }));
+    const back = parseRecording(recordingToJson(rec), 'run.json');
+    expect(back.events[0].progress?.points).toHaveLength(200_000);
   });
 });

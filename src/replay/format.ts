@@ -2,7 +2,12 @@
 // when each arrived, the run's settings and form, the adapter it ran on, the samples taken during
 // the run and the texts of its blocks. JSON, versioned, and checked field by field on load, so a
 // bad file is refused with a message naming the field instead of breaking a view halfway.
-import type { LfrProgress } from '../lfr/stream';
+import type { PhaseName, PhaseSpan } from '../lfr/schedule';
+import { MAX_PHASES } from '../lfr/scores';
+import type { LfrPlan, LfrProgress } from '../lfr/stream';
+import { FIELDS } from '../store/settingsForm';
+import { fits, URL_RULES } from '../store/urlSettings';
+import { preview } from '../util/preview';
 import type {
   BlockText,
   CutDecision,
@@ -109,14 +114,18 @@ export function recordingToJson(r: Recording): string {
 
 type Json = Record<string, unknown>;
 
-const shown = (v: unknown): string => {
-  const text = JSON.stringify(v);
-  return text === undefined ? String(v) : text.length > 40 ? `${text.slice(0, 40)}…` : text;
-};
-
 function fail(path: string, what: string, v: unknown): never {
-  throw new RecordingError(`${path} must be ${what}, not ${shown(v)}.`);
+  throw new RecordingError(`${path} must be ${what}, not ${preview(v)}.`);
 }
+
+/**
+ * Bounds on what a replay allocates from a recording: the LFR mirror keeps (slices x blocks)
+ * floats of history, so 2^26 cells (256 MiB) is the most a file may ask for, far above any run
+ * (100,000 blocks x 64 slices is 6.4 million).
+ */
+const MAX_HISTORY_CELLS = 2 ** 26;
+const MAX_SLICES = 4096;
+const PHASE_NAMES: readonly PhaseName[] = ['random', 'learn', 'focus', 'review', 'focusAgain'];
 
 function obj(path: string, v: unknown): Json {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
@@ -144,6 +153,13 @@ function count(path: string, v: unknown): number {
   return v as number;
 }
 
+/** A whole number in [min, max]. */
+function between(path: string, v: unknown, min: number, max: number): number {
+  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+    fail(path, `a whole number from ${min} to ${max}`, v);
+  return v as number;
+}
+
 function str(path: string, v: unknown): string {
   if (typeof v !== 'string') fail(path, 'a string', v);
   return v;
@@ -151,8 +167,13 @@ function str(path: string, v: unknown): string {
 
 function strings(path: string, v: unknown): Record<string, string> {
   const o = obj(path, v);
-  for (const [k, x] of Object.entries(o)) str(`${path}.${k}`, x);
-  return o as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(o)) {
+    if (k === '__proto__')
+      throw new RecordingError(`${path} has a key "__proto__", which no recording writes.`);
+    out[k] = str(`${path}.${k}`, x);
+  }
+  return out;
 }
 
 function oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[]): T {
@@ -181,19 +202,31 @@ function valPoint(path: string, v: unknown): ValPoint {
   };
 }
 
-function cut(path: string, v: unknown): CutDecision {
+/** Block ids of the plan's blocks. */
+function blockIds(path: string, v: unknown, plan: LfrPlan): number[] {
+  return arr(path, v).map((x, i) => between(`${path}[${i}]`, x, 0, plan.blockCount - 1));
+}
+
+function cut(path: string, v: unknown, plan: LfrPlan): CutDecision {
   const o = obj(path, v);
-  const ids = (key: string) =>
-    Uint32Array.from(arr(`${path}.${key}`, o[key]).map((x, i) => count(`${path}.${key}[${i}]`, x)));
+  const lastPhase = plan.phases.length - 1;
+  const scores = arr(`${path}.scores`, o.scores);
+  if (scores.length !== plan.blockCount)
+    fail(`${path}.scores`, `a list of the plan's ${plan.blockCount} block scores`, scores);
+  const dropped = blockIds(`${path}.dropped`, o.dropped, plan);
+  const kept = blockIds(`${path}.kept`, o.kept, plan);
+  if (dropped.length + kept.length !== plan.blockCount) {
+    throw new RecordingError(
+      `${path} drops ${dropped.length} and keeps ${kept.length} blocks, not the plan's ${plan.blockCount} in all.`,
+    );
+  }
   return {
-    phase: count(`${path}.phase`, o.phase),
-    decidedBy: count(`${path}.decidedBy`, o.decidedBy),
+    phase: between(`${path}.phase`, o.phase, 0, lastPhase),
+    decidedBy: between(`${path}.decidedBy`, o.decidedBy, 0, lastPhase),
     dropPercent: num(`${path}.dropPercent`, o.dropPercent),
-    scores: Float64Array.from(
-      arr(`${path}.scores`, o.scores).map((x, i) => loss(`${path}.scores[${i}]`, x)),
-    ),
-    dropped: ids('dropped'),
-    kept: ids('kept'),
+    scores: Float64Array.from(scores.map((x, i) => loss(`${path}.scores[${i}]`, x))),
+    dropped: Uint32Array.from(dropped),
+    kept: Uint32Array.from(kept),
     cutValue: loss(`${path}.cutValue`, o.cutValue),
   };
 }
@@ -213,12 +246,84 @@ function nonFinite(path: string, v: unknown): NonFinitePause {
   };
 }
 
-function lfrProgress(path: string, v: unknown): LfrProgress {
+function phaseSpan(
+  path: string,
+  v: unknown,
+  index: number,
+  plan: Omit<LfrPlan, 'phases'>,
+): PhaseSpan {
   const o = obj(path, v);
-  const observations = arr(`${path}.observations`, o.observations).map((x, i) => {
+  const startStep = between(`${path}.startStep`, o.startStep, 0, plan.totalSteps);
+  const dropPercent = num(`${path}.dropPercent`, o.dropPercent);
+  if (dropPercent < 0 || dropPercent >= 100)
+    fail(`${path}.dropPercent`, 'a percent in [0, 100)', dropPercent);
+  return {
+    index: between(`${path}.index`, o.index, index, index),
+    name: oneOf(`${path}.name`, o.name, PHASE_NAMES),
+    epochs: num(`${path}.epochs`, o.epochs),
+    keptCount: between(`${path}.keptCount`, o.keptCount, 0, plan.blockCount),
+    startStep,
+    endStep: between(`${path}.endStep`, o.endStep, startStep, plan.totalSteps),
+    tokens: count(`${path}.tokens`, o.tokens),
+    decidedBy:
+      o.decidedBy === null ? null : between(`${path}.decidedBy`, o.decidedBy, 0, index - 1),
+    dropPercent,
+  };
+}
+
+/** An LFR plan, bounded so the replay's mirror of its scores fits in memory. */
+function lfrPlan(path: string, v: unknown): LfrPlan {
+  const o = obj(path, v);
+  const blockCount = between(`${path}.blockCount`, o.blockCount, 1, MAX_HISTORY_CELLS / 2);
+  const slices = between(`${path}.slices`, o.slices, 2, MAX_SLICES);
+  if (slices % 2 !== 0)
+    fail(`${path}.slices`, 'an even number (history slices merge in pairs)', slices);
+  if (blockCount * slices > MAX_HISTORY_CELLS) {
+    throw new RecordingError(
+      `${path} asks for ${blockCount} blocks x ${slices} history slices, over the ${MAX_HISTORY_CELLS} cells a replay keeps: the file is damaged.`,
+    );
+  }
+  const head = {
+    kind: oneOf(`${path}.kind`, o.kind, ['random', 'lfr'] as const),
+    blockCount,
+    blockSize: between(`${path}.blockSize`, o.blockSize, 1, 1024),
+    batchSize: between(`${path}.batchSize`, o.batchSize, 1, blockCount),
+    accumSteps: between(`${path}.accumSteps`, o.accumSteps, 1, 1024),
+    slices,
+    totalSteps: count(`${path}.totalSteps`, o.totalSteps),
+    tokensPlanned: count(`${path}.tokensPlanned`, o.tokensPlanned),
+  };
+  const phases = arr(`${path}.phases`, o.phases);
+  if (phases.length < 1 || phases.length > MAX_PHASES)
+    fail(`${path}.phases`, `a list of 1 to ${MAX_PHASES} phases`, phases);
+  return { ...head, phases: phases.map((p, i) => phaseSpan(`${path}.phases[${i}]`, p, i, head)) };
+}
+
+/** The schedule news of one event; observations and cuts are checked against the plan so far. */
+function lfrProgress(path: string, v: unknown, known: { plan?: LfrPlan }): LfrProgress {
+  const o = obj(path, v);
+  const out: LfrProgress = {
+    observations: [],
+    cuts: [],
+    tokensUsed: count(`${path}.tokensUsed`, o.tokensUsed),
+  };
+  if (o.plan !== undefined) {
+    out.plan = lfrPlan(`${path}.plan`, o.plan);
+    known.plan = out.plan;
+  }
+  const observations = arr(`${path}.observations`, o.observations);
+  const cuts = arr(`${path}.cuts`, o.cuts);
+  const plan = known.plan;
+  if (!plan) {
+    if (observations.length === 0 && cuts.length === 0) return out;
+    throw new RecordingError(
+      `${path} has block scores before any event carried the schedule's plan.`,
+    );
+  }
+  out.observations = observations.map((x, i) => {
     const p = `${path}.observations[${i}]`;
     const ob = obj(p, x);
-    const ids = arr(`${p}.blockIds`, ob.blockIds).map((id, j) => count(`${p}.blockIds[${j}]`, id));
+    const ids = blockIds(`${p}.blockIds`, ob.blockIds, plan);
     const losses = arr(`${p}.losses`, ob.losses).map((l, j) => loss(`${p}.losses[${j}]`, l));
     if (ids.length !== losses.length) {
       throw new RecordingError(
@@ -226,36 +331,17 @@ function lfrProgress(path: string, v: unknown): LfrProgress {
       );
     }
     return {
-      step: count(`${p}.step`, ob.step),
-      phase: count(`${p}.phase`, ob.phase),
+      step: between(`${p}.step`, ob.step, 0, plan.totalSteps),
+      phase: between(`${p}.phase`, ob.phase, 0, plan.phases.length - 1),
       blockIds: Uint32Array.from(ids),
       losses: Float32Array.from(losses),
     };
   });
-  const out: LfrProgress = {
-    observations,
-    cuts: arr(`${path}.cuts`, o.cuts).map((c, i) => cut(`${path}.cuts[${i}]`, c)),
-    tokensUsed: count(`${path}.tokensUsed`, o.tokensUsed),
-  };
-  if (o.plan !== undefined) {
-    const plan = obj(`${path}.plan`, o.plan);
-    for (const k of [
-      'blockCount',
-      'blockSize',
-      'batchSize',
-      'accumSteps',
-      'slices',
-      'totalSteps',
-    ]) {
-      count(`${path}.plan.${k}`, plan[k]);
-    }
-    arr(`${path}.plan.phases`, plan.phases);
-    out.plan = plan as never;
-  }
+  out.cuts = cuts.map((c, i) => cut(`${path}.cuts[${i}]`, c, plan));
   return out;
 }
 
-function progress(path: string, v: unknown): RunProgress {
+function progress(path: string, v: unknown, known: { plan?: LfrPlan }): RunProgress {
   const o = obj(path, v);
   const p: RunProgress = {
     state: oneOf(`${path}.state`, o.state, STATES),
@@ -271,14 +357,15 @@ function progress(path: string, v: unknown): RunProgress {
   };
   if (o.error !== undefined) p.error = str(`${path}.error`, o.error);
   if (o.nonFinite !== undefined) p.nonFinite = nonFinite(`${path}.nonFinite`, o.nonFinite);
-  if (o.lfr !== undefined) p.lfr = lfrProgress(`${path}.lfr`, o.lfr);
+  if (o.lfr !== undefined) p.lfr = lfrProgress(`${path}.lfr`, o.lfr, known);
   return p;
 }
 
-function event(path: string, v: unknown): RecordedEvent {
+function event(path: string, v: unknown, known: { plan?: LfrPlan }): RecordedEvent {
   const o = obj(path, v);
   const t = num(`${path}.t`, o.t);
-  if (o.progress !== undefined) return { t, progress: progress(`${path}.progress`, o.progress) };
+  if (o.progress !== undefined)
+    return { t, progress: progress(`${path}.progress`, o.progress, known) };
   const s = obj(`${path}.sample`, o.sample);
   return {
     t,
@@ -301,6 +388,21 @@ function blockText(path: string, v: unknown): BlockText {
 }
 
 /**
+ * The form's numbers within what a link may set (URL_RULES): the replay shows them in the form,
+ * whose memory estimate sizes the model from them, so n_layer "1000000000" must not get there.
+ */
+function formValues(values: Record<string, string>): Record<string, string> {
+  for (const { key } of FIELDS) {
+    const text = values[key];
+    if (text === undefined) continue;
+    const rule = URL_RULES[key];
+    const ok = text.trim() !== '' && fits(rule, Number(text));
+    if (!ok) fail(`recording.form.values.${key}`, `a number from ${rule.min} to ${rule.max}`, text);
+  }
+  return values;
+}
+
+/**
  * Checks a parsed recording and returns it with its arrays typed again. Throws RecordingError
  * naming the first field that is wrong.
  */
@@ -308,7 +410,7 @@ export function checkRecording(v: unknown): Recording {
   const o = obj('The recording', v);
   if (o.format !== RECORDING_FORMAT) {
     throw new RecordingError(
-      `This file is not a studio recording (its "format" is ${shown(o.format)}, not "${RECORDING_FORMAT}"): open a file made by "Download recording".`,
+      `This file is not a studio recording (its "format" is ${preview(o.format)}, not "${RECORDING_FORMAT}"): open a file made by "Download recording".`,
     );
   }
   if (o.version !== RECORDING_VERSION) {
@@ -316,7 +418,7 @@ export function checkRecording(v: unknown): Recording {
     throw new RecordingError(
       newer
         ? `This recording has version ${o.version}, made by a newer studio; this one reads version ${RECORDING_VERSION}: update the studio.`
-        : `recording.version must be ${RECORDING_VERSION}, not ${shown(o.version)}.`,
+        : `recording.version must be ${RECORDING_VERSION}, not ${preview(o.version)}.`,
     );
   }
   const adapter = obj('recording.adapter', o.adapter);
@@ -324,8 +426,9 @@ export function checkRecording(v: unknown): Recording {
   const settings = obj('recording.settings', o.settings);
   obj('recording.settings.model', settings.model);
   obj('recording.settings.train', settings.train);
+  const known: { plan?: LfrPlan } = {};
   const events = arr('recording.events', o.events).map((e, i) =>
-    event(`recording.events[${i}]`, e),
+    event(`recording.events[${i}]`, e, known),
   );
   let last = 0;
   events.forEach((e, i) => {
@@ -353,7 +456,7 @@ export function checkRecording(v: unknown): Recording {
     form: {
       presetId: str('recording.form.presetId', form.presetId),
       tokenizer: oneOf('recording.form.tokenizer', form.tokenizer, ['byte', 'gpt2'] as const),
-      values: strings('recording.form.values', form.values),
+      values: formValues(strings('recording.form.values', form.values)),
     },
     role: o.role === null ? null : oneOf('recording.role', o.role, ['lfr', 'baseline'] as const),
     events,

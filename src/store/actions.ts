@@ -1,5 +1,6 @@
 import type { TokenizerName } from '../data/tokenizerTypes';
 import { checkUserTextSize } from '../data/userText';
+import { appendAll } from '../util/append';
 import { callback, type StudioWorker, studioWorker } from '../worker/client';
 import type {
   DataChoice,
@@ -241,8 +242,8 @@ function applyProgress(id: number, lfr: ReturnType<typeof lfrFollower>, p: RunPr
   const news = lfr(p.lfr);
   const s = useStudio.getState();
   // In place: the history is append-only and its version tells subscribers it grew.
-  s.history.steps.push(...p.points);
-  s.history.val.push(...p.val);
+  appendAll(s.history.steps, p.points);
+  appendAll(s.history.val, p.val);
   useStudio.setState({
     run: {
       phase: p.state,

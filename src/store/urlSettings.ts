@@ -76,7 +76,8 @@ function describeRule(r: NumberRule): string {
   return `${kind} ${r.above ? 'above' : 'of at least'} ${r.min} and ${r.below ? 'below' : 'at most'} ${r.max}`;
 }
 
-function fits(r: NumberRule, v: number): boolean {
+/** Whether `v` is a value the rule allows. */
+export function fits(r: NumberRule, v: number): boolean {
   if (!Number.isFinite(v) || (r.integer && !Number.isInteger(v))) return false;
   const low = r.above ? v > r.min : v >= r.min;
   const high = r.below ? v < r.max : v <= r.max;

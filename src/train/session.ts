@@ -14,6 +14,7 @@ import { Generator, type SampleOptions } from '../model/generator';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
 import { estimateMemory, validateSettings } from '../model/validate';
+import { appendAll } from '../util/append';
 import { Rng } from '../util/rng';
 import type { StepPoint, ValPoint } from './history';
 import { findNonFinite, type NonFiniteTensor } from './nonFinite';
@@ -143,10 +144,10 @@ export class TrainingSession {
       this.state = 'paused';
       this.completed = restore.step;
       this.tokensSeen = restore.step * train.gradAccumSteps * train.batchSize * model.blockSize;
-      this.history.train.push(...restore.history.train);
-      this.history.val.push(...restore.history.val);
-      this.outbox.push(...restore.history.train);
-      this.valOutbox.push(...restore.history.val);
+      appendAll(this.history.train, restore.history.train);
+      appendAll(this.history.val, restore.history.val);
+      appendAll(this.outbox, restore.history.train);
+      appendAll(this.valOutbox, restore.history.val);
     }
   }
 
