@@ -1,0 +1,119 @@
+// The GPU engine against PyTorch's float64 ground truth (src/reference/fixtures/): the studio's
+// initial weights through the real kernels, forward, backward and three AdamW steps of the
+// trainer. Tolerances are float32's, derived as in src/model/gpt.gpu.test.ts: a value passes
+// through about 4L + 4 stages of dot products of length at most n (4C, or BT for the embedding
+// gradients), each adding about n x 2^-24 relative error, amplified by LayerNorm and softmax
+// conditioning (~10): for these models under 1e-4 of each tensor's scale.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStorage } from '../gpu/buffers';
+import { acquireGpu, type GpuContext } from '../gpu/device';
+import { submitOps } from '../gpu/ops';
+import { readFloats } from '../gpu/readback';
+import { groupTokens, TokenGroupBuffers } from '../kernels/tokenGroups';
+import { Activations } from '../model/activations';
+import { buildBackward, buildForward, GptModel } from '../model/gpt';
+import { initParams } from '../model/init';
+import { buildParamTable } from '../model/params';
+import { Trainer } from '../train/trainer';
+import { GPT_FIXTURES, storedValues, tensorError } from './pytorchFixtures';
+
+const REL = 1e-4;
+
+describe.each(GPT_FIXTURES.map((f) => [f.name, f] as const))(
+  'GPU engine vs PyTorch fixture %s',
+  (_, f) => {
+    let ctx: GpuContext;
+    beforeAll(async () => {
+      ctx = await acquireGpu();
+    });
+    afterAll(() => ctx.device.destroy());
+    const table = buildParamTable(f.model);
+    const B = f.inputs.length;
+    const T = f.model.blockSize;
+    const tokens = Uint32Array.from(f.inputs.flat());
+    const targets = Uint32Array.from(f.targets.flat());
+    const init = () => initParams(f.model, table, f.seed);
+    const view = (flat: Float32Array, name: string) => {
+      const t = table.byName.get(name)!;
+      return flat.subarray(t.offset, t.offset + t.length);
+    };
+
+    it('gives the logits, the loss and every gradient', async () => {
+      const model = new GptModel(ctx, f.model, init());
+      const acts = new Activations(ctx, f.model, B, T, true);
+      const tok = createStorage(ctx, 'tokens', tokens);
+      const tgt = createStorage(ctx, 'targets', targets);
+      const groups = new TokenGroupBuffers(ctx, B * T);
+      groups.write(ctx, groupTokens(tokens));
+      submitOps(ctx, await buildForward(ctx, model, acts, tok, tgt, { kind: 'eval' }));
+      const logits = await readFloats(ctx, acts.logits, B * T * f.model.vocabSize);
+      const forward = await buildForward(ctx, model, acts, tok, tgt, {
+        kind: 'train',
+        dlossScale: 1 / (B * T),
+      });
+      submitOps(ctx, [...forward, ...(await buildBackward(ctx, model, acts, groups))]);
+      const loss = (await readFloats(ctx, acts.meanLoss, 1))[0];
+      const grads = await readFloats(ctx, model.grads, table.totalLength);
+      expect(ctx.takeUncapturedErrors().map((e) => e.message)).toEqual([]);
+      for (const b of [tok, tgt]) b.destroy();
+      groups.destroy();
+      acts.destroy();
+      model.destroy();
+      expect(tensorError(logits, f.logits)).toBeLessThan(REL);
+      expect(Math.abs(loss - f.loss)).toBeLessThan(REL * f.loss);
+      for (const t of table.tensors) {
+        expect(tensorError(view(grads, t.name), f.grads[t.name]), t.name).toBeLessThan(REL);
+      }
+    });
+
+    it("three trainer steps give torch.optim.AdamW's losses, gradient norms and parameters", async () => {
+      const { lr, beta1, beta2, weightDecay, gradClip, batchSize } = f.train;
+      // min lr = lr: the schedule is the fixture's constant rate.
+      const train = {
+        batchSize,
+        gradAccumSteps: 1,
+        maxSteps: 3,
+        learningRate: lr,
+        minLearningRate: lr,
+        warmupSteps: 0,
+        weightDecay,
+        beta1,
+        beta2,
+        gradClip,
+        seed: f.seed,
+        evalInterval: 0,
+        evalBatches: 1,
+      };
+      const trainer = await Trainer.create(ctx, f.model, train, init());
+      const source = {
+        next(ids: Uint32Array, inputs: Uint32Array, labels: Uint32Array) {
+          ids.fill(0);
+          inputs.set(tokens);
+          labels.set(targets);
+        },
+      };
+      const results = [];
+      for (let s = 0; s < 3; s++) results.push((await trainer.queueStep(source)).result);
+      const steps = await Promise.all(results);
+      const params = await trainer.readParams();
+      trainer.destroy();
+      steps.forEach((r, s) => {
+        expect(Math.abs(r.loss - f.adamw.losses[s])).toBeLessThan(REL * f.adamw.losses[s]);
+        expect(Math.abs(r.gradNorm - f.adamw.gradNorms[s])).toBeLessThan(
+          REL * f.adamw.gradNorms[s],
+        );
+      });
+      // Each step moves a parameter by lr times Adam's normalised step, whose relative error is the
+      // gradient's (~1e-5 here): 3 x lr x 1e-3 bounds it with room. Weight decay alone moves a
+      // parameter by lr x wd x |p| ~ 2e-5 a step, so a lost decay mask shows.
+      for (const t of table.tensors) {
+        const { index, values } = storedValues(f.adamw.params[t.name]);
+        const mine = view(params, t.name);
+        let worst = 0;
+        for (let k = 0; k < values.length; k++)
+          worst = Math.max(worst, Math.abs(mine[index(k)] - values[k]));
+        expect(worst, t.name).toBeLessThan(3 * lr * 1e-3);
+      }
+    });
+  },
+);

@@ -1,0 +1,84 @@
+// The float64 reference against PyTorch (float64, its own modules and AdamW): the same initial
+// weights, logits, loss, every gradient, and three AdamW steps. Both sides are float64, so they
+// may differ only by summation order: a value that passes through D stages of dot products of
+// length at most n carries relative error about D x n x 2^-53. With n <= 50257 (the BPE head) and
+// D ~ 4L + 4 <= 12 stages: 12 x 5e4 x 1.1e-16 ~ 7e-11. The bound is 1e-9 of each tensor's scale.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { packDecayMask } from '../kernels/decayMask';
+import { initParams } from '../model/init';
+import { buildParamTable, type ParamTable } from '../model/params';
+import { adamw } from './adamw';
+import { referenceGpt } from './gpt';
+import { gradNorm } from './gradnorm';
+import { GPT_FIXTURES, type GptFixture, tensorError } from './pytorchFixtures';
+
+const TOL = 1e-9;
+
+const view = (flat: Float64Array, table: ParamTable, name: string) => {
+  const t = table.byName.get(name)!;
+  return flat.subarray(t.offset, t.offset + t.length);
+};
+
+function setup(f: GptFixture) {
+  const table = buildParamTable(f.model);
+  const init = initParams(f.model, table, f.seed);
+  const B = f.inputs.length;
+  const T = f.model.blockSize;
+  return { table, init, B, T, inputs: f.inputs.flat(), targets: f.targets.flat() };
+}
+
+describe.each(GPT_FIXTURES.map((f) => [f.name, f] as const))('PyTorch fixture %s', (_, f) => {
+  const { table, init, B, T, inputs, targets } = setup(f);
+
+  it("starts from the studio's initial weights (the fixture's init reproduced bit for bit)", () => {
+    const digest = createHash('sha256').update(new Uint8Array(init.buffer)).digest('hex');
+    expect(digest).toBe(f.initSha256);
+  });
+
+  it('the float64 reference gives the logits, the loss and every gradient', () => {
+    const ref = referenceGpt(f.model, init, inputs, targets, B, T, table);
+    expect(tensorError(ref.logits, f.logits)).toBeLessThan(TOL);
+    expect(Math.abs(ref.meanLoss - f.loss)).toBeLessThan(TOL * f.loss);
+    for (const t of table.tensors) {
+      expect(tensorError(view(ref.grads, table, t.name), f.grads[t.name]), t.name).toBeLessThan(
+        TOL,
+      );
+    }
+  });
+
+  it("three reference AdamW steps (decay mask, clip) give torch.optim.AdamW's losses and parameters", () => {
+    const n = table.totalLength;
+    const params = Float64Array.from(init);
+    const m = new Float64Array(n);
+    const v = new Float64Array(n);
+    const mask = packDecayMask(
+      n,
+      table.tensors.filter((t) => t.decay),
+    );
+    const { lr, beta1, beta2, weightDecay, gradClip } = f.train;
+    for (let s = 0; s < 3; s++) {
+      const ref = referenceGpt(f.model, params, inputs, targets, B, T, table);
+      const norm = new Float64Array(2);
+      gradNorm(norm, ref.grads, gradClip);
+      expect(Math.abs(ref.meanLoss - f.adamw.losses[s])).toBeLessThan(TOL * f.adamw.losses[s]);
+      expect(Math.abs(norm[0] - f.adamw.gradNorms[s])).toBeLessThan(TOL * f.adamw.gradNorms[s]);
+      adamw(params, m, v, ref.grads, norm, mask, {
+        lr,
+        beta1,
+        beta2,
+        eps: 1e-8,
+        weightDecay,
+        step: s + 1,
+      });
+    }
+    // Adam divides by sqrt(v): an element whose gradient is near eps turns a 1e-16 difference
+    // into one of up to lr x 1e-8 / eps ~ lr; none is that small here, so the bound stays TOL
+    // of the tensor's scale (each step moves a parameter by at most lr = 1e-2).
+    for (const t of table.tensors) {
+      expect(tensorError(view(params, table, t.name), f.adamw.params[t.name]), t.name).toBeLessThan(
+        TOL,
+      );
+    }
+  });
+});
