@@ -14,9 +14,10 @@ import { DEFAULT_LFR_SETTINGS } from './settings';
 describe('classify', () => {
   it.each([
     [[10, 8, 6, 5], 'learned', 0],
-    [[10, 10.3, 9.8, 10.2], 'unlearned', 0],
+    // Mutant caught: 'unlearned' for a block that never fell but never rose either.
+    [[10, 10.3, 9.8, 10.2], 'unchanged', 0],
     [[10, 12, 14], 'unlearned', 0],
-    [[10], 'unlearned', 0],
+    [[10], 'unchanged', 0],
     [[], 'unvisited', 0],
     [[10, 7, 9], 'forgotten', 1],
     [[10, 7, 9, 6], 'forgotten', 1],
@@ -26,7 +27,7 @@ describe('classify', () => {
     [[10, 12, 8], 'learned', 0],
     [[10, Number.NaN, 7, Number.NaN, 9], 'forgotten', 1],
     // A NaN-scored visit (NAN_VISIT in the grid) is no move: mutant (counting it) says forgotten.
-    [[10, Number.NEGATIVE_INFINITY, 10.2], 'unlearned', 0],
+    [[10, Number.NEGATIVE_INFINITY, 10.2], 'unchanged', 0],
   ] as const)('%j is %s', (scores, cls, forgets) => {
     expect(classify(scores)).toEqual({ cls, forgets });
   });
@@ -62,27 +63,30 @@ describe('class counts over time', () => {
     expect(over).toHaveLength(5);
     expect(over[0]).toEqual({
       unvisited: 1,
-      unlearned: 4,
+      unchanged: 4,
+      unlearned: 0,
       learned: 0,
       forgotten: 0,
       multipleDescent: 0,
     });
     expect(over[2]).toEqual({
       unvisited: 1,
-      unlearned: 1,
+      unchanged: 1,
+      unlearned: 0,
       learned: 1,
       forgotten: 2,
       multipleDescent: 0,
     });
     expect(over[4]).toEqual({
       unvisited: 1,
-      unlearned: 1,
+      unchanged: 1,
+      unlearned: 0,
       learned: 1,
       forgotten: 1,
       multipleDescent: 1,
     });
     const now = classesNow(s);
-    expect(now).toEqual(['learned', 'forgotten', 'multipleDescent', 'unlearned', 'unvisited']);
+    expect(now).toEqual(['learned', 'forgotten', 'multipleDescent', 'unchanged', 'unvisited']);
     for (const c of FORGETTING_CLASSES) {
       expect(over[4][c]).toBe(now.filter((x) => x === c).length);
     }

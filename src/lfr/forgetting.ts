@@ -1,6 +1,7 @@
 // Forgetting classes of the LFR paper, from a block's recorded scores s_1..s_k (perplexities):
-// learned (fell and never rose after), unlearned (never fell), forgotten (fell then rose once),
-// multiple descent (fell then rose twice or more). A move counts only past a relative tolerance.
+// learned (fell and never rose after), unlearned (rose and never fell), forgotten (fell then rose
+// once), multiple descent (fell then rose twice or more); a block that neither fell nor rose is
+// unchanged. A move counts only past a relative tolerance.
 import type { Schedule } from './schedule';
 import { type BlockScores, NAN_VISIT } from './scores';
 
@@ -8,6 +9,7 @@ export const DEFAULT_TOLERANCE = 0.05;
 
 export const FORGETTING_CLASSES = [
   'unvisited',
+  'unchanged',
   'unlearned',
   'learned',
   'forgotten',
@@ -28,6 +30,7 @@ class Trends {
   /** -1 falling, 0 no move yet, +1 rising. */
   private readonly dir: Int8Array;
   private readonly fell: Uint8Array;
+  private readonly rose: Uint8Array;
   /** Rises that followed a fall. */
   readonly forgets: Uint32Array;
 
@@ -39,6 +42,7 @@ class Trends {
     this.anchor = new Float64Array(n);
     this.dir = new Int8Array(n);
     this.fell = new Uint8Array(n);
+    this.rose = new Uint8Array(n);
     this.forgets = new Uint32Array(n);
   }
 
@@ -56,6 +60,7 @@ class Trends {
     } else if (s > a * (1 + this.tol) && dir !== 1) {
       if (dir === -1) this.forgets[i]++;
       this.dir[i] = 1;
+      this.rose[i] = 1;
       this.anchor[i] = s;
     } else if ((dir === -1 && s < a) || (dir === 1 && s > a)) {
       this.anchor[i] = s;
@@ -66,7 +71,8 @@ class Trends {
     if (this.count[i] === 0) return 'unvisited';
     if (this.forgets[i] >= 2) return 'multipleDescent';
     if (this.forgets[i] === 1) return 'forgotten';
-    return this.fell[i] ? 'learned' : 'unlearned';
+    if (this.fell[i]) return 'learned';
+    return this.rose[i] ? 'unlearned' : 'unchanged';
   }
 }
 
@@ -82,6 +88,7 @@ export function classify(
 
 const zeroCounts = (): ClassCounts => ({
   unvisited: 0,
+  unchanged: 0,
   unlearned: 0,
   learned: 0,
   forgotten: 0,
@@ -94,9 +101,22 @@ const zeroCounts = (): ClassCounts => ({
  */
 export function classCountsOverTime(store: BlockScores, tol = DEFAULT_TOLERANCE): ClassCounts[] {
   const { data, slices, blockCount: n } = store.grid();
+  return classCountsOverRows(data, slices, n, tol);
+}
+
+/**
+ * Class counts after each row of a (rows, n) score matrix (NaN: no score in that row): entry k
+ * classifies every block by its scores in rows 0..k.
+ */
+export function classCountsOverRows(
+  data: Float32Array,
+  rows: number,
+  n: number,
+  tol = DEFAULT_TOLERANCE,
+): ClassCounts[] {
   const trends = new Trends(n, tol);
   const out: ClassCounts[] = [];
-  for (let k = 0; k < slices; k++) {
+  for (let k = 0; k < rows; k++) {
     const counts = zeroCounts();
     for (let id = 0; id < n; id++) {
       trends.push(id, data[k * n + id]);

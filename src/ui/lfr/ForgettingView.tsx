@@ -3,6 +3,7 @@ import { classCountsOverTime, droppedForgottenAtReview } from '../../lfr/forgett
 import type { ScheduleMirror } from '../../lfr/stream';
 
 const SERIES = [
+  { key: 'unchanged', label: 'unchanged', color: '#b8c0ca' },
   { key: 'unlearned', label: 'unlearned', color: '#687482' },
   { key: 'learned', label: 'learned', color: '#17753a' },
   { key: 'forgotten', label: 'forgotten', color: '#b4531d' },

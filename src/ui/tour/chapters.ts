@@ -195,7 +195,7 @@ export const CHAPTERS: readonly TourChapter[] = [
       {
         target: byTestId('lfr-forgetting'),
         title: 'Learned, forgotten, never learned',
-        text: 'Each block gets a class from its scores so far: learned (fell, never rose again), unlearned (never fell), forgotten (fell, then rose), multiple descent (forgotten twice or more). Training on other blocks moves the same weights, so a learned block can be forgotten.',
+        text: 'Each block gets a class from its scores so far: learned (fell, never rose again), unlearned (rose, never fell), unchanged (neither), forgotten (fell, then rose), multiple descent (forgotten twice or more). Training on other blocks moves the same weights, so a learned block can be forgotten.',
         needs: 'lfrRun',
       },
       {

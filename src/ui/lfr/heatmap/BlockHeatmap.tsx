@@ -160,7 +160,7 @@ export function BlockHeatmap(props: BlockHeatmapProps) {
           {sort === 'score'
             ? props.scoreHint
             : sort === 'status'
-              ? 'multiple descent, forgotten, learned, unlearned, then unvisited'
+              ? 'multiple descent, forgotten, learned, unlearned, unchanged, then unvisited'
               : 'block id, from 0'}
         </span>
       </fieldset>

@@ -20,7 +20,7 @@ function orderedBits(score: number): number {
 /**
  * Blocks drawn top to bottom: order[r] is the id of sorted row r. 'score': the hardest (highest
  * latest perplexity) on top, unvisited last; 'status': the highest FORGETTING_CLASSES index on top
- * (multiple descent, forgotten, learned, unlearned, unvisited); ties always by id. Each row is a
+ * (multiple descent, forgotten, learned, unlearned, unchanged, unvisited); ties always by id. Each row is a
  * float64 key (primary key x 2^idBits + id), sorted natively: no comparator calls for 20k rows.
  */
 // order (n), keys (n) scratch, latest (n) scores by id (NaN: unvisited), statuses (n)
