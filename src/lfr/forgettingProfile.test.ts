@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { countingBlocks } from '../test/lfrRun';
 import { EpochScores, profileEpochsProblem, profileOf, profileSchedule } from './forgettingProfile';
-import { countingBlocks } from './testRun';
 
 // Block id's score in epoch e, by the class it should end in (5 blocks, 4 epochs).
 const SCORES = [

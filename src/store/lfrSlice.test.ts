@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ObservedStep, Schedule } from '../lfr/schedule';
 import { DEFAULT_LFR_SETTINGS } from '../lfr/settings';
 import { ScheduleOutbox } from '../lfr/stream';
-import { fakeRemote } from '../test/fakeWorker';
+import { type FakeVerbs, fakeRemote } from '../test/fakeWorker';
 import { countingBlocks } from '../test/lfrRun';
 import type { StudioApi } from '../worker/client';
 import type { RunProgress, StartResult, TokenizerName, TrainSettings } from '../worker/protocol';
@@ -164,8 +164,8 @@ describe('LFR runs in the store', () => {
     const outbox = new ScheduleOutbox(restored);
     const first = outbox.take();
     playOn(restored, outbox, 5, 9);
-    const fake = {
-      resumeRun: async (_id: string, onProgress: (p: RunProgress) => void) => {
+    const fake: FakeVerbs = {
+      resumeRun: async (_id, onProgress) => {
         onProgress(progress(5, { lfr: first }));
         onProgress(progress(9, { lfr: outbox.take() }));
         return {
@@ -182,7 +182,7 @@ describe('LFR runs in the store', () => {
     chooseSchedule('lfr');
     editSetting('batchSize', '4');
     await startTraining();
-    setWorkerFactory(() => fake as unknown as StudioWorker);
+    setWorkerFactory(() => fakeRemote(fake));
     expect(await resumeRun('a')).toBe(true);
     expect(useStudio.getState().lfrRole).toBe('lfr');
     const mirror = lfrMirror('lfr')!;

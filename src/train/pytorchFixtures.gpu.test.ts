@@ -14,8 +14,8 @@ import { Activations } from '../model/activations';
 import { buildBackward, buildForward, GptModel } from '../model/gpt';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
-import { Trainer } from '../train/trainer';
-import { GPT_FIXTURES, storedValues, tensorError } from './pytorchFixtures';
+import { GPT_FIXTURES, storedValues, tensorError } from '../reference/pytorchFixtures';
+import { Trainer } from './trainer';
 
 const REL = 1e-4;
 
