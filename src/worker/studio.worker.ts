@@ -33,6 +33,7 @@ import {
   TrainingSession,
 } from '../train/session';
 import { Rng } from '../util/rng';
+import { lfrExperimentsApi } from './lfrExperimentsApi';
 import type {
   BenchResult,
   BlockText,
@@ -421,6 +422,11 @@ function bytesStep(bytes: Uint8Array): number {
 }
 
 const api = {
+  ...lfrExperimentsApi({
+    gpu: requireGpu,
+    data: chosenData,
+    busy: () => session?.state === 'running',
+  }),
   /** Acquires the GPU once; `onLost` hears about a later device loss. */
   async acquire(onLost: (loss: DeviceLoss) => void): Promise<GpuStatus> {
     if (ctx) return { ok: true, adapter: ctx.adapter };
