@@ -166,3 +166,30 @@ test('a resumed LFR run shows the same LFR views after a reload as the run that 
   expect(await lfr.views()).toEqual(straight);
   expect(pageErrors).toEqual([]);
 });
+
+test('the forgetting profile trains random epochs over the chosen blocks and reports the share of each class', async ({
+  page,
+}) => {
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  const training = new TrainingPage(page);
+  const lfr = new LfrPage(page);
+  await training.open();
+  await tinyLfr(training, lfr);
+  const profile = page.getByTestId('lfr-profile');
+  await page.getByTestId('lfr-profile-epochs').fill('3');
+  await page.getByTestId('lfr-profile-button').click();
+  // 3 epochs of 16 blocks in batches of 4: 12 steps.
+  await expect(profile).toHaveAttribute('data-status', 'done', { timeout: RUN_TIMEOUT });
+  await expect(profile).toHaveAttribute('data-epochs-done', '3');
+  await expect(page.getByTestId('lfr-profile-chart')).toHaveAttribute('data-points', '3');
+  const share = async (key: string) =>
+    Number(await page.getByTestId(`lfr-profile-${key}`).getAttribute('data-share'));
+  const classes = ['learned', 'unlearned', 'unchanged', 'forgotten'];
+  const total = (await Promise.all(classes.map(share))).reduce((a, b) => a + b, 0);
+  expect(total).toBeCloseTo(1, 9);
+  expect(await share('forgottenTwice')).toBeLessThanOrEqual(await share('forgotten'));
+  // Three epochs from fresh weights: every block's perplexity fell from near the vocabulary size.
+  expect(await share('learned')).toBeGreaterThan(0);
+  expect(pageErrors).toEqual([]);
+});

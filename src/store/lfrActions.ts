@@ -1,8 +1,14 @@
 // LFR actions: the schedule fields, the clicked block, the exports, and the comparison of LFR
 // with random sampling at equal tokens (two runs in turn, same model, seed and token budget).
 import type { LfrExportKind, LfrRole } from '../worker/protocol';
-import { currentWorker, revalidate, startTraining } from './actions';
-import type { ComparisonRun, LfrFieldKey, ScheduleChoice } from './lfrSlice';
+import { currentWorker, editSetting, revalidate, startTraining } from './actions';
+import {
+  type Comparison,
+  type ComparisonRun,
+  comparisonSeeds,
+  type LfrFieldKey,
+  type ScheduleChoice,
+} from './lfrSlice';
 import { recordedBlockText, recordedExport, shownRecording } from './replayActions';
 import { type StudioState, useStudio } from './store';
 import type { RunPhase } from './trainingSlice';
@@ -75,18 +81,34 @@ function runEnd(): Promise<RunPhase> {
   });
 }
 
-function setRun(role: LfrRole, run: ComparisonRun): void {
-  useStudio.setState((s) => ({
-    comparison: { ...s.comparison, runs: { ...s.comparison.runs, [role]: run } },
-  }));
+// Replaces the run of the same role and seed, or adds it.
+function setRun(run: ComparisonRun): void {
+  useStudio.setState((s) => {
+    const runs = s.comparison.runs.filter((r) => r.role !== run.role || r.seed !== run.seed);
+    return { comparison: { ...s.comparison, runs: [...runs, run] } };
+  });
+}
+
+const setComparison = (c: Partial<Comparison>) =>
+  useStudio.setState((s) => ({ comparison: { ...s.comparison, ...c } }));
+
+/** The comparison's seeds field as typed. */
+export function editComparisonSeeds(text: string): void {
+  setComparison({ seeds: text });
 }
 
 // The run's validation points against the tokens trained on by then.
-function snapshot(role: LfrRole, tokensPerStep: number, started: number): ComparisonRun {
+function snapshot(
+  role: LfrRole,
+  seed: number,
+  tokensPerStep: number,
+  started: number,
+): ComparisonRun {
   const s = useStudio.getState();
   const phase = s.run.phase;
   return {
     role,
+    seed,
     val: s.history.val.map((p) => ({ ...p, tokens: p.step * tokensPerStep })),
     tokens: s.run.tokensSeen,
     steps: s.run.step,
@@ -97,50 +119,64 @@ function snapshot(role: LfrRole, tokensPerStep: number, started: number): Compar
 
 /**
  * Trains the form's model with LFR, then with random sampling for the same tokens (the same
- * seed, so the same initial weights), and keeps each run's validation curve, tokens and time.
+ * seed, so the same initial weights), for each of the seeds asked (the form's seed, seed + 1, ...),
+ * and keeps each run's validation curve, tokens and time. The form's seed is put back at the end.
  */
 export async function runComparison(): Promise<void> {
   const s0 = useStudio.getState();
-  if (Number(s0.form.evalInterval) <= 0) {
-    useStudio.setState({
-      comparison: {
-        status: 'failed',
-        runs: {},
-        error: 'The comparison is by validation perplexity: set the evaluation interval above 0.',
-      },
-    });
+  const seeds = comparisonSeeds(s0.comparison.seeds);
+  const why = !seeds.ok
+    ? seeds.message
+    : Number(s0.form.evalInterval) <= 0
+      ? 'The comparison is by validation perplexity: set the evaluation interval above 0.'
+      : undefined;
+  if (!seeds.ok || why) {
+    setComparison({ status: 'failed', runs: [], error: why });
     return;
   }
-  useStudio.setState({ comparison: { status: 'running', runs: {}, error: undefined } });
+  setComparison({ status: 'running', runs: [], error: undefined });
   const tokensPerStep =
     Number(s0.form.batchSize) * Number(s0.form.gradAccumSteps) * Number(s0.form.blockSize);
-  for (const role of ['lfr', 'baseline'] as const) {
-    const started = performance.now();
-    let tracking = false;
-    // Follows the run's validation points as they arrive.
-    const unsubscribe = useStudio.subscribe((s, prev) => {
-      if (tracking && s.historyVersion !== prev.historyVersion) {
-        setRun(role, snapshot(role, tokensPerStep, started));
+  const base = Number(s0.form.seed);
+  try {
+    for (let i = 0; i < seeds.seeds; i++) {
+      editSetting('seed', String(base + i));
+      for (const role of ['lfr', 'baseline'] as const) {
+        const status = await comparisonRun(role, base + i, tokensPerStep);
+        if (status !== 'done') {
+          setComparison({ status });
+          return;
+        }
       }
-    });
-    tracking = true;
-    const ok = await startTraining(role);
-    const end = ok ? await runEnd() : 'idle';
-    unsubscribe();
-    if (!ok) {
-      const s = useStudio.getState();
-      const why = s.startError ?? s.data.error ?? s.settingsErrors.join('\n');
-      useStudio.setState((st) => ({
-        comparison: { ...st.comparison, status: 'failed', error: why || 'the run did not start' },
-      }));
-      return;
     }
-    setRun(role, snapshot(role, tokensPerStep, started));
-    if (end !== 'done') {
-      const status = end === 'stopped' ? 'stopped' : 'failed';
-      useStudio.setState((st) => ({ comparison: { ...st.comparison, status } }));
-      return;
-    }
+    setComparison({ status: 'done' });
+  } finally {
+    editSetting('seed', s0.form.seed);
   }
-  useStudio.setState((st) => ({ comparison: { ...st.comparison, status: 'done' } }));
+}
+
+// One run of the comparison: how it ended.
+async function comparisonRun(
+  role: LfrRole,
+  seed: number,
+  tokensPerStep: number,
+): Promise<Comparison['status']> {
+  const started = performance.now();
+  // Follows the run's validation points as they arrive.
+  const unsubscribe = useStudio.subscribe((s, prev) => {
+    if (s.historyVersion !== prev.historyVersion) {
+      setRun(snapshot(role, seed, tokensPerStep, started));
+    }
+  });
+  const ok = await startTraining(role);
+  const end = ok ? await runEnd() : 'idle';
+  unsubscribe();
+  if (!ok) {
+    const s = useStudio.getState();
+    const why = s.startError ?? s.data.error ?? s.settingsErrors.join('\n');
+    setComparison({ error: why || 'the run did not start' });
+    return 'failed';
+  }
+  setRun(snapshot(role, seed, tokensPerStep, started));
+  return end === 'done' ? 'done' : end === 'stopped' ? 'stopped' : 'failed';
 }

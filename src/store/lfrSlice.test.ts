@@ -7,8 +7,8 @@ import { countingBlocks } from '../test/lfrRun';
 import type { StudioApi } from '../worker/client';
 import type { RunProgress, StartResult, TokenizerName, TrainSettings } from '../worker/protocol';
 import { editSetting, setWorkerFactory, startTraining } from './actions';
-import { chooseSchedule, editLfrField, runComparison } from './lfrActions';
-import { lfrMirror } from './lfrSlice';
+import { chooseSchedule, editComparisonSeeds, editLfrField, runComparison } from './lfrActions';
+import { armSummary, lfrMirror } from './lfrSlice';
 import { resumeRun } from './runsActions';
 import { resetStudio, useStudio } from './store';
 
@@ -220,12 +220,58 @@ describe('LFR runs in the store', () => {
     const c = useStudio.getState().comparison;
     expect(c.status).toBe('done');
     // 8 blocks of 64 tokens per step in the tiny preset.
-    expect(c.runs.lfr?.val.map((p) => [p.tokens, p.loss])).toEqual([
+    expect(c.runs.map((r) => r.role)).toEqual(['lfr', 'baseline']);
+    expect(c.runs[0].val.map((p) => [p.tokens, p.loss])).toEqual([
       [1024, 2],
       [2048, 1.5],
     ]);
-    expect(c.runs.baseline?.val.map((p) => p.loss)).toEqual([2.1, 1.7]);
-    expect(c.runs.baseline?.state).toBe('done');
+    expect(c.runs[1].val.map((p) => p.loss)).toEqual([2.1, 1.7]);
+    expect(c.runs[1].state).toBe('done');
+  });
+
+  // Mutants caught: every seed run with the form's seed; the form's seed not put back.
+  it('the comparison runs both arms for each seed and summarises the final perplexity', async () => {
+    const w = fakeWorker();
+    setWorkerFactory(w.factory);
+    chooseSchedule('lfr');
+    editSetting('evalInterval', '2');
+    editSetting('seed', '7');
+    editComparisonSeeds('3');
+    const done = runComparison();
+    const val = (loss: number) => [{ step: 2, loss, perplexity: Math.exp(loss) }];
+    for (let run = 0; run < 6; run++) {
+      await new Promise((r) => setTimeout(r, 0));
+      w.emits[run](progress(2, { state: 'done', val: val(1 + run / 10) }));
+    }
+    await done;
+    expect(w.started.map((s) => [s.schedule?.role, s.train.seed])).toEqual([
+      ['lfr', 7],
+      ['baseline', 7],
+      ['lfr', 8],
+      ['baseline', 8],
+      ['lfr', 9],
+      ['baseline', 9],
+    ]);
+    expect(useStudio.getState().form.seed).toBe('7');
+    const c = useStudio.getState().comparison;
+    expect(c.status).toBe('done');
+    const lfr = armSummary(c.runs, 'lfr');
+    const ppl = [1, 1.2, 1.4].map(Math.exp);
+    expect(lfr.n).toBe(3);
+    expect(lfr.mean).toBeCloseTo((ppl[0] + ppl[1] + ppl[2]) / 3, 12);
+    expect([lfr.min, lfr.max]).toEqual([ppl[0], ppl[2]]);
+    const m = lfr.mean;
+    expect(lfr.sd).toBeCloseTo(Math.sqrt(ppl.reduce((a, p) => a + (p - m) ** 2, 0) / 2), 12);
+  });
+
+  it('the comparison refuses a bad seeds count', async () => {
+    setWorkerFactory(fakeWorker().factory);
+    editSetting('evalInterval', '2');
+    editComparisonSeeds('0');
+    await runComparison();
+    expect(useStudio.getState().comparison.error).toMatch(
+      /seeds must be a whole number in \[1, 10\]/,
+    );
   });
 
   it('the comparison needs validation to compare', async () => {

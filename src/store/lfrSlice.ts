@@ -124,6 +124,7 @@ export function plannedRun(
 /** One run of the comparison, as its results table row and chart series show it. */
 export interface ComparisonRun {
   role: LfrRole;
+  seed: number;
   /** Validation points with the tokens trained on by then. */
   val: (ValPoint & { tokens: number })[];
   tokens: number;
@@ -134,8 +135,51 @@ export interface ComparisonRun {
 
 export interface Comparison {
   status: 'idle' | 'running' | 'done' | 'stopped' | 'failed';
-  runs: Partial<Record<LfrRole, ComparisonRun>>;
+  /** The seeds field as typed: each arm runs from seeds seed, seed + 1, ... */
+  seeds: string;
+  /** In the order they ran. */
+  runs: ComparisonRun[];
   error: string | undefined;
+}
+
+/** Most seeds a comparison runs: each one is two whole training runs. */
+export const MAX_COMPARISON_SEEDS = 10;
+
+/** The seeds field's count, or the message saying what is wrong with it. */
+export function comparisonSeeds(
+  text: string,
+): { ok: true; seeds: number } | { ok: false; message: string } {
+  const n = Number(text);
+  if (text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= MAX_COMPARISON_SEEDS) {
+    return { ok: true, seeds: n };
+  }
+  return {
+    ok: false,
+    message: `seeds must be a whole number in [1, ${MAX_COMPARISON_SEEDS}] (each seed trains both runs), not ${text.trim() || 'empty'}.`,
+  };
+}
+
+/** One arm's final validation perplexity over its finished seeds. */
+export interface ArmSummary {
+  role: LfrRole;
+  /** Finished runs with a validation point. */
+  n: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** Sample standard deviation (NaN for one run). */
+  sd: number;
+}
+
+/** Mean and spread of each arm's final validation perplexity, over the runs that finished. */
+export function armSummary(runs: readonly ComparisonRun[], role: LfrRole): ArmSummary {
+  const finals = runs
+    .filter((r) => r.role === role && r.state === 'done' && r.val.length > 0)
+    .map((r) => r.val[r.val.length - 1].perplexity);
+  const n = finals.length;
+  const mean = finals.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(finals.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  return { role, n, mean, min: Math.min(...finals), max: Math.max(...finals), sd };
 }
 
 /** The clicked block: its text from the worker (or why not) and which run it belongs to. */
@@ -164,7 +208,7 @@ export function initialLfr(): LfrSlice {
     lfrVersion: 0,
     lfrBlock: undefined,
     lfrExportError: undefined,
-    comparison: { status: 'idle', runs: {}, error: undefined },
+    comparison: { status: 'idle', seeds: '1', runs: [], error: undefined },
   };
 }
 

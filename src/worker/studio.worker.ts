@@ -5,6 +5,7 @@ import { dataApi } from './data';
 import { finetuneApi } from './finetune';
 import { gpuApi } from './gpu';
 import { lfrApi } from './lfr';
+import { lfrExperimentsApi } from './lfrExperimentsApi';
 import { runsApi } from './runs';
 import { trainingApi } from './training';
 
@@ -14,6 +15,7 @@ const api = {
   ...trainingApi,
   ...runsApi,
   ...lfrApi,
+  ...lfrExperimentsApi,
   ...finetuneApi,
 };
 

@@ -1,6 +1,12 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
-import { runComparison } from '../../store/lfrActions';
-import { type ComparisonRun, selectComparison } from '../../store/lfrSlice';
+import { editComparisonSeeds, runComparison } from '../../store/lfrActions';
+import {
+  type ArmSummary,
+  armSummary,
+  type ComparisonRun,
+  comparisonSeeds,
+  selectComparison,
+} from '../../store/lfrSlice';
 import { useStudio } from '../../store/store';
 import { selectRunLive, selectRunStarting } from '../../store/trainingSlice';
 import type { LfrRole } from '../../worker/protocol';
@@ -20,11 +26,20 @@ const STATUS_TEXT = {
   failed: 'failed',
 };
 
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+
 function ResultRow({ label, run }: { label: string; run: ComparisonRun }) {
   const last = run.val[run.val.length - 1];
   return (
-    <tr data-testid={`lfr-result-${run.role}`} data-val-loss={last?.loss} data-tokens={run.tokens}>
-      <th scope="row">{label}</th>
+    <tr
+      data-testid={`lfr-result-${run.role}`}
+      data-seed={run.seed}
+      data-val-loss={last?.loss}
+      data-tokens={run.tokens}
+    >
+      <th scope="row">
+        {label}, seed {run.seed}
+      </th>
       <td>{formatCount(run.tokens)}</td>
       <td>{run.steps}</td>
       <td>{last ? last.loss.toFixed(3) : '–'}</td>
@@ -35,15 +50,35 @@ function ResultRow({ label, run }: { label: string; run: ComparisonRun }) {
   );
 }
 
+// An arm's final validation perplexity over its seeds: mean, spread and n.
+function SummaryRow({ label, summary }: { label: string; summary: ArmSummary }) {
+  return (
+    <tr
+      data-testid={`lfr-summary-${summary.role}`}
+      data-n={summary.n}
+      data-mean={summary.mean}
+      data-sd={summary.sd}
+    >
+      <th scope="row">{label}</th>
+      <td>{summary.n}</td>
+      <td>{fmt(summary.mean)}</td>
+      <td>{summary.n > 1 ? `${fmt(summary.min)} – ${fmt(summary.max)}` : '–'}</td>
+      <td>{fmt(summary.sd)}</td>
+    </tr>
+  );
+}
+
 /**
  * LFR against random sampling at equal tokens: the form's model trained twice from the same
- * seed, LFR first, then random batches for the LFR plan's token budget.
+ * seed, LFR first, then random batches for the LFR plan's token budget; for each seed asked.
  */
 export function Comparison() {
   const comparison = useStudio(selectComparison);
   const busy = useStudio((s) => selectRunLive(s) || selectRunStarting(s));
   const ready = useStudio((s) => s.gpu?.ok === true && s.settingsErrors.length === 0);
-  const runs = RUNS.filter((r) => comparison.runs[r.role]);
+  const arms = RUNS.filter((r) => comparison.runs.some((run) => run.role === r.role));
+  const armOf = (role: LfrRole) => RUNS.find((r) => r.role === role)!;
+  const seedsProblem = comparisonSeeds(comparison.seeds);
   return (
     <section
       className="lfr-comparison"
@@ -52,17 +87,28 @@ export function Comparison() {
     >
       <h4>LFR against random at equal tokens</h4>
       <div className="toolbar">
+        <label>
+          seeds{' '}
+          <input
+            type="number"
+            min={1}
+            data-testid="lfr-compare-seeds"
+            value={comparison.seeds}
+            onChange={(e) => editComparisonSeeds(e.target.value)}
+            style={{ width: '4rem' }}
+          />
+        </label>
         <button
           type="button"
           data-testid="lfr-compare-button"
-          disabled={!ready || busy || comparison.status === 'running'}
+          disabled={!ready || busy || comparison.status === 'running' || !seedsProblem.ok}
           onClick={() => void runComparison()}
         >
           Compare with random
         </button>
         <span className="muted">
-          Trains this model with LFR, then with random batches for the same tokens and seed.{' '}
-          {STATUS_TEXT[comparison.status]}
+          Trains this model with LFR, then with random batches for the same tokens and seed, for
+          each seed from the form's. {STATUS_TEXT[comparison.status]}
         </span>
       </div>
       {comparison.error && (
@@ -70,12 +116,17 @@ export function Comparison() {
           {comparison.error}
         </p>
       )}
-      {runs.length > 0 && (
+      {!seedsProblem.ok && (
+        <p className="alert" role="alert">
+          {seedsProblem.message}
+        </p>
+      )}
+      {arms.length > 0 && (
         <>
           <figure data-testid="lfr-comparison-chart">
             <figcaption>
               Validation perplexity against tokens trained:{' '}
-              {runs.map((r) => (
+              {arms.map((r) => (
                 <span key={r.role} className="key" style={{ color: r.color }}>
                   {r.label}{' '}
                 </span>
@@ -86,13 +137,13 @@ export function Comparison() {
                 <CartesianGrid stroke="#eef0f3" />
                 <XAxis dataKey="tokens" type="number" domain={[0, 'dataMax']} />
                 <YAxis width={48} domain={['auto', 'auto']} />
-                {runs.map((r) => (
+                {comparison.runs.map((run) => (
                   <Line
-                    key={r.role}
-                    data={comparison.runs[r.role]?.val}
+                    key={`${run.role}-${run.seed}`}
+                    data={run.val}
                     dataKey="perplexity"
-                    name={r.label}
-                    stroke={r.color}
+                    name={`${armOf(run.role).label}, seed ${run.seed}`}
+                    stroke={armOf(run.role).color}
                     dot={{ r: 2 }}
                     isAnimationActive={false}
                   />
@@ -100,6 +151,27 @@ export function Comparison() {
               </LineChart>
             </ResponsiveContainer>
           </figure>
+          <table className="lfr-results" data-testid="lfr-summary">
+            <caption>Final validation perplexity over the seeds that finished</caption>
+            <thead>
+              <tr>
+                <th>run</th>
+                <th>seeds</th>
+                <th>mean</th>
+                <th>range</th>
+                <th>standard deviation</th>
+              </tr>
+            </thead>
+            <tbody>
+              {arms.map((r) => (
+                <SummaryRow
+                  key={r.role}
+                  label={r.label}
+                  summary={armSummary(comparison.runs, r.role)}
+                />
+              ))}
+            </tbody>
+          </table>
           <table className="lfr-results" data-testid="lfr-results">
             <thead>
               <tr>
@@ -113,14 +185,18 @@ export function Comparison() {
               </tr>
             </thead>
             <tbody>
-              {runs.map((r) => (
-                <ResultRow key={r.role} label={r.label} run={comparison.runs[r.role]!} />
+              {comparison.runs.map((run) => (
+                <ResultRow
+                  key={`${run.role}-${run.seed}`}
+                  label={armOf(run.role).label}
+                  run={run}
+                />
               ))}
             </tbody>
           </table>
-          {runs.map((r) => (
+          {arms.map((r) => (
             <div key={r.role}>
-              <span className="muted">{r.label} run's files: </span>
+              <span className="muted">{r.label} run's files (the last seed's): </span>
               <LfrExports role={r.role} />
             </div>
           ))}

@@ -7,6 +7,7 @@ import type { LfrRole } from '../../worker/protocol';
 import { BlockDetails } from './BlockDetails';
 import { BlockTable } from './BlockTable';
 import { Comparison } from './Comparison';
+import { ForgettingProfile } from './ForgettingProfile';
 import { ForgettingView } from './ForgettingView';
 import { LfrExports } from './LfrExports';
 import { PhaseTimeline } from './PhaseTimeline';
@@ -71,6 +72,7 @@ export function LfrSection() {
         </p>
       )}
       <Comparison />
+      <ForgettingProfile />
     </section>
   );
 }
