@@ -6,9 +6,10 @@ import { fakeRemote } from '../test/fakeWorker';
 import { countingBlocks } from '../test/lfrRun';
 import type { StudioApi } from '../worker/client';
 import type { RunProgress, StartResult, TokenizerName, TrainSettings } from '../worker/protocol';
-import { editSetting, setWorkerFactory, startTraining } from './actions';
+import { setWorkerFactory, startTraining } from './actions';
 import { chooseSchedule, editLfrField, runComparison } from './lfrActions';
 import { lfrMirror } from './lfrSlice';
+import { editSetting } from './settingsActions';
 import { resetStudio, useStudio } from './store';
 
 const progress = (step: number, extra: Partial<RunProgress> = {}): RunProgress => ({

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { applySettingsUrl, watchSettingsUrl } from '../store/actions';
+import { applySettingsUrl, watchSettingsUrl } from '../store/linkActions';
 import { watchFailures } from '../store/runsActions';
 import { useStudio } from '../store/store';
 import { isHidden } from '../store/urlSettings';

@@ -1,10 +1,11 @@
 // The guided tour: chapters of short steps, each pointing at a real control or view of the studio
 // (a CSS selector) and, where it helps, setting the studio up through its own actions.
 import { classify } from '../../lfr/forgetting';
-import { editSetting, selectPreset, startTraining } from '../../store/actions';
+import { startTraining } from '../../store/actions';
 import { chooseSchedule, editLfrField, showBlock } from '../../store/lfrActions';
 import { lfrMirror } from '../../store/lfrSlice';
 import { leaveReplay, openShippedRecording } from '../../store/replayActions';
+import { editSetting, selectPreset } from '../../store/settingsActions';
 import { useStudio } from '../../store/store';
 import { selectRunLive, selectRunStarting } from '../../store/trainingSlice';
 
