@@ -7,9 +7,8 @@ import { lfrMirror } from '../../store/lfrSlice';
 import { leaveReplay, openShippedRecording } from '../../store/replayActions';
 import { editSetting, selectPreset } from '../../store/settingsActions';
 import { useStudio } from '../../store/store';
+import type { ChapterId } from '../../store/tour';
 import { selectRunLive, selectRunStarting } from '../../store/trainingSlice';
-
-export type ChapterId = 'step' | 'lfr' | 'heatmap' | 'forgetting' | 'lora';
 
 /** What a view needs before it shows anything: a run's losses, or an LFR run's block scores. */
 export type Need = 'run' | 'lfrRun';
@@ -234,3 +233,5 @@ export const CHAPTERS: readonly TourChapter[] = [
     ],
   },
 ];
+
+export const chapterOf = (id: ChapterId) => CHAPTERS.find((c) => c.id === id)!;
