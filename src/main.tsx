@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { connectGpu, loseDevice } from './store/actions';
+import { connectGpu, loseDevice } from './store/gpuActions';
 import { useStudio } from './store/store';
 import { App } from './ui/App';
 import './ui/studio.css';

@@ -1,33 +1,22 @@
-import type { TokenizerName } from '../data/tokenizerTypes';
-import { checkUserTextSize } from '../data/userText';
+// The training run's actions: start a run from the form, control it, sample it; and the worker
+// every action talks to.
 import { appendAll } from '../util/append';
 import { callback, type StudioWorker, studioWorker } from '../worker/client';
+import { errorMessage as message } from '../worker/errorMessage';
 import type {
-  DataChoice,
   LfrRole,
   RunProgress,
   SaveNews,
   TrainingStatus,
   TrainSettings,
 } from '../worker/protocol';
-import { selectAdapter } from './gpuSlice';
-import { lfrFollower, resetMirror, scheduledRunErrors, scheduleFromForm } from './lfrSlice';
+import { lfrFollower, resetMirror, scheduleFromForm } from './lfrSlice';
 import { beginRecording, recordProgress, recordSample } from './replayRecording';
 import { applySaveNews, parseAutosave } from './runsSlice';
-import {
-  type FieldKey,
-  formFromPreset,
-  type PresetId,
-  presetOf,
-  settingsFromForm,
-  validateForm,
-} from './settingsForm';
+import { currentSettingsErrors, revalidate } from './settingsActions';
+import { settingsFromForm } from './settingsForm';
 import { useStudio } from './store';
 import { freshRun, initialRun } from './trainingSlice';
-import { fixedFields, isFixed, parseSettingsUrl, serializeSettingsUrl } from './urlSettings';
-
-/** The matmul sizes benchmarked after the checks: small enough for a CPU adapter. */
-export const BENCH_SIZES = [128, 256, 512];
 
 let worker: () => StudioWorker = studioWorker;
 
@@ -37,188 +26,6 @@ export const currentWorker = (): StudioWorker => worker();
 /** Replaces the worker (tests pass a fake; the app uses the real one). */
 export function setWorkerFactory(factory: () => StudioWorker): void {
   worker = factory;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Acquires the GPU in the worker and lists the registered kernel checks. */
-export async function connectGpu(): Promise<void> {
-  const w = worker();
-  try {
-    const gpu = await w.acquire(callback((loss) => useStudio.setState({ deviceLost: loss })));
-    useStudio.setState({ gpu });
-    revalidate();
-    useStudio.setState({ checks: await w.listChecks() });
-  } catch (e) {
-    useStudio.setState({ gpu: { ok: false, kind: 'other', message: message(e) } });
-  }
-}
-
-/** Runs every kernel check, then the matmul benchmark; results stream into the store. */
-export async function runKernelChecks(): Promise<void> {
-  const { checks } = useStudio.getState();
-  useStudio.setState({
-    results: new Array(checks.length).fill(undefined),
-    bench: [],
-    phase: 'checking',
-    runError: undefined,
-  });
-  const w = worker();
-  try {
-    await w.checkKernels(
-      callback((index, result) => {
-        const results = useStudio.getState().results.slice();
-        results[index] = result;
-        useStudio.setState({ results });
-      }),
-    );
-    useStudio.setState({ phase: 'benchmarking' });
-    await w.benchMatmul(
-      BENCH_SIZES,
-      callback((point) => useStudio.setState((s) => ({ bench: [...s.bench, point] }))),
-    );
-  } catch (e) {
-    useStudio.setState({ runError: message(e) });
-  }
-  useStudio.setState({ phase: 'done' });
-}
-
-/** Destroys the worker's device (as a driver reset would); for trying the device-lost path. */
-export async function loseDevice(): Promise<void> {
-  await worker().loseDevice();
-}
-
-/** Re-checks the form against the adapter's limits and, once loaded, the preset's data. */
-/** Every problem with the form as it stands, against the adapter and the loaded data. */
-function currentSettingsErrors(): string[] {
-  const s = useStudio.getState();
-  const settings = settingsFromForm(s.presetId, s.form, s.tokenizer);
-  const adapter = selectAdapter(s);
-  const limits = adapter && {
-    maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-    maxBufferSize: adapter.limits.maxBufferSize,
-  };
-  const summary = s.data.summary;
-  const trainTokens = summary?.tokenizer === settings.tokenizer ? summary.trainTokens : undefined;
-  if (s.lfrForm.schedule === 'lfr') {
-    const validate = (t: TrainSettings) => validateForm(t, limits, trainTokens);
-    return scheduledRunErrors(settings, s.lfrForm, validate, trainTokens);
-  }
-  return validateForm(settings, limits, trainTokens);
-}
-
-export function revalidate(): void {
-  useStudio.setState({ settingsErrors: currentSettingsErrors() });
-}
-
-/** The data summary validated the form against; stale once the data choice changes. */
-function forgetDataSummary(): void {
-  useStudio.setState((s) => ({ data: { ...s.data, summary: undefined, error: undefined } }));
-  revalidate();
-}
-
-/** Asks the worker for text saved by an earlier visit; a saved text is chosen again. */
-export async function restoreUserData(): Promise<void> {
-  try {
-    const { choice, texts } = await worker().listUserData();
-    // The user may have chosen or dropped something while the worker started: that wins.
-    useStudio.setState((s) => ({
-      dataChoice: s.dataChoice === 'user' ? 'user' : choice,
-      userText: { ...s.userText, summary: s.userText.summary ?? texts[0] },
-    }));
-  } catch (e) {
-    useStudio.setState((s) => ({ userText: { ...s.userText, error: message(e) } }));
-  }
-}
-
-/** Picks the data the next run trains on. */
-export async function chooseData(choice: DataChoice): Promise<void> {
-  if (choice === 'user' && !useStudio.getState().userText.summary) {
-    // Nothing loaded yet: show the drop zone; the worker switches once a file is loaded.
-    useStudio.setState({ dataChoice: choice });
-    return;
-  }
-  try {
-    useStudio.setState({ dataChoice: await worker().useData(choice) });
-    forgetDataSummary();
-  } catch (e) {
-    useStudio.setState((s) => ({ userText: { ...s.userText, error: message(e) } }));
-  }
-}
-
-/**
- * Reads a dropped or picked file and has the worker check, tokenize and save it for the current
- * preset's tokenizer. A refused file only sets the error: the text loaded before stays.
- */
-export async function loadUserFile(file: File, field: string): Promise<void> {
-  const s = useStudio.getState();
-  const tokenizer = settingsFromForm(s.presetId, s.form, s.tokenizer).tokenizer;
-  useStudio.setState((st) => ({
-    userText: {
-      ...st.userText,
-      error: undefined,
-      loading: { fileName: file.name, progress: { documents: 0, total: 0 } },
-    },
-  }));
-  // Progress comes over comlink's callback port, which is not ordered with the reply: a late
-  // progress message must not bring the loading state back after the load ended.
-  let ended = false;
-  try {
-    // Before reading: a huge file would be copied to the worker only to be refused there.
-    checkUserTextSize(file.size, file.name);
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const summary = await worker().loadUserText(
-      bytes,
-      file.name,
-      field,
-      tokenizer,
-      callback((progress) => {
-        if (ended) return;
-        useStudio.setState((st) => ({
-          userText: { ...st.userText, loading: { fileName: file.name, progress } },
-        }));
-      }),
-    );
-    ended = true;
-    useStudio.setState({
-      dataChoice: 'user',
-      userText: { summary, loading: undefined, error: undefined },
-    });
-    forgetDataSummary();
-  } catch (e) {
-    ended = true;
-    useStudio.setState((st) => ({
-      userText: { ...st.userText, loading: undefined, error: message(e) },
-    }));
-  }
-}
-
-/** Fills the form with a preset's settings, except those a classroom link fixed. */
-export function selectPreset(id: PresetId): void {
-  const preset = presetOf(id);
-  const { form, tokenizer, classroom } = useStudio.getState();
-  const next = formFromPreset(preset);
-  for (const key of fixedFields(classroom)) next[key] = form[key];
-  useStudio.setState({
-    presetId: id,
-    tokenizer: isFixed(classroom, 'tokenizer') ? tokenizer : preset.tokenizer,
-    form: next,
-  });
-  revalidate();
-}
-
-/** Picks the tokenizer; the model's vocabulary and the data to load follow it. */
-export function selectTokenizer(name: TokenizerName): void {
-  useStudio.setState({ tokenizer: name });
-  revalidate();
-}
-
-/** One field as typed; the messages follow on every keystroke. */
-export function editSetting(key: FieldKey, value: string): void {
-  useStudio.setState((s) => ({ form: { ...s.form, [key]: value } }));
-  revalidate();
 }
 
 // Events from an earlier run (e.g. the final one its stop sends) must not reach a newer run's charts.
@@ -396,57 +203,4 @@ export async function sampleText(
   } catch (e) {
     useStudio.setState((s) => ({ sample: { ...s.sample, busy: false, error: message(e) } }));
   }
-}
-
-/**
- * Applies a link's settings (the page's query string) on top of its preset; the classroom's
- * lists come last, so the preset's values reach the fields they fix. Bad parts become messages.
- */
-export function applySettingsUrl(query: string): void {
-  const url = parseSettingsUrl(query);
-  if (url.preset) selectPreset(url.preset);
-  if (url.tokenizer) selectTokenizer(url.tokenizer);
-  for (const [key, value] of Object.entries(url.form) as [FieldKey, string][]) {
-    editSetting(key, value);
-  }
-  if (url.data) void chooseData(url.data);
-  useStudio.setState({
-    classroom: { hidden: url.hide, locked: url.lock, messages: url.messages },
-  });
-}
-
-/** The query string describing the current run and classroom, without "?". */
-export function settingsQuery(): string {
-  const s = useStudio.getState();
-  return serializeSettingsUrl({
-    presetId: s.presetId,
-    tokenizer: s.tokenizer,
-    form: s.form,
-    dataChoice: s.dataChoice,
-    classroom: s.classroom,
-  });
-}
-
-/**
- * Calls `write` with the new query `delayMs` after the settings last changed (typing a number
- * writes once, not per key); progress events and other state do not. Returns the unsubscribe.
- */
-export function watchSettingsUrl(write: (query: string) => void, delayMs = 300): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const unsubscribe = useStudio.subscribe((s, prev) => {
-    if (
-      s.presetId === prev.presetId &&
-      s.tokenizer === prev.tokenizer &&
-      s.form === prev.form &&
-      s.dataChoice === prev.dataChoice &&
-      s.classroom === prev.classroom
-    )
-      return;
-    clearTimeout(timer);
-    timer = setTimeout(() => write(settingsQuery()), delayMs);
-  });
-  return () => {
-    clearTimeout(timer);
-    unsubscribe();
-  };
 }

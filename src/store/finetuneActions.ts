@@ -2,6 +2,7 @@
 // side-by-side run, sampling and export of its adapters, and the invariance demo.
 import type { LoraTarget } from '../model/lora';
 import { callback } from '../worker/client';
+import { errorMessage as message } from '../worker/errorMessage';
 import type { FinetuneProgress } from '../worker/protocol';
 import { currentWorker } from './actions';
 import {
@@ -16,10 +17,6 @@ import {
 } from './finetuneSlice';
 import { settingsFromForm } from './settingsForm';
 import { useStudio } from './store';
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 // Checks answer out of order when typing is fast: only the latest one counts.
 let checkId = 0;

@@ -1,7 +1,8 @@
 // LFR actions: the schedule fields, the clicked block, the exports, and the comparison of LFR
 // with random sampling at equal tokens (two runs in turn, same model, seed and token budget).
+import { errorMessage as message } from '../worker/errorMessage';
 import type { LfrExportKind, LfrRole } from '../worker/protocol';
-import { currentWorker, editSetting, revalidate, startTraining } from './actions';
+import { currentWorker, startTraining } from './actions';
 import {
   type Comparison,
   type ComparisonRun,
@@ -10,12 +11,9 @@ import {
   type ScheduleChoice,
 } from './lfrSlice';
 import { recordedBlockText, recordedExport, shownRecording } from './replayActions';
+import { editSetting, revalidate } from './settingsActions';
 import { type StudioState, useStudio } from './store';
 import type { RunPhase } from './trainingSlice';
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export function chooseSchedule(schedule: ScheduleChoice): void {
   useStudio.setState((s) => ({ lfrForm: { ...s.lfrForm, schedule } }));

@@ -6,10 +6,11 @@ import { type FakeVerbs, fakeRemote } from '../test/fakeWorker';
 import { countingBlocks } from '../test/lfrRun';
 import type { StudioApi } from '../worker/client';
 import type { RunProgress, StartResult, TokenizerName, TrainSettings } from '../worker/protocol';
-import { editSetting, setWorkerFactory, startTraining } from './actions';
+import { setWorkerFactory, startTraining } from './actions';
 import { chooseSchedule, editComparisonSeeds, editLfrField, runComparison } from './lfrActions';
 import { armSummary, lfrMirror } from './lfrSlice';
 import { resumeRun } from './runsActions';
+import { editSetting } from './settingsActions';
 import { resetStudio, useStudio } from './store';
 
 const progress = (step: number, extra: Partial<RunProgress> = {}): RunProgress => ({

@@ -4,10 +4,12 @@
 import { historiesCsv, historiesJson } from '../lfr/export';
 import { parseRecording, type Recording, RecordingError, recordingToJson } from '../replay/format';
 import { type PlayerState, ReplayPlayer, type ReplaySpeed } from '../replay/player';
+import { errorMessage as message } from '../worker/errorMessage';
 import type { BlockText, LfrExportKind, LfrRole } from '../worker/protocol';
-import { currentWorker, progressListener, revalidate } from './actions';
+import { currentWorker, progressListener } from './actions';
 import { defaultLfrForm, type LfrFieldKey, lfrMirror, resetMirror } from './lfrSlice';
 import { currentRecorder } from './replayRecording';
+import { revalidate } from './settingsActions';
 import { FIELDS, type FieldKey, formFromPreset, type PresetId, presetOf } from './settingsForm';
 import { useStudio } from './store';
 import { freshRun } from './trainingSlice';
@@ -26,10 +28,6 @@ export const MAX_BLOCK_TEXTS = 256;
 
 let player: ReplayPlayer | undefined;
 let shown: Recording | undefined;
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** The recording on screen, while a replay is shown. */
 export const shownRecording = (): Recording | undefined =>

@@ -2,24 +2,15 @@
 // back from a lost device, a crashed worker or a refused start.
 import { PRESETS } from '../model/config';
 import { callback, onWorkerCrash, restartWorker } from '../worker/client';
+import { errorMessage as message } from '../worker/errorMessage';
 import type { ModelFiles, RunProgress, TrainSettings } from '../worker/protocol';
-import {
-  applySave,
-  connectGpu,
-  currentWorker,
-  progressListener,
-  resumeTraining,
-  revalidate,
-  selectPreset,
-} from './actions';
+import { applySave, currentWorker, progressListener, resumeTraining } from './actions';
+import { connectGpu } from './gpuActions';
 import { parseAutosave, smallerPreset } from './runsSlice';
+import { revalidate, selectPreset } from './settingsActions';
 import { FIELDS, type SettingsForm } from './settingsForm';
 import { useStudio } from './store';
 import { freshRun, initialRun } from './trainingSlice';
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Reads the saved runs from the browser's storage. */
 export async function refreshRuns(): Promise<void> {

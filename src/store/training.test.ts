@@ -10,15 +10,13 @@ import type {
   TrainSettings,
 } from '../worker/protocol';
 import {
-  editSetting,
   pauseTraining,
   resumeTraining,
   sampleText,
-  selectPreset,
-  selectTokenizer,
   setWorkerFactory,
   startTraining,
 } from './actions';
+import { editSetting, selectPreset, selectTokenizer } from './settingsActions';
 import { FIELDS, parseSampleForm } from './settingsForm';
 import { resetStudio, useStudio } from './store';
 import { niceTicks, selectCanSample, thin } from './trainingSlice';

@@ -1,12 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PRESETS } from '../model/config';
-import {
-  applySettingsUrl,
-  editSetting,
-  selectPreset,
-  settingsQuery,
-  watchSettingsUrl,
-} from './actions';
+import { applySettingsUrl, settingsQuery, watchSettingsUrl } from './linkActions';
+import { editSetting, selectPreset } from './settingsActions';
 import { FIELDS, type FieldKey, formFromPreset } from './settingsForm';
 import { resetStudio, useStudio } from './store';
 import {

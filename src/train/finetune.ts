@@ -1,7 +1,7 @@
 import { createStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
-import { type Command, encodeCommands, submitOps } from '../gpu/ops';
-import { ReadbackRing, readFloats } from '../gpu/readback';
+import { type Command, submitOps } from '../gpu/ops';
+import { readFloats } from '../gpu/readback';
 import { Activations } from '../model/activations';
 import type { GPTConfig } from '../model/config';
 import { buildBackward, buildForward, GptModel } from '../model/gpt';
@@ -31,6 +31,7 @@ import {
   type LoraOptimizerSettings,
   type NonFiniteReport,
 } from '../optim/loraOptimizer';
+import { StepPipeline } from './stepPipeline';
 import { type BatchSource, ForwardLoss } from './trainer';
 
 /** A fine-tuning run: adapters, their optimizer, and the batch. */
@@ -56,9 +57,6 @@ export interface FinetuneStepResult {
   nonFinite: NonFiniteReport | null;
 }
 
-/** In-flight steps before the CPU waits for the oldest loss, as in Trainer. */
-const READBACK_DEPTH = 3;
-
 /**
  * LoRA fine-tuning on the GPU: a frozen base (parameters in the params.ts layout, e.g. from
  * Trainer.readParams) with adapters on some of its linear layers. Every step is one command
@@ -74,13 +72,12 @@ export class FinetuneTrainer {
   private readonly targets: GPUBuffer;
   /** B sequence losses, the mean, then the optimizer's status (2 u32 per pair). */
   private readonly stepOut: GPUBuffer;
-  private readonly ring: ReadbackRing;
+  private readonly steps: StepPipeline<FinetuneStepResult>;
   private readonly hostInputs: Uint32Array<ArrayBuffer>;
   private readonly hostTargets: Uint32Array<ArrayBuffer>;
   private commands: Command[] = [];
   private evalLoss!: ForwardLoss;
   private optimizer!: LoraOptimizer;
-  private pending: Promise<FinetuneStepResult>[] = [];
   /** Optimizer steps queued so far. */
   step = 0;
   /** Set by the first step with a non-finite value; queueStep then refuses. */
@@ -103,7 +100,7 @@ export class FinetuneTrainer {
     this.targets = createStorage(ctx, 'finetune.targets', BT);
     const outLength = B + 1 + 2 * table.pairs.length;
     this.stepOut = createStorage(ctx, 'finetune.stepOut', outLength);
-    this.ring = new ReadbackRing(ctx, 'finetune.stepOut', outLength * 4, READBACK_DEPTH);
+    this.steps = new StepPipeline(ctx, 'finetune.stepOut', this.stepOut, outLength * 4);
     this.hostInputs = new Uint32Array(BT);
     this.hostTargets = new Uint32Array(BT);
   }
@@ -183,7 +180,7 @@ export class FinetuneTrainer {
    * oldest. Refuses once a step has produced a non-finite value.
    */
   async queueStep(source: BatchSource): Promise<{ result: Promise<FinetuneStepResult> }> {
-    if (this.pending.length >= READBACK_DEPTH) await this.pending.shift();
+    await this.steps.reserve();
     if (this.paused) {
       const { step, pair, quantity } = this.paused;
       throw new Error(
@@ -199,11 +196,8 @@ export class FinetuneTrainer {
     const step = this.step++;
     const lr = this.settings.optimizer.lr;
     this.optimizer.setStep(step, lr);
-    const encoder = this.ctx.device.createCommandEncoder({ label: `finetune step ${step}` });
-    encodeCommands(encoder, this.commands, 'finetune step');
-    const slot = this.ring.encodeCopy(encoder, this.stepOut);
-    queue.submit([encoder.finish()]);
-    const result = this.ring.read(slot).then((bytes) => {
+    const label = `finetune step ${step}`;
+    const result = this.steps.submit(label, 'finetune step', this.commands, (bytes) => {
       const f = new Float32Array(bytes);
       const loss = f[B];
       const names = this.table.pairs.map((p) => p.name);
@@ -222,15 +216,12 @@ export class FinetuneTrainer {
         nonFinite,
       };
     });
-    // Marked handled: destroy() may abandon steps in flight (their reads then reject).
-    result.catch(() => undefined);
-    this.pending.push(result);
     return { result };
   }
 
   /** Waits for every queued step. */
-  async drain(): Promise<void> {
-    await Promise.all(this.pending.splice(0));
+  drain(): Promise<void> {
+    return this.steps.drain();
   }
 
   /** Mean loss of the adapted model over `batches` batches from `source` (forward only). */
@@ -269,7 +260,7 @@ export class FinetuneTrainer {
 
   destroy(): void {
     this.optimizer?.destroy();
-    this.ring.destroy();
+    this.steps.destroy();
     this.evalLoss?.destroy();
     this.acts.destroy();
     this.lora.destroy();

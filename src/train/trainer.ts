@@ -10,6 +10,7 @@ import { Activations } from '../model/activations';
 import type { GPTConfig, TrainConfig } from '../model/config';
 import { buildBackward, buildForward, GptModel } from '../model/gpt';
 import { learningRateAt } from './lrSchedule';
+import { StepPipeline } from './stepPipeline';
 
 /** Where batches come from (a BatchSampler): block ids (B) and their inputs, targets (B,T). */
 export interface BatchSource {
@@ -47,9 +48,6 @@ export interface TrainerOptions {
 
 /** u32 slices bound per micro-batch start at multiples of 64 words (256 bytes). */
 const pad64 = (n: number) => Math.ceil(n / 64) * 64;
-
-/** In-flight steps before the CPU waits for the oldest loss: enough to keep the GPU busy. */
-const READBACK_DEPTH = 3;
 
 /**
  * The pretraining loop's GPU side: every step is one command submission built from launches
@@ -110,7 +108,7 @@ export class Trainer {
   private readonly tokens: GPUBuffer;
   private readonly targets: GPUBuffer;
   private readonly stepLosses: GPUBuffer;
-  private readonly ring: ReadbackRing;
+  private readonly steps: StepPipeline<StepResult>;
   private readonly hostInputs: Uint32Array<ArrayBuffer>;
   private readonly hostTargets: Uint32Array<ArrayBuffer>;
   private readonly groupsHost: TokenGroups[];
@@ -119,7 +117,6 @@ export class Trainer {
   private commands: Command[] = [];
   private evalLoss!: ForwardLoss;
   private optimizer!: AdamwOp;
-  private pending: Promise<StepResult>[] = [];
   /** Optimizer steps taken so far. */
   step = 0;
 
@@ -144,7 +141,7 @@ export class Trainer {
     this.targets = own(createStorage(ctx, 'targets', A * pad64(B * T)));
     // Per micro-batch: B sequence losses and the mean; then the gradient norm and clip scale.
     this.stepLosses = own(createStorage(ctx, 'stepLosses', A * (B + 1) + 2));
-    this.ring = new ReadbackRing(ctx, 'stepLosses', (A * (B + 1) + 2) * 4, READBACK_DEPTH);
+    this.steps = new StepPipeline(ctx, 'stepLosses', this.stepLosses, (A * (B + 1) + 2) * 4);
     this.hostInputs = new Uint32Array(A * pad64(B * T));
     this.hostTargets = new Uint32Array(A * pad64(B * T));
     this.groupsHost = [];
@@ -280,7 +277,7 @@ export class Trainer {
    * first waits for the oldest.
    */
   async queueStep(source: BatchSource): Promise<{ result: Promise<StepResult> }> {
-    if (this.pending.length >= READBACK_DEPTH) await this.pending.shift();
+    await this.steps.reserve();
     const { batchSize: B, gradAccumSteps: A } = this.train;
     const BT = B * this.config.blockSize;
     const stride = pad64(BT);
@@ -302,11 +299,7 @@ export class Trainer {
     const step = this.step++;
     const hp = this.hyper(step);
     this.optimizer.setStep(hp);
-    const encoder = this.ctx.device.createCommandEncoder({ label: `step ${step}` });
-    encodeCommands(encoder, this.commands, 'train step');
-    const slot = this.ring.encodeCopy(encoder, this.stepLosses);
-    queue.submit([encoder.finish()]);
-    const result = this.ring.read(slot).then((bytes) => {
+    const result = this.steps.submit(`step ${step}`, 'train step', this.commands, (bytes) => {
       const f = new Float32Array(bytes);
       let loss = 0;
       for (let a = 0; a < A; a++) loss += f[A * B + a];
@@ -320,13 +313,12 @@ export class Trainer {
         tokens: A * BT,
       };
     });
-    this.pending.push(result);
     return { result };
   }
 
   /** Waits for every queued step. */
-  async drain(): Promise<void> {
-    await Promise.all(this.pending.splice(0));
+  drain(): Promise<void> {
+    return this.steps.drain();
   }
 
   /** Mean validation loss over `batches` batches from `source` (forward only). */
@@ -379,7 +371,7 @@ export class Trainer {
   }
 
   destroy(): void {
-    this.ring.destroy();
+    this.steps.destroy();
     this.evalLoss?.destroy();
     this.acts.destroy();
     this.model.destroy();

@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
-import { applySettingsUrl, watchSettingsUrl } from '../store/actions';
+import { applySettingsUrl, watchSettingsUrl } from '../store/linkActions';
 import { watchFailures } from '../store/runsActions';
 import { useStudio } from '../store/store';
+import { applyTourLink, splitTourLink } from '../store/tour';
 import { isHidden } from '../store/urlSettings';
 import { CheckPanel } from './CheckPanel';
 import { FinetunePanel } from './finetune/FinetunePanel';
@@ -9,8 +10,8 @@ import { GpuPanel } from './GpuPanel';
 import { ReplayBanner } from './replay/ReplayBanner';
 import { ReplayEntry } from './replay/ReplayEntry';
 import { TrainingPanel } from './TrainingPanel';
+import { CHAPTERS } from './tour/chapters';
 import { Tour, TourMenu } from './tour/Tour';
-import { applyTourLink, splitTourLink } from './tour/tourStore';
 
 /** Replaces the query in place (no history entry per edit), keeping the path and any hash. */
 function writeQuery(query: string): void {
@@ -28,7 +29,7 @@ export function App() {
     // ?tour=<chapter> opens the guided tour there; the rest of the link is the settings.
     const link = splitTourLink(window.location.search);
     applySettingsUrl(link.query);
-    if (link.tour !== undefined) applyTourLink(link.tour);
+    if (link.tour !== undefined) applyTourLink(link.tour, CHAPTERS);
     return watchSettingsUrl(writeQuery);
   }, []);
   useEffect(watchFailures, []);

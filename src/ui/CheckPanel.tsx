@@ -1,5 +1,4 @@
 import { useShallow } from 'zustand/react/shallow';
-import { runKernelChecks } from '../store/actions';
 import {
   failures,
   selectBench,
@@ -10,6 +9,7 @@ import {
   selectRunning,
   summarize,
 } from '../store/checksSlice';
+import { runKernelChecks } from '../store/gpuActions';
 import { selectGpuReady } from '../store/gpuSlice';
 import { useStudio } from '../store/store';
 import type { CheckInfo, CheckResult } from '../worker/protocol';

@@ -1,9 +1,9 @@
 import { type DragEvent, useEffect, useState } from 'react';
 import { MAX_USER_TEXT_BYTES, USER_TEXT_ACCEPT } from '../data/userText';
-import { chooseData, loadUserFile, restoreUserData } from '../store/actions';
 import { useStudio } from '../store/store';
 import { selectRunLive, selectRunStarting } from '../store/trainingSlice';
 import { isHidden, isLocked } from '../store/urlSettings';
+import { chooseData, loadUserFile, restoreUserData } from '../store/userDataActions';
 import { selectDataChoice, selectUserText } from '../store/userDataSlice';
 import { formatCount } from './format';
 import { HelpTip } from './help/HelpTip';

@@ -1,7 +1,7 @@
 import { PRESETS } from '../model/config';
 import { estimateMemory } from '../model/validate';
-import { editSetting, selectPreset, selectTokenizer } from '../store/actions';
 import { selectAdapter } from '../store/gpuSlice';
+import { editSetting, selectPreset, selectTokenizer } from '../store/settingsActions';
 import {
   type FieldSpec,
   MODEL_FIELDS,

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { settingsQuery } from '../../store/actions';
+import { settingsQuery } from '../../store/linkActions';
 import { useStudio } from '../../store/store';
 import { selectClassroom } from '../../store/trainingSlice';
 

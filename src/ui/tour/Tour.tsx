@@ -2,10 +2,10 @@ import './tour.css';
 import { useEffect, useRef, useState } from 'react';
 import { selectGpuReady } from '../../store/gpuSlice';
 import { useStudio } from '../../store/store';
+import { closeTour, nextStep, openTour, previousStep, useTour } from '../../store/tour';
 import { selectRunLive, selectRunStarting } from '../../store/trainingSlice';
 import { Formula } from '../help/HelpTip';
-import { CHAPTERS, type Need, needMet, startShortRun, watchRecording } from './chapters';
-import { chapterOf, closeTour, nextStep, openTour, previousStep, useTour } from './tourStore';
+import { CHAPTERS, chapterOf, type Need, needMet, startShortRun, watchRecording } from './chapters';
 
 const HIGHLIGHT = 'tour-target';
 
@@ -139,7 +139,7 @@ export function Tour() {
         <button type="button" data-testid="tour-back" disabled={step === 0} onClick={previousStep}>
           Back
         </button>
-        <button type="button" data-testid="tour-next" onClick={nextStep}>
+        <button type="button" data-testid="tour-next" onClick={() => nextStep(CHAPTERS)}>
           {last ? (index + 1 < CHAPTERS.length ? 'Next chapter' : 'Finish') : 'Next'}
         </button>
         <button

@@ -1,14 +1,14 @@
 // The guided tour: chapters of short steps, each pointing at a real control or view of the studio
 // (a CSS selector) and, where it helps, setting the studio up through its own actions.
 import { classify } from '../../lfr/forgetting';
-import { editSetting, selectPreset, startTraining } from '../../store/actions';
+import { startTraining } from '../../store/actions';
 import { chooseSchedule, editLfrField, showBlock } from '../../store/lfrActions';
 import { lfrMirror } from '../../store/lfrSlice';
 import { leaveReplay, openShippedRecording } from '../../store/replayActions';
+import { editSetting, selectPreset } from '../../store/settingsActions';
 import { useStudio } from '../../store/store';
+import type { ChapterId } from '../../store/tour';
 import { selectRunLive, selectRunStarting } from '../../store/trainingSlice';
-
-export type ChapterId = 'step' | 'lfr' | 'heatmap' | 'forgetting' | 'lora';
 
 /** What a view needs before it shows anything: a run's losses, or an LFR run's block scores. */
 export type Need = 'run' | 'lfrRun';
@@ -233,3 +233,5 @@ export const CHAPTERS: readonly TourChapter[] = [
     ],
   },
 ];
+
+export const chapterOf = (id: ChapterId) => CHAPTERS.find((c) => c.id === id)!;

@@ -3,8 +3,9 @@ import { MAX_USER_TEXT_BYTES } from '../data/userText';
 import { fakeRemote } from '../test/fakeWorker';
 import type { StudioApi } from '../worker/client';
 import type { TokenizeProgress, UserDataSummary } from '../worker/protocol';
-import { chooseData, loadUserFile, restoreUserData, setWorkerFactory } from './actions';
+import { setWorkerFactory } from './actions';
 import { resetStudio, useStudio } from './store';
+import { chooseData, loadUserFile, restoreUserData } from './userDataActions';
 
 const summary = (fileName: string): UserDataSummary => ({
   fileName,

@@ -1,7 +1,15 @@
-// Which tour chapter and step is open; the tour's own state, apart from the studio's store.
+// Which tour chapter and step is open: the tour's own small store, apart from the studio's. The
+// chapters' content (texts, targets, set-ups) is the page's: src/ui/tour/chapters.ts.
 import { create } from 'zustand';
-import { useStudio } from '../../store/store';
-import { CHAPTERS, type ChapterId } from './chapters';
+import { useStudio } from './store';
+
+export type ChapterId = 'step' | 'lfr' | 'heatmap' | 'forgetting' | 'lora';
+
+/** What moving through the tour needs of its chapters, in order: their ids and step counts. */
+export interface ChapterOutline {
+  id: ChapterId;
+  steps: readonly unknown[];
+}
 
 export interface TourState {
   chapter: ChapterId | undefined;
@@ -9,8 +17,6 @@ export interface TourState {
 }
 
 export const useTour = create<TourState>()(() => ({ chapter: undefined, step: 0 }));
-
-export const chapterOf = (id: ChapterId) => CHAPTERS.find((c) => c.id === id)!;
 
 export function openTour(chapter: ChapterId): void {
   useTour.setState({ chapter, step: 0 });
@@ -21,15 +27,15 @@ export function closeTour(): void {
 }
 
 /** The next step, or the next chapter's first at a chapter's end; closes after the last. */
-export function nextStep(): void {
+export function nextStep(chapters: readonly ChapterOutline[]): void {
   const { chapter, step } = useTour.getState();
   if (!chapter) return;
-  if (step + 1 < chapterOf(chapter).steps.length) {
+  const i = chapters.findIndex((c) => c.id === chapter);
+  if (step + 1 < chapters[i].steps.length) {
     useTour.setState({ step: step + 1 });
     return;
   }
-  const i = CHAPTERS.findIndex((c) => c.id === chapter);
-  if (i + 1 < CHAPTERS.length) openTour(CHAPTERS[i + 1].id);
+  if (i + 1 < chapters.length) openTour(chapters[i + 1].id);
   else closeTour();
 }
 
@@ -42,10 +48,13 @@ export function previousStep(): void {
  * The chapter a link names (?tour=<chapter>), or a message in the words of the link's other
  * messages when it names none the tour has.
  */
-export function chapterFromLink(value: string): { chapter?: ChapterId; message?: string } {
-  const found = CHAPTERS.find((c) => c.id === value);
+export function chapterFromLink(
+  value: string,
+  chapters: readonly ChapterOutline[],
+): { chapter?: ChapterId; message?: string } {
+  const found = chapters.find((c) => c.id === value);
   if (found) return { chapter: found.id };
-  const ids = CHAPTERS.map((c) => c.id);
+  const ids = chapters.map((c) => c.id);
   return {
     message: `Link setting tour=${value} ignored: tour takes ${ids.slice(0, -1).join(', ')} or ${ids[ids.length - 1]}.`,
   };
@@ -60,8 +69,8 @@ export function splitTourLink(query: string): { query: string; tour: string | un
 }
 
 /** Opens the chapter a link names, or adds the link's message about it. */
-export function applyTourLink(value: string): void {
-  const { chapter, message } = chapterFromLink(value);
+export function applyTourLink(value: string, chapters: readonly ChapterOutline[]): void {
+  const { chapter, message } = chapterFromLink(value, chapters);
   if (chapter) openTour(chapter);
   if (message) {
     useStudio.setState((s) => ({

@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeRemote } from '../test/fakeWorker';
 import type { StudioApi } from '../worker/client';
 import type { BenchResult, CheckInfo, CheckResult } from '../worker/protocol';
-import { BENCH_SIZES, connectGpu, runKernelChecks, setWorkerFactory } from './actions';
+import { setWorkerFactory } from './actions';
 import { failures, summarize } from './checksSlice';
+import { BENCH_SIZES, connectGpu, runKernelChecks } from './gpuActions';
 import { selectGpuReady } from './gpuSlice';
 import { resetStudio, useStudio } from './store';
 
