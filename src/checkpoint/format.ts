@@ -14,7 +14,7 @@ import { type LfrSettings, validateLfrSettings } from '../lfr/settings';
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
 import { buildParamTable } from '../model/params';
 import type { StepPoint, ValPoint } from '../train/session';
-import { preview } from '../util/preview';
+import { clip, preview, previewList } from '../util/preview';
 import { crc32 } from './crc32';
 
 export const CHECKPOINT_MAGIC = 'STUDCKPT';
@@ -570,8 +570,8 @@ function checkHeader(v: unknown): CheckpointHeader {
   const rng: Record<string, number> = {};
   for (const key of Object.keys(rngIn)) {
     if (key === '__proto__') throw damaged('rng has a key "__proto__", which no run writes');
-    const s = whole(rngIn, key, 'rng');
-    if (s > 0xffffffff) throw damaged(`rng.${key} (${s}) is not a u32`);
+    const s = whole({ [clip(key)]: rngIn[key] }, clip(key), 'rng');
+    if (s > 0xffffffff) throw damaged(`rng.${clip(key)} (${s}) is not a u32`);
     rng[key] = s;
   }
   if (!Object.hasOwn(o, 'lfr')) throw damaged('it has no lfr field (null for a random schedule)');
@@ -632,7 +632,7 @@ function checkTensorTable(tensors: TensorEntry[], n: number, model: GPTConfig): 
     const t = found[0];
     if (t.shape.length !== 1 || t.shape[0] !== n || t.byteLength !== n * 4) {
       throw new CheckpointError(
-        `This checkpoint's ${name} has shape [${t.shape.join(', ')}] (${count(t.byteLength)} bytes), but its model (${describe}) needs [${n}] (${count(n * 4)} bytes): the tensors do not match the settings.`,
+        `This checkpoint's ${name} has shape ${previewList(t.shape)} (${count(t.byteLength)} bytes), but its model (${describe}) needs [${n}] (${count(n * 4)} bytes): the tensors do not match the settings.`,
       );
     }
   }

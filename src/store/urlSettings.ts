@@ -5,6 +5,7 @@
 
 import type { TokenizerName } from '../data/tokenizer';
 import { PRESETS } from '../model/config';
+import { clip } from '../util/preview';
 import type { DataChoice } from '../worker/protocol';
 import {
   FIELDS,
@@ -161,10 +162,6 @@ export interface UrlSettings {
 
 /** At most this many messages about one link: a link of 100,000 bad names says so in one line. */
 export const MAX_LINK_MESSAGES = 10;
-const MAX_QUOTED = 40;
-
-/** A link's text as quoted in a message: long values cut. */
-const clip = (text: string) => (text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
 
 const oneOf = (names: readonly string[]) =>
   names.length <= 2
