@@ -11,7 +11,7 @@
 // Embeddings, biases and LayerNorm parameters are the same in both.
 import type { GPTConfig } from '../model/config';
 import { buildParamTable } from '../model/params';
-import { preview, previewList } from '../util/preview';
+import { clip, preview, previewList } from '../util/preview';
 import {
   type NamedTensor,
   type ReadTensor,
@@ -132,7 +132,7 @@ export function importHfGpt2(bytes: Uint8Array, configJson?: string): HfImport {
     if (/^h\.\d+\.attn\.(bias|masked_bias)$/.test(bare)) continue;
     if (tensors.has(bare))
       throw new HfImportError(
-        `The file holds ${preview(bare)} twice (with and without "transformer.").`,
+        `The file holds ${clip(bare)} twice (with and without "transformer.").`,
       );
     tensors.set(bare, t);
   }
@@ -168,7 +168,7 @@ export function importHfGpt2(bytes: Uint8Array, configJson?: string): HfImport {
   );
   if (extra.length > 0) {
     throw new HfImportError(
-      `The file holds tensors a GPT-2 with n_layer ${config.nLayer} does not have (${extra.slice(0, 5).map(preview).join(', ')}${extra.length > 5 ? ', ...' : ''}): it is another architecture, or the config.json does not belong to it.`,
+      `The file holds tensors a GPT-2 with n_layer ${config.nLayer} does not have (${extra.slice(0, 5).map(clip).join(', ')}${extra.length > 5 ? ', ...' : ''}): it is another architecture, or the config.json does not belong to it.`,
     );
   }
   // Every tensor the model needs is in the file with its shape: the allocation is the file's size.
