@@ -9,7 +9,7 @@
 //
 // Decoding checks all of it before handing anything back, so a bad file loads nothing.
 import type { ScheduleState } from '../lfr/schedule';
-import { MAX_PHASES } from '../lfr/scores';
+import { DEFAULT_SLICES, MAX_PHASES } from '../lfr/scores';
 import { type LfrSettings, validateLfrSettings } from '../lfr/settings';
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
 import { buildParamTable } from '../model/params';
@@ -455,8 +455,11 @@ function checkScores(v: unknown, blockCount: number): ScheduleState['scores'] {
   if (n !== blockCount)
     throw damaged(`${path}.blockCount (${n}) is not lfr.state.blockCount (${blockCount})`);
   const slices = whole(o, 'slices', path, 2);
-  if (slices % 2 !== 0)
-    throw damaged(`${path}.slices (${slices}) is odd: history slices merge in pairs`);
+  // The studio's schedules keep the default history; a restore into another shape would fail.
+  if (slices !== DEFAULT_SLICES)
+    throw damaged(
+      `${path}.slices (${slices}) is not the ${DEFAULT_SLICES} history slices a run keeps`,
+    );
   const used = whole(o, 'used', path);
   if (used > slices) throw damaged(`${path}.used (${used}) is over ${path}.slices (${slices})`);
   const seen = new Set<number>();
