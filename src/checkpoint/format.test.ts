@@ -322,5 +322,8 @@ describe('checkpoint format', () => {
       /lfr\.plan\.lfr cannot run: s1 = 99/,
     );
     expect(refusal(withLfr((l) => (l.state.handed += 1)))).toMatch(/lfr\.state\.handed/);
+    expect(refusal(withLfr((l) => (l.state.scores.slices = 32)))).toMatch(
+      /lfr\.state\.scores\.slices \(32\) is not the 64 history slices a run keeps/,
+    );
   });
 });

@@ -9,12 +9,12 @@
 //
 // Decoding checks all of it before handing anything back, so a bad file loads nothing.
 import type { ScheduleState } from '../lfr/schedule';
-import { MAX_PHASES } from '../lfr/scores';
+import { DEFAULT_SLICES, MAX_PHASES } from '../lfr/scores';
 import { type LfrSettings, validateLfrSettings } from '../lfr/settings';
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
 import { buildParamTable } from '../model/params';
 import type { StepPoint, ValPoint } from '../train/history';
-import { preview } from '../util/preview';
+import { clip, preview, previewList } from '../util/preview';
 import { crc32 } from './crc32';
 
 export const CHECKPOINT_MAGIC = 'STUDCKPT';
@@ -455,8 +455,11 @@ function checkScores(v: unknown, blockCount: number): ScheduleState['scores'] {
   if (n !== blockCount)
     throw damaged(`${path}.blockCount (${n}) is not lfr.state.blockCount (${blockCount})`);
   const slices = whole(o, 'slices', path, 2);
-  if (slices % 2 !== 0)
-    throw damaged(`${path}.slices (${slices}) is odd: history slices merge in pairs`);
+  // The studio's schedules keep the default history; a restore into another shape would fail.
+  if (slices !== DEFAULT_SLICES)
+    throw damaged(
+      `${path}.slices (${slices}) is not the ${DEFAULT_SLICES} history slices a run keeps`,
+    );
   const used = whole(o, 'used', path);
   if (used > slices) throw damaged(`${path}.used (${used}) is over ${path}.slices (${slices})`);
   const seen = new Set<number>();
@@ -578,8 +581,8 @@ function checkHeader(v: unknown): CheckpointHeader {
   const rng: Record<string, number> = {};
   for (const key of Object.keys(rngIn)) {
     if (key === '__proto__') throw damaged('rng has a key "__proto__", which no run writes');
-    const s = whole(rngIn, key, 'rng');
-    if (s > 0xffffffff) throw damaged(`rng.${key} (${s}) is not a u32`);
+    const s = whole({ [clip(key)]: rngIn[key] }, clip(key), 'rng');
+    if (s > 0xffffffff) throw damaged(`rng.${clip(key)} (${s}) is not a u32`);
     rng[key] = s;
   }
   if (!Object.hasOwn(o, 'lfr')) throw damaged('it has no lfr field (null for a random schedule)');
@@ -640,7 +643,7 @@ function checkTensorTable(tensors: TensorEntry[], n: number, model: GPTConfig): 
     const t = found[0];
     if (t.shape.length !== 1 || t.shape[0] !== n || t.byteLength !== n * 4) {
       throw new CheckpointError(
-        `This checkpoint's ${name} has shape [${t.shape.join(', ')}] (${count(t.byteLength)} bytes), but its model (${describe}) needs [${n}] (${count(n * 4)} bytes): the tensors do not match the settings.`,
+        `This checkpoint's ${name} has shape ${previewList(t.shape)} (${count(t.byteLength)} bytes), but its model (${describe}) needs [${n}] (${count(n * 4)} bytes): the tensors do not match the settings.`,
       );
     }
   }

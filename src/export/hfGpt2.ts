@@ -11,7 +11,7 @@
 // Embeddings, biases and LayerNorm parameters are the same in both.
 import type { GPTConfig } from '../model/config';
 import { buildParamTable } from '../model/params';
-import { preview } from '../util/preview';
+import { clip, preview, previewList } from '../util/preview';
 import {
   type NamedTensor,
   type ReadTensor,
@@ -131,7 +131,9 @@ export function importHfGpt2(bytes: Uint8Array, configJson?: string): HfImport {
     // The causal-mask buffers older GPT-2 files carry (often BOOL or U8) are not parameters.
     if (/^h\.\d+\.attn\.(bias|masked_bias)$/.test(bare)) continue;
     if (tensors.has(bare))
-      throw new HfImportError(`The file holds ${bare} twice (with and without "transformer.").`);
+      throw new HfImportError(
+        `The file holds ${clip(bare)} twice (with and without "transformer.").`,
+      );
     tensors.set(bare, t);
   }
   // The hub's converter keeps one of two tied names, the alphabetically first: lm_head.weight.
@@ -156,7 +158,7 @@ export function importHfGpt2(bytes: Uint8Array, configJson?: string): HfImport {
     }
     if (found.shape.join(',') !== shape.join(',')) {
       throw new HfImportError(
-        `${name} has shape [${found.shape.join(', ')}] in the file, but ${from} (n_embd ${config.nEmbd}, vocab_size ${config.vocabSize}, n_positions ${config.blockSize}) needs [${shape.join(', ')}].`,
+        `${name} has shape ${previewList(found.shape)} in the file, but ${from} (n_embd ${config.nEmbd}, vocab_size ${config.vocabSize}, n_positions ${config.blockSize}) needs [${shape.join(', ')}].`,
       );
     }
   }
@@ -166,7 +168,7 @@ export function importHfGpt2(bytes: Uint8Array, configJson?: string): HfImport {
   );
   if (extra.length > 0) {
     throw new HfImportError(
-      `The file holds tensors a GPT-2 with n_layer ${config.nLayer} does not have (${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}): it is another architecture, or the config.json does not belong to it.`,
+      `The file holds tensors a GPT-2 with n_layer ${config.nLayer} does not have (${extra.slice(0, 5).map(clip).join(', ')}${extra.length > 5 ? ', ...' : ''}): it is another architecture, or the config.json does not belong to it.`,
     );
   }
   // Every tensor the model needs is in the file with its shape: the allocation is the file's size.

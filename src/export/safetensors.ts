@@ -3,7 +3,7 @@
 // { string: string } }, then the tensor bytes, little-endian, row-major. Offsets are relative to
 // the end of the header; the tensors must cover the data exactly (no gap, no overlap, nothing
 // after), which is what the reference reader checks too.
-import { preview } from '../util/preview';
+import { preview, previewList } from '../util/preview';
 
 /** Every dtype of the safetensors format with a whole number of bytes per element. */
 const DTYPE_BYTES = {
@@ -167,7 +167,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== 'string')
           throw new SafetensorsError(
-            `This safetensors file's __metadata__ "${k}" is not a string.`,
+            `This safetensors file's __metadata__ ${preview(k)} is not a string.`,
           );
         metadata[k] = v;
       }
@@ -181,17 +181,17 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   for (const e of entries) {
     if (e.end > dataLength) {
       throw new SafetensorsError(
-        `Tensor "${e.name}" ends at byte ${count(e.end)} of the data, beyond its ${count(dataLength)} bytes: the file is truncated or damaged.`,
+        `Tensor ${preview(e.name)} ends at byte ${count(e.end)} of the data, beyond its ${count(dataLength)} bytes: the file is truncated or damaged.`,
       );
     }
     if (e.begin < end) {
       throw new SafetensorsError(
-        `Tensor "${e.name}" (bytes ${count(e.begin)} to ${count(e.end)}) overlaps the tensor before it (which ends at ${count(end)}): the file is damaged.`,
+        `Tensor ${preview(e.name)} (bytes ${count(e.begin)} to ${count(e.end)}) overlaps the tensor before it (which ends at ${count(end)}): the file is damaged.`,
       );
     }
     if (e.begin > end) {
       throw new SafetensorsError(
-        `Tensor "${e.name}" starts at byte ${count(e.begin)}, leaving a gap after byte ${count(end)}: the file is damaged.`,
+        `Tensor ${preview(e.name)} starts at byte ${count(e.begin)}, leaving a gap after byte ${count(end)}: the file is damaged.`,
       );
     }
     end = e.end;
@@ -217,14 +217,14 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
 export function tensorFloats(name: string, t: ReadTensor): Float32Array {
   if (!FLOAT_DTYPES.includes(t.dtype)) {
     throw new SafetensorsError(
-      `Tensor "${name}" has dtype ${t.dtype}, which the studio cannot use as weights (it reads ${FLOAT_DTYPES.join(', ')}).`,
+      `Tensor ${preview(name)} has dtype ${t.dtype}, which the studio cannot use as weights (it reads ${FLOAT_DTYPES.join(', ')}).`,
     );
   }
   return toFloat32(t);
 }
 
 function checkEntry(name: string, value: unknown): Entry {
-  const bad = (what: string) => new SafetensorsError(`Tensor "${name}" ${what}.`);
+  const bad = (what: string) => new SafetensorsError(`Tensor ${preview(name)} ${what}.`);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw bad('is not described by an object');
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
@@ -249,7 +249,7 @@ function checkEntry(name: string, value: unknown): Entry {
   const length = offsets[1] - offsets[0];
   if (elements * size !== length) {
     throw bad(
-      `has shape [${shape.join(', ')}] of ${dtype} (${count(elements * size)} bytes), but data_offsets span ${count(length)} bytes`,
+      `has shape ${previewList(shape)} of ${dtype} (${count(elements * size)} bytes), but data_offsets span ${count(length)} bytes`,
     );
   }
   return { name, dtype, shape, begin: offsets[0], end: offsets[1] };

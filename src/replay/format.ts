@@ -7,7 +7,7 @@ import { MAX_PHASES } from '../lfr/scores';
 import type { LfrPlan, LfrProgress } from '../lfr/stream';
 import { FIELDS } from '../store/settingsForm';
 import { fits, URL_RULES } from '../store/urlSettings';
-import { preview } from '../util/preview';
+import { clip, preview } from '../util/preview';
 import type {
   BlockText,
   CutDecision,
@@ -171,7 +171,7 @@ function strings(path: string, v: unknown): Record<string, string> {
   for (const [k, x] of Object.entries(o)) {
     if (k === '__proto__')
       throw new RecordingError(`${path} has a key "__proto__", which no recording writes.`);
-    out[k] = str(`${path}.${k}`, x);
+    out[k] = str(`${path}.${clip(k)}`, x);
   }
   return out;
 }

@@ -11,6 +11,7 @@ import {
   isLocked,
   isSectionHidden,
   type LinkedRun,
+  MAX_LINK_MESSAGES,
   NO_CLASSROOM,
   parseSettingsUrl,
   serializeSettingsUrl,
@@ -309,5 +310,34 @@ describe('the link in the studio', () => {
     editSetting('learningRate', '0.006');
     vi.advanceTimersByTime(1000);
     expect(write).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('a link of 100,000 bad parts (issue 14)', () => {
+  it('says the first ones and summarises the rest in one line, in well under 2 s', () => {
+    const names = Array.from({ length: 100_000 }, (_, i) => `panel${i}`).join(',');
+    const started = performance.now();
+    const url = parseSettingsUrl(`?hide=${names}&hide=${'x'.repeat(1_000_000)}`);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(url.messages).toHaveLength(MAX_LINK_MESSAGES);
+    expect(url.messages[0]).toMatch(/^Link setting hide=panel0 ignored: "panel0" is not something/);
+    expect(url.messages[MAX_LINK_MESSAGES - 1]).toBe(
+      '…and 99,993 more problems with this link, ignored in the same way.',
+    );
+    expect(url.hide).toEqual([]);
+  });
+
+  it('quotes at most 40 characters of a long value', () => {
+    const url = parseSettingsUrl(`?lr=${'9'.repeat(100_000)}`);
+    expect(url.messages).toEqual([
+      `Link setting lr=${'9'.repeat(40)}… ignored: lr takes a number above 0 and at most 1.`,
+    ]);
+  });
+
+  it('keeps "__proto__" and inherited names out: they are unknown keys', () => {
+    const url = parseSettingsUrl('?__proto__=1&constructor=2&hide=toString');
+    expect(url.messages).toHaveLength(3);
+    expect(Object.getPrototypeOf(url.form)).toBe(Object.prototype);
+    expect(url.hide).toEqual([]);
   });
 });

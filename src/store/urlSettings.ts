@@ -5,6 +5,7 @@
 
 import type { TokenizerName } from '../data/tokenizerTypes';
 import { PRESETS } from '../model/config';
+import { clip } from '../util/preview';
 import type { DataChoice } from '../worker/protocol';
 import {
   FIELDS,
@@ -159,24 +160,46 @@ export interface UrlSettings {
   messages: string[];
 }
 
+/** At most this many messages about one link: a link of 100,000 bad names says so in one line. */
+export const MAX_LINK_MESSAGES = 10;
+
 const oneOf = (names: readonly string[]) =>
   names.length <= 2
     ? names.join(' or ')
     : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 
+/** Messages about a link: at most MAX_LINK_MESSAGES, the last summarising any beyond. */
+class LinkProblems {
+  private readonly messages: string[] = [];
+  private more = 0;
+
+  /** `message` is made only when it may be shown: 100,000 of them would take seconds. */
+  add(message: () => string): void {
+    if (this.messages.length < MAX_LINK_MESSAGES) this.messages.push(message());
+    else this.more++;
+  }
+
+  all(): string[] {
+    if (this.more === 0) return this.messages;
+    const summary = `…and ${(this.more + 1).toLocaleString('en-US')} more problems with this link, ignored in the same way.`;
+    return [...this.messages.slice(0, -1), summary];
+  }
+}
+
 function parseList(
   key: 'hide' | 'lock',
   value: string,
   allowed: readonly string[],
-  messages: string[],
+  problems: LinkProblems,
 ) {
   const names: string[] = [];
   for (const raw of value.split(',')) {
     const name = raw.trim();
     if (name === '') continue;
     if (!allowed.includes(name)) {
-      messages.push(
-        `Link setting ${key}=${name} ignored: "${name}" is not something the studio can ${key}. ${key} takes a comma list of ${oneOf(allowed)}.`,
+      problems.add(
+        () =>
+          `Link setting ${key}=${clip(name)} ignored: "${clip(name)}" is not something the studio can ${key}. ${key} takes a comma list of ${oneOf(allowed)}.`,
       );
     } else if (!names.includes(name)) {
       names.push(name);
@@ -189,14 +212,17 @@ function parseList(
 export function parseSettingsUrl(query: string): UrlSettings {
   const params = new URLSearchParams(query);
   const out: UrlSettings = { form: {}, hide: [], lock: [], messages: [] };
+  const problems = new LinkProblems();
   const seen = new Set<string>();
   for (const [key, value] of params) {
     if (seen.has(key)) {
-      out.messages.push(`Link setting ${key} is given more than once: the last one counts.`);
+      problems.add(() => `Link setting ${clip(key)} is given more than once: the last one counts.`);
     }
     seen.add(key);
     const ignored = (allowed: string) =>
-      out.messages.push(`Link setting ${key}=${value} ignored: ${key} takes ${allowed}.`);
+      problems.add(
+        () => `Link setting ${clip(key)}=${clip(value)} ignored: ${key} takes ${allowed}.`,
+      );
     if (key === 'preset') {
       if (PRESET_IDS.includes(value as PresetId)) out.preset = value as PresetId;
       else ignored(oneOf(PRESET_IDS));
@@ -207,9 +233,9 @@ export function parseSettingsUrl(query: string): UrlSettings {
       if (DATA_CHOICES.includes(value as DataChoice)) out.data = value as DataChoice;
       else ignored(oneOf(DATA_CHOICES));
     } else if (key === 'hide') {
-      out.hide = parseList('hide', value, HIDEABLE, out.messages);
+      out.hide = parseList('hide', value, HIDEABLE, problems);
     } else if (key === 'lock') {
-      out.lock = parseList('lock', value, LOCKABLE, out.messages);
+      out.lock = parseList('lock', value, LOCKABLE, problems);
     } else if (FIELD_BY_URL_KEY.has(key)) {
       const field = FIELD_BY_URL_KEY.get(key)!;
       const rule = URL_RULES[field];
@@ -222,11 +248,13 @@ export function parseSettingsUrl(query: string): UrlSettings {
         ignored(describeRule(rule));
       }
     } else {
-      out.messages.push(
-        `Link setting ${key}=${value} ignored: the studio does not know "${key}". It reads ${oneOf(KNOWN_KEYS)}.`,
+      problems.add(
+        () =>
+          `Link setting ${clip(key)}=${clip(value)} ignored: the studio does not know "${clip(key)}". It reads ${oneOf(KNOWN_KEYS)}.`,
       );
     }
   }
+  out.messages = problems.all();
   return out;
 }
 
