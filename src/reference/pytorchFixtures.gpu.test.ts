@@ -16,6 +16,7 @@ import { initParams } from '../model/init';
 import { buildLoraTable, LORA_TARGETS } from '../model/lora';
 import { buildParamTable } from '../model/params';
 import { FinetuneTrainer } from '../train/finetune';
+import { finetuneSettings } from '../train/finetuneFixture';
 import { Trainer } from '../train/trainer';
 import { GPT_FIXTURES, LORA_FIXTURE, storedValues, tensorError } from './pytorchFixtures';
 
@@ -138,18 +139,10 @@ describe('GPU LoRA Adam vs PyTorch fixture lora-adam', () => {
       start.set(storedValues(f.init[p.name].B).values, p.bOffset);
     }
     const B = f.inputs.length;
+    // The fixture's Adam: betas 0.9, 0.999, eps 1e-8, no decay, no clip.
     const settings = {
+      ...finetuneSettings('adam', f.lr),
       lora: loraSettings,
-      optimizer: {
-        kind: 'adam' as const,
-        lr: f.lr,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        weightDecay: 0,
-        escapedMass: true,
-        clipNorm: 0,
-      },
       batchSize: B,
       seed: f.seed,
     };
