@@ -2,9 +2,7 @@
 // held to the same reference by src/train/trainer.gpu.test.ts): a run trains 3 steps, is saved,
 // exported for PyTorch, and both sides train 3 more; the losses, gradient norms and batches must
 // agree, on 1 process and on 2 ranks started by hand (env://, as torchrun would).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,34 +13,19 @@ import { byteTokenizer } from '../src/data/tokenizer';
 import { importHfGpt2 } from '../src/export/hfGpt2';
 import { pytorchRunFiles } from '../src/export/pytorchRun';
 import { packDecayMask } from '../src/kernels/decayMask';
-import type { GPTConfig, TrainConfig } from '../src/model/config';
+import type { GPTConfig } from '../src/model/config';
 import { initParams } from '../src/model/init';
 import { buildParamTable } from '../src/model/params';
 import { adamw } from '../src/reference/adamw';
 import { referenceGpt } from '../src/reference/gpt';
 import { gradNorm } from '../src/reference/gradnorm';
+import { testTrainConfig } from '../src/test/testData';
 import { learningRateAt } from '../src/train/lrSchedule';
 import { Rng } from '../src/util/rng';
-
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = new URL('./continue_run.py', import.meta.url).pathname;
+import { continueRun } from './continueRunProcess';
 
 const model: GPTConfig = { blockSize: 8, vocabSize: 256, nLayer: 2, nHead: 2, nEmbd: 16 };
-const train: TrainConfig = {
-  batchSize: 2,
-  gradAccumSteps: 2,
-  maxSteps: 12,
-  learningRate: 1e-2,
-  minLearningRate: 1e-3,
-  warmupSteps: 2,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  gradClip: 1.0,
-  seed: 11,
-  evalInterval: 0,
-  evalBatches: 1,
-};
+const train = testTrainConfig({ batchSize: 2, gradAccumSteps: 2, maxSteps: 12, seed: 11 });
 const table = buildParamTable(model);
 // 12 blocks: an epoch ends inside step 3, so the sampler's wrap into a new shuffle is crossed.
 const tokens = Uint8Array.from(new Rng(4).uniformArray(12 * 8 + 1, 0, 255), Math.floor);
@@ -168,43 +151,6 @@ async function exported(parts: CheckpointParts): Promise<string> {
   return dir;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function exit(child: ChildProcess, output: string[]): Promise<number> {
-  child.stdout?.on('data', (d) => output.push(String(d)));
-  child.stderr?.on('data', (d) => output.push(String(d)));
-  return new Promise((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-}
-
-// Runs continue_run.py on `world` ranks (env:// rendezvous, as torchrun sets it up).
-async function continueRun(dir: string, world: number, out: string): Promise<string[]> {
-  const port = await freePort();
-  const output: string[] = [];
-  const codes = await Promise.all(
-    Array.from({ length: world }, (_, rank) => {
-      const env = {
-        ...process.env,
-        RANK: String(rank),
-        LOCAL_RANK: String(rank),
-        WORLD_SIZE: String(world),
-        MASTER_ADDR: '127.0.0.1',
-        MASTER_PORT: String(port),
-        OMP_NUM_THREADS: '1',
-      };
-      return exit(spawn(PYTHON, [SCRIPT, dir, '--steps', '3', '--out', out], { env }), output);
-    }),
-  );
-  expect(codes, output.join('')).toEqual(codes.map(() => 0));
-  return readFileSync(join(out, 'losses.jsonl'), 'utf8').trim().split('\n');
-}
-
 describe('continue_run.py', { timeout: 180_000 }, () => {
   const { parts, next, final } = savedRun();
 
@@ -213,16 +159,7 @@ describe('continue_run.py', { timeout: 180_000 }, () => {
     async (world) => {
       const dir = await exported(parts);
       const out = join(dir, `out-${world}`);
-      const lines = (await continueRun(dir, world, out)).map(
-        (l) =>
-          JSON.parse(l) as {
-            step: number;
-            loss: number;
-            gradNorm: number;
-            lr: number;
-            ids: number[];
-          },
-      );
+      const lines = await continueRun(dir, out, world, 3);
       expect(lines.map((l) => l.step)).toEqual([3, 4, 5]);
       lines.forEach((l, k) => {
         expect(l.ids).toEqual(next[k].ids);

@@ -5,8 +5,9 @@ import { tokenStream } from '../data/dataset';
 import { byteTokenizer } from '../data/tokenizer';
 import type { ScheduleExport } from '../lfr/export';
 import { Schedule } from '../lfr/schedule';
-import type { GPTConfig, TrainConfig } from '../model/config';
+import type { GPTConfig } from '../model/config';
 import { buildParamTable, tensor } from '../model/params';
+import { testTrainConfig } from '../test/testData';
 import { learningRateAt } from '../train/lrSchedule';
 import { Rng } from '../util/rng';
 import { exportHfGpt2 } from './hfGpt2';
@@ -14,21 +15,7 @@ import { pytorchRunFiles, type RunFile } from './pytorchRun';
 import { readSafetensors, tensorFloats } from './safetensors';
 
 const model: GPTConfig = { blockSize: 4, vocabSize: 256, nLayer: 1, nHead: 2, nEmbd: 8 };
-const train: TrainConfig = {
-  batchSize: 2,
-  gradAccumSteps: 1,
-  maxSteps: 20,
-  learningRate: 1e-3,
-  minLearningRate: 1e-4,
-  warmupSteps: 3,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  gradClip: 1,
-  seed: 5,
-  evalInterval: 0,
-  evalBatches: 1,
-};
+const train = testTrainConfig({ batchSize: 2, maxSteps: 20, warmupSteps: 3, seed: 5 });
 const table = buildParamTable(model);
 const tokens = Uint8Array.from(new Rng(9).uniformArray(40 * 4 + 1, 0, 255), Math.floor);
 tokens[tokens.length - 1] = 255;

@@ -20,12 +20,12 @@ import { SafetensorsError } from '../export/safetensors';
 import { Schedule } from '../lfr/schedule';
 import { LfrError } from '../lfr/settings';
 import { ScheduleMirror } from '../lfr/stream';
-import { countingBlocks, play } from '../lfr/testRun';
 import type { GPTConfig } from '../model/config';
 import { PRESETS } from '../model/config';
 import { buildParamTable } from '../model/params';
 import { parseRecording, RecordingError } from '../replay/format';
 import { MAX_LINK_MESSAGES, parseSettingsUrl } from '../store/urlSettings';
+import { countingBlocks, play } from '../test/lfrRun';
 import type { Rng } from '../util/rng';
 import { type Mutated, mutateBytes, mutateJson, truncate } from './mutate';
 

@@ -6,11 +6,20 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { initParams } from '../model/init';
+import { buildLoraTable, LORA_TARGETS } from '../model/lora';
 import { buildParamTable, type ParamTable } from '../model/params';
+import type { Mat } from '../optim/linalg';
+import { adamDefaults, adamStep, createAdamState } from '../optim/reference/adam';
 import { adamw } from './adamw';
 import { referenceGpt } from './gpt';
 import { gradNorm } from './gradnorm';
-import { GPT_FIXTURES, type GptFixture, tensorError } from './pytorchFixtures';
+import {
+  GPT_FIXTURES,
+  type GptFixture,
+  LORA_FIXTURE,
+  storedValues,
+  tensorError,
+} from './pytorchFixtures';
 
 const TOL = 1e-9;
 
@@ -80,5 +89,58 @@ describe.each(GPT_FIXTURES.map((f) => [f.name, f] as const))('PyTorch fixture %s
         TOL,
       );
     }
+  });
+});
+
+describe('PyTorch fixture lora-adam', () => {
+  it("the reference's LoRA forward, backward and Adam give torch.optim.Adam's losses and adapters", () => {
+    const f = LORA_FIXTURE;
+    const table = buildParamTable(f.model);
+    const base = initParams(f.model, table, f.seed);
+    const lora = buildLoraTable(f.model, { rank: f.rank, alpha: f.alpha, targets: LORA_TARGETS });
+    expect(lora.pairs.map((p) => p.name)).toEqual(f.targets);
+    const weights = new Float64Array(lora.totalLength);
+    const grads = new Float64Array(lora.totalLength);
+    const mat = (flat: Float64Array, offset: number, rows: number, cols: number): Mat => ({
+      rows,
+      cols,
+      data: flat.subarray(offset, offset + rows * cols),
+    });
+    for (const p of lora.pairs) {
+      weights.set(storedValues(f.init[p.name].A).values, p.aOffset);
+      weights.set(storedValues(f.init[p.name].B).values, p.bOffset);
+    }
+    const pairs = lora.pairs.map((p) => ({
+      a: mat(weights, p.aOffset, p.m, p.r),
+      b: mat(weights, p.bOffset, p.n, p.r),
+    }));
+    const state = createAdamState(pairs);
+    const B = f.inputs.length;
+    for (let s = 0; s < 3; s++) {
+      const ref = referenceGpt(
+        f.model,
+        base,
+        f.inputs.flat(),
+        f.labels.flat(),
+        B,
+        f.model.blockSize,
+        table,
+        {
+          table: lora,
+          weights,
+        },
+      );
+      expect(Math.abs(ref.meanLoss - f.losses[s])).toBeLessThan(TOL * f.losses[s]);
+      grads.set(ref.loraGrads);
+      const g = lora.pairs.map((p) => ({
+        da: mat(grads, p.aOffset, p.m, p.r),
+        db: mat(grads, p.bOffset, p.n, p.r),
+      }));
+      adamStep(pairs, g, state, { lr: f.lr, ...adamDefaults });
+    }
+    lora.pairs.forEach((p, i) => {
+      expect(tensorError(pairs[i].a.data, f.after[p.name].A), `${p.name} A`).toBeLessThan(TOL);
+      expect(tensorError(pairs[i].b.data, f.after[p.name].B), `${p.name} B`).toBeLessThan(TOL);
+    });
   });
 });

@@ -3,6 +3,7 @@
 // comparison the tests hold the float64 reference and the GPU engine to.
 import bpe from './fixtures/gpt-bpe.json';
 import byte from './fixtures/gpt-byte.json';
+import lora from './fixtures/lora-adam.json';
 
 /** A tensor in full (f64), or, when large, its sum, sum of squares and every stride-th value. */
 export interface FixtureTensor {
@@ -39,6 +40,26 @@ export interface GptFixture {
 }
 
 export const GPT_FIXTURES: readonly GptFixture[] = [byte as GptFixture, bpe as GptFixture];
+
+/** LoRA on every linear layer of gpt-byte's model, three torch.optim.Adam steps, base frozen. */
+export interface LoraFixture {
+  model: GptFixture['model'];
+  seed: number;
+  rank: number;
+  alpha: number;
+  lr: number;
+  /** Adapted layers, e.g. "h.0.attn.c_attn", in the studio's pair order. */
+  targets: string[];
+  inputs: number[][];
+  labels: number[][];
+  /** A (out, r) and B (in, r) of each layer, before the first step and after the third. */
+  init: Record<string, { A: FixtureTensor; B: FixtureTensor }>;
+  after: Record<string, { A: FixtureTensor; B: FixtureTensor }>;
+  /** The loss before each step. */
+  losses: number[];
+}
+
+export const LORA_FIXTURE = lora as LoraFixture;
 
 function decode(b64: string): Float64Array {
   const bin = atob(b64);
