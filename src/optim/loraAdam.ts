@@ -4,6 +4,7 @@
 // values. Gaps between factors stay zero: zero gradient, zero moments, zero step.
 
 import code from '../../shaders/lora_adam_status.wgsl?raw';
+import tableCode from '../../shaders/lora_table.wgsl?raw';
 import { createStorage } from '../gpu/buffers';
 import { createOp } from '../gpu/createOp';
 import type { GpuContext } from '../gpu/device';
@@ -14,7 +15,7 @@ import { gradNorm, gradNormPartialsLength } from '../kernels/gradnorm';
 import type { LoraOptimizer, LoraOptimizerSettings, LoraPairBuffers } from './loraOptimizer';
 import { createLoraTable } from './loraTable';
 
-const statusShader: ShaderSource = { name: 'lora_adam_status', code };
+const statusShader: ShaderSource = { name: 'lora_adam_status', code: tableCode + code };
 
 // params, grads (loraLayout of pairs) -> Adam on every factor entry, state made here
 export async function createLoraAdam(

@@ -7,6 +7,7 @@
 import code from '../../shaders/lora_rite.wgsl?raw';
 import roundsCode from '../../shaders/lora_rite_rounds.wgsl?raw';
 import splitCode from '../../shaders/lora_rite_split.wgsl?raw';
+import tableCode from '../../shaders/lora_table.wgsl?raw';
 import { createStorage } from '../gpu/buffers';
 import { createOp } from '../gpu/createOp';
 import type { AdapterReport, GpuContext } from '../gpu/device';
@@ -16,8 +17,11 @@ import type { LoraOptimizer, LoraOptimizerSettings, LoraPairBuffers } from './lo
 import { createLoraTable } from './loraTable';
 import { biasCorrectedDecay } from './reference/loraRite';
 
-const sideShader: ShaderSource = { name: 'lora_rite', code: roundsCode + code };
-const splitShader: ShaderSource = { name: 'lora_rite_split', code: roundsCode + splitCode };
+const sideShader: ShaderSource = { name: 'lora_rite', code: roundsCode + tableCode + code };
+const splitShader: ShaderSource = {
+  name: 'lora_rite_split',
+  code: roundsCode + tableCode + splitCode,
+};
 // Jacobi converges quadratically once the off-diagonal is small and stops when a sweep rotates
 // nothing; 12 sweeps is a cap well past f32 convergence for r <= 32 (the reference needs 5-8 in
 // float64 at r = 4-8).
@@ -31,7 +35,8 @@ export interface RiteWorkgroups {
 
 /**
  * A GPU wants a warp or more (the split's 32 is what its column sums, 32 floats an invocation,
- * leave room for in 16 KiB). A CPU adapter (SwiftShader) runs a workgroup on one thread 4 lanes at
+ * leave room for in 16 KiB; each shader's header gives its workgroup memory by size: the split
+ * takes 1 to 32, the side kernel powers of two up to 64). A CPU adapter (SwiftShader) runs a workgroup on one thread 4 lanes at
  * a time and switches between its groups of 4 at every barrier, so one group of 4 is fastest
  * there (2-3x faster than 32 and 64).
  */
