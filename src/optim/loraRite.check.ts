@@ -85,17 +85,14 @@ export const CHECK_LR = 1e-2;
 const lr = CHECK_LR;
 const steps = 20;
 
-function frob(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
-}
-
+// |a - b|_F
 function difference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return Math.sqrt(s);
 }
+
+const frob = (x: ArrayLike<number>) => difference(x, new Float64Array(x.length));
 
 // cond of x (rows, r) over singular values above the split's cutoff rows 2^-23 sigma_max (1 when
 // none is: a zero factor's partner does not move)
