@@ -3,13 +3,25 @@
 // holding an infinity or NaN (1 gradient, 3 second moment, 5 first moment, 6 factor; 2 and 4 are
 // RITE's), or 0. Each slot has one writer and the codes are folded by a fixed min tree, so the
 // report is deterministic. The test is on the bits: WGSL lets compilers assume floats are finite.
+// Needs lora_table.wgsl prepended (src/optim/loraAdam.ts).
+//
+// | binding | buffer | access     | holds                                                 |
+// | 0       | p      | uniform    | Params: the pair count                                |
+// | 1       | table  | read       | the pair table (lora_table.wgsl; slot offsets unused) |
+// | 2       | params | read       | every A and B (loraLayout)                            |
+// | 3       | grads  | read       | every dA and dB, same layout                          |
+// | 4       | m      | read       | Adam's first moments, same layout                     |
+// | 5       | v      | read       | Adam's second moments, same layout                    |
+// | 6       | status | read_write | per side, the first non-finite quantity's code        |
+//
+// Workgroup size WG = 64 (src/optim/loraAdam.ts; a power of two for the min tree): the loop is a
+// stride over the side's elements, any adapter. Workgroup memory: first, 4 WG = 256 B.
 
 struct Params {
   pairs: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> table: array<u32>; // per pair: m, n, r, offset A, offset B, -
 @group(0) @binding(2) var<storage, read> params: array<f32>; // every A and B (loraLayout)
 @group(0) @binding(3) var<storage, read> grads: array<f32>; // every dA and dB, same layout
 @group(0) @binding(4) var<storage, read> m: array<f32>; // first moments, same layout
@@ -30,10 +42,9 @@ fn bad(x: f32) -> bool {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let side = wid.x;
   if (side >= 2u * p.pairs) { return; }
-  let t = (side / 2u) * 6u;
-  let b_side = side % 2u == 1u;
-  let count = select(table[t], table[t + 1u], b_side) * table[t + 2u];
-  let offset = select(table[t + 3u], table[t + 4u], b_side);
+  let own = lora_side(side);
+  let count = own.rows * own.r;
+  let offset = own.off;
   var code = FINITE;
   for (var k = lid; k < count; k += WG) {
     let i = offset + k;

@@ -4,9 +4,27 @@
 // live in workgroup memory (3 matrices, 12 KiB at r = 32), the rows x r parts stream from storage
 // (or through a 2 KiB stage for the r x r products over rows), each element written by one
 // invocation looping in a fixed order. Eigen-solves are Jacobi in parallel rounds
-// (lora_rite_rounds.wgsl, prepended) until a sweep rotates nothing. Step 3's global norm is summed
+// (lora_rite_rounds.wgsl) until a sweep rotates nothing. Step 3's global norm is summed
 // by every workgroup in the same fixed order, so all agree bit for bit without another dispatch
-// or atomics.
+// or atomics. Needs lora_rite_rounds.wgsl and lora_table.wgsl prepended (src/optim/loraRite.ts).
+//
+// | binding | buffer  | access     | holds                                                        |
+// | 0       | p       | uniform    | Params: pair count, switches, regions, this step's numbers   |
+// | 1       | table   | read       | the pair table (lora_table.wgsl)                             |
+// | 2       | params  | read_write | every A and B (loraLayout), stepped in place                 |
+// | 3       | grads   | read       | every dA and dB, same layout (only tested for non-finites)   |
+// | 4       | scratch | read       | lora_rite_split.wgsl's U, g, R^+ and sums of squares         |
+// | 5       | state   | read_write | M and the stored bases (loraLayout), V and rho (r x r slots) |
+// | 6       | status  | read_write | per side, the first non-finite quantity's code (0: none)     |
+//
+// Workgroup size WG (an override, a power of two for the trees; src/optim/loraRite.ts picks it):
+// 64 on a GPU (two warps for the (rows, r) loops and the r^2 / 2 Jacobi blocks of a round), 4 on a
+// CPU adapter (SwiftShader runs 4 lanes at a time and switches groups at every barrier, so one
+// group is fastest). Workgroup memory is 14,856 + 12 WG bytes (pm, wa, wb 4 KiB each, stage 2 KiB,
+// rots 256 B, before and after 256 B, rho and the rounds' flag 8 B; partial, first and the
+// rounds' flags 12 WG B): 15,624 B at WG = 64 and 14,904 B at WG = 4, under WebGPU's 16,384 B
+// default; every r x r array holds MAXR^2 = 1,024 floats, so every r from 1 to 32 fits at any WG
+// up to 64.
 
 struct Params {
   pairs: u32,
@@ -30,7 +48,6 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> table: array<u32>; // per pair: m, n, r, off A, off B, slot
 @group(0) @binding(2) var<storage, read_write> params: array<f32>; // every A and B (loraLayout)
 @group(0) @binding(3) var<storage, read> grads: array<f32>; // every dA and dB, same layout
 @group(0) @binding(4) var<storage, read> scratch: array<f32>; // U, g, R^+, sums of squares
@@ -39,7 +56,7 @@ struct Params {
 // 2 unmagnified gradient, 3 second moment, 4 escaped mass, 5 first moment, 6 factor; 0 if none
 @group(0) @binding(6) var<storage, read_write> status: array<u32>;
 
-override WG: u32 = 64; // a power of two: the trees halve it (see loraRite.ts for the choice)
+override WG: u32 = 64; // a power of two up to 64: see the header
 override MAX_SWEEPS: u32 = 12; // a cap: f32 convergence takes 4-8 sweeps at r <= 32
 const MAXR: u32 = 32;
 const UNIT: f32 = 5.9604645e-8; // 2^-24
@@ -169,8 +186,8 @@ fn symmetrize_wb(lid: u32, r: u32) {
 
 // rows x r of side `side` (its factor's size), from the table
 fn side_size(side: u32) -> u32 {
-  let t = (side / 2u) * 6u;
-  return select(table[t], table[t + 1u], side % 2u == 1u) * table[t + 2u];
+  let s = lora_side(side);
+  return s.rows * s.r;
 }
 
 // 3. The factor g of this side is scaled by: 0 when RMS(g) > 1 (update skipping), else the
@@ -201,16 +218,14 @@ fn clip_factor(lid: u32, side: u32) -> f32 {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let side = wid.x;
   if (side >= 2u * p.pairs) { return; }
-  let t = (side / 2u) * 6u;
-  let b_side = side % 2u == 1u;
-  let r = table[t + 2u];
-  let rows = select(table[t], table[t + 1u], b_side);
-  let prows = select(table[t + 1u], table[t], b_side);
-  let xo = select(table[t + 3u], table[t + 4u], b_side); // x, dx, g, M of this side
-  let po = select(table[t + 4u], table[t + 3u], b_side); // the partner's U and stored basis
-  let slot = table[t + 5u];
-  let rp = p.rp_base + slot + select(r * r + 1u, 0u, b_side); // the partner's R^+
-  let vo = p.v_base + slot + select(0u, r * r + 1u, b_side); // V (r, r), then rho
+  let own = lora_side(side);
+  let r = own.r;
+  let rows = own.rows;
+  let prows = own.prows;
+  let xo = own.off; // x, dx, g, M of this side
+  let po = own.poff; // the partner's U and stored basis
+  let rp = p.rp_base + own.partner_slot; // the partner's R^+
+  let vo = p.v_base + own.own_slot; // V (r, r), then rho
   let go = p.g_base + xo;
   let mo = p.m_base + xo;
   let uo = p.u_base + po;

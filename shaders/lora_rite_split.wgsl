@@ -1,6 +1,24 @@
 // LoRA-RITE steps 1 and 2 for every factor of every pair, one workgroup per factor (A of pair i
 // at 2 i, B at 2 i + 1), with the sizes and offsets from the pair table. Needs
-// lora_rite_rounds.wgsl prepended.
+// lora_rite_rounds.wgsl and lora_table.wgsl prepended (src/optim/loraRite.ts).
+//
+// | binding | buffer  | access     | holds                                                        |
+// | 0       | p       | uniform    | Params: the pair count and the scratch regions' offsets      |
+// | 1       | table   | read       | the pair table (lora_table.wgsl)                             |
+// | 2       | params  | read       | every A and B (loraLayout)                                   |
+// | 3       | grads   | read       | every dA and dB, same layout                                 |
+// | 4       | scratch | read_write | out: U (loraLayout), g (loraLayout), R^+ (r x r slots), each |
+// |         |         |            | side's sum of squares of g (one float a side)                |
+//
+// Workgroup size WG (an override; src/optim/loraRite.ts picks it): 32 on a GPU (a warp; each
+// invocation keeps 32 column sums, which fit in 16 KiB at 32), 4 on a CPU adapter (SwiftShader
+// runs a workgroup 4 lanes at a time and switches between groups of 4 at every barrier, so one
+// group is fastest). Any WG from 1 to 32 works: workgroup memory is 12,932 + 8 WG bytes
+// (partial 4 KiB, w and vm 4 KiB each, dots/head/tau/v0 640 B, sums and the rounds' flags 8 WG B
+// + 4), so 13,188 B at WG = 32 and 12,964 B at WG = 4, under WebGPU's 16,384 B default. partial
+// holds max(WG, 32) x 32 floats: WG x 32 for the column sums, and r^2 <= 1,024 for R^+ (with
+// WG x 32 floats alone it held only 128 at WG = 4, and R^+ overflowed for r >= 12).
+//
 // 1. x (rows, r) = Q R, Householder QR as the reference's qr (backward stable: cond(x), not its
 // square as the Gram matrix would give). Each reflection is one pass over the rows for the
 // column's norm and its dot products with the trailing columns, then one rank-1 update, so two
@@ -23,13 +41,11 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> table: array<u32>; // per pair: m, n, r, off A, off B, slot
 @group(0) @binding(2) var<storage, read> params: array<f32>; // every A and B (loraLayout)
 @group(0) @binding(3) var<storage, read> grads: array<f32>; // every dA and dB, same layout
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
 
-// any size with WG * MAXR + 2 MAXR^2 floats in 16 KiB (see loraRite.ts for the choice)
-override WG: u32 = 32;
+override WG: u32 = 32; // 1 to 32: see the header
 override MAX_SWEEPS: u32 = 12; // a cap: f32 convergence takes 4-8 sweeps at r <= 32
 const MAXR: u32 = 32;
 const UNIT: f32 = 5.9604645e-8; // 2^-24
@@ -176,15 +192,14 @@ fn orthogonalize(lid: u32, r: u32) {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let factor = wid.x;
   if (factor >= 2u * p.pairs) { return; }
-  let t = (factor / 2u) * 6u;
-  let b_side = factor % 2u == 1u;
-  let r = table[t + 2u];
-  let rows = select(table[t], table[t + 1u], b_side);
-  let prows = select(table[t + 1u], table[t], b_side);
-  let off = select(table[t + 3u], table[t + 4u], b_side);
-  let poff = select(table[t + 4u], table[t + 3u], b_side);
+  let side = lora_side(factor);
+  let r = side.r;
+  let rows = side.rows;
+  let prows = side.prows;
+  let off = side.off;
+  let poff = side.poff;
   let u0 = p.u_base + off; // this factor's U, the Householder vectors before it
-  let rp0 = p.rp_base + table[t + 5u] + select(0u, r * r + 1u, b_side);
+  let rp0 = p.rp_base + side.own_slot;
   // each invocation copies the rows it owns in householder and form_q
   for (var i = lid; i < rows; i += WG) {
     for (var j = 0u; j < r; j++) { scratch[u0 + i * r + j] = params[off + i * r + j]; }

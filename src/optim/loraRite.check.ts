@@ -80,20 +80,19 @@ function sizedContext(ctx: GpuContext, sizes: SizeKind): GpuContext {
   return { ...ctx, adapter: { ...ctx.adapter, architecture, isFallbackAdapter: false } };
 }
 
-const lr = 1e-2;
+/** The learning rate of every RITE check. */
+export const CHECK_LR = 1e-2;
+const lr = CHECK_LR;
 const steps = 20;
 
-function frob(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
-}
-
+// |a - b|_F
 function difference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return Math.sqrt(s);
 }
+
+const frob = (x: ArrayLike<number>) => difference(x, new Float64Array(x.length));
 
 // cond of x (rows, r) over singular values above the split's cutoff rows 2^-23 sigma_max (1 when
 // none is: a zero factor's partner does not move)
@@ -116,7 +115,7 @@ function worst(a: Comparison | undefined, b: Comparison): Comparison {
   return a && a.worstRatio >= b.worstRatio ? a : b;
 }
 
-type RiteHp = Omit<LoraRiteHp, 'lr'>;
+export type RiteHp = Omit<LoraRiteHp, 'lr'>;
 
 export function riteSettings(hp: RiteHp, rate = lr): LoraOptimizerSettings {
   const { clip, ...rest } = hp;
@@ -368,7 +367,7 @@ export async function gpuInvarianceErrors(
   return errors;
 }
 
-function invarianceCheck(kind: string, hp: RiteHp, zeroA: boolean): KernelCheck {
+export function invarianceCheck(kind: string, hp: RiteHp, zeroA: boolean): KernelCheck {
   const { m, n, r } = invarianceShape;
   const what = `${hp.escapedMass ? 'escaped mass' : 'no escaped mass'}, wd ${hp.weightDecay}`;
   return {
@@ -443,7 +442,8 @@ function firstStepCheck(shapes: readonly LoraShape[]): KernelCheck {
   };
 }
 
-const base: RiteHp = { ...loraRiteDefaults, weightDecay: 0 };
+/** The checks' settings: the defaults without weight decay. */
+export const base: RiteHp = { ...loraRiteDefaults, weightDecay: 0 };
 const noEscape: RiteHp = { ...base, escapedMass: false };
 const noEscapeDecay: RiteHp = { ...noEscape, weightDecay: 0.1 };
 

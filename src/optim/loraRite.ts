@@ -25,7 +25,8 @@ export interface RiteWorkgroups {
 
 /**
  * A GPU wants a warp or more (the split's 32 is what its column sums, 32 floats an invocation,
- * leave room for in 16 KiB). A CPU adapter (SwiftShader) runs a workgroup on one thread 4 lanes at
+ * leave room for in 16 KiB; each shader's header gives its workgroup memory by size: the split
+ * takes 1 to 32, the side kernel powers of two up to 64). A CPU adapter (SwiftShader) runs a workgroup on one thread 4 lanes at
  * a time and switches between its groups of 4 at every barrier, so one group of 4 is fastest
  * there (2-3x faster than 32 and 64).
  */

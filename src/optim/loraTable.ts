@@ -1,5 +1,6 @@
 // The per-pair table the batched LoRA optimizer kernels index by workgroup: sizes and the
-// offsets of each pair's factors in the flat buffers laid out by loraLayout.
+// offsets of each pair's factors in the flat buffers laid out by loraLayout. The kernels read it
+// through shaders/lora_table.wgsl, which documents the same layout.
 
 import { createStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
