@@ -25,20 +25,27 @@ export interface AttentionTiles {
   pairStage: number;
 }
 
+const CPU_STAGE = 16;
 const roundDown4 = (n: number) => Math.max(4, Math.floor(n / 4) * 4);
 
 /**
  * Tiles for an adapter, context and head size. A workgroup's 64 invocations each own a 4 x 4
  * block of output, so rows = 4 * floor(64 / ceil(hs / 4)) (64 at hs <= 16, 32 at hs = 32, 8 at
- * hs = 128), no more than T needs. The stage is as long as workgroup memory allows beside two
- * floats per row: few stages mean few barriers, which a CPU adapter (SwiftShader) pays for
- * dearly and a GPU does not mind. One choice serves both kinds of adapter: measured with
- * `node scripts/bench.mjs tuneAttention` (see the README's kernel benchmark).
+ * hs = 128), no more than T needs. The stage: on a CPU adapter (SwiftShader) 16 positions,
+ * measured fastest with `node scripts/bench.mjs tuneAttention` at the tiny shapes (B=8 T=64
+ * hs=16, forward + backward in one run: stage 16 222 ms, 8 290 ms, 32 327 ms, 60/28 as memory
+ * allows 442 ms; 32 rows instead of 64 409 ms): its small score tile stays in the core's cache.
+ * On a GPU, as long as workgroup memory allows beside two floats per row (few stages, few
+ * barriers); not measured here, as this machine has no GPU.
  */
-export function attentionTiles(_architecture: string, T: number, hs: number): AttentionTiles {
+export function attentionTiles(architecture: string, T: number, hs: number): AttentionTiles {
   const hs4 = Math.ceil(hs / 4);
   const upToT = 4 * Math.ceil(T / 4);
   const rows = Math.min(upToT, 4 * Math.min(16, Math.floor(WG / hs4)));
+  if (architecture === 'swiftshader') {
+    const stage = Math.min(upToT, CPU_STAGE);
+    return { rows, stage, pairStage: stage };
+  }
   const words = WORKGROUP_WORDS - 2 * rows;
   return {
     rows,
