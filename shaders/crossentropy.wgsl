@@ -6,6 +6,12 @@
 //
 // Entry points bind different variables at the same binding numbers: WGSL allows it as long as
 // no one entry point uses both.
+//
+// Bindings (binding 0 is the uniform p):
+//   entry point                   1            2             3               4
+//   forward, forward_backward     losses (N)   targets (N)   logits (N,V)
+//   sequence_loss                 losses (B,T) targets (B,T) seq_loss (B)    mean_loss (1)
+// (forward_backward overwrites logits with dlogits.)
 
 // rows, cols: (N, V) for the cross-entropy entry points, (B, T) for sequence_loss.
 struct Params { rows: u32, cols: u32, dloss_scale: f32 }

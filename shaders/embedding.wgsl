@@ -5,6 +5,14 @@
 //
 // Entry points bind different variables at the same binding numbers: WGSL allows it as long as
 // no one entry point uses both.
+//
+// Bindings (binding 0 is the uniform p):
+//   entry point  1             2                 3             4                5            6               7
+//   forward      out (B,T,C)   tokens (B,T)      wte (V,C)     wpe (maxT,C)
+//   backward     dwte (V,C)    dwpe (maxT,C)     dout (B,T,C)  group_ids        group_starts group_positions group_count
+//
+// WG = 256 invocations: forward is one per output element and backward one per channel of a
+// row; 256 is the most every adapter allows (REQUIRED_LIMITS), so a row of C <= 256 is one pass.
 
 // BT = B*T, T and C; n = B*T*C (forward only).
 struct Params { BT: u32, T: u32, C: u32, n: u32 }

@@ -34,7 +34,7 @@ const BT = B * T;
 const PARAMS = 120_576;
 
 // A linear layer's three matmuls and its bias gradient, named after the layer.
-function linear(layer: string, C_in: number, OC: number): KernelTiming[] {
+function linear(layer: string, C_in: number, OC: number, BT = B * T): KernelTiming[] {
   const shape = `BT=${BT} C=${C_in} OC=${OC}`;
   return [
     {
@@ -89,6 +89,52 @@ function linear(layer: string, C_in: number, OC: number): KernelTiming[] {
     },
   ];
 }
+
+// Attention forward and backward of one block; `suffix` names a shape other than the tiny one.
+function attention(suffix: string, B: number, T: number, C: number, NH: number): KernelTiming[] {
+  const shape = `B=${B} T=${T} C=${C} NH=${NH}`;
+  const BT = B * T;
+  const saved = attentionSavedLength(B, T, NH);
+  return [
+    {
+      name: `attention_forward${suffix}`,
+      shape,
+      make: (ctx, alloc) =>
+        attentionForward(
+          ctx,
+          alloc('out', BT * C),
+          alloc('saved', saved),
+          alloc('qkv', BT * 3 * C),
+          B,
+          T,
+          C,
+          NH,
+        ),
+    },
+    {
+      name: `attention_backward${suffix}`,
+      shape,
+      make: (ctx, alloc) =>
+        attentionBackward(
+          ctx,
+          alloc('dqkv', BT * 3 * C),
+          alloc('dout', BT * C),
+          alloc('qkv', BT * 3 * C),
+          alloc('out', BT * C),
+          alloc('saved', saved),
+          alloc('delta', saved),
+          B,
+          T,
+          C,
+          NH,
+        ),
+    },
+  ];
+}
+
+// The small preset's block (n_embd 128, 4 heads, context 128, batch 8): its qkv layer and its
+// attention, the pair the attention goal compares.
+const SMALL = { B: 8, T: 128, C: 128, NH: 4 };
 
 export const kernelTimings: KernelTiming[] = [
   ...linear('qkv', C, 3 * C),
@@ -180,38 +226,7 @@ export const kernelTimings: KernelTiming[] = [
         BT * 4 * C,
       ),
   },
-  {
-    name: 'attention_forward',
-    shape: `B=${B} T=${T} C=${C} NH=${NH}`,
-    make: (ctx, alloc) =>
-      attentionForward(
-        ctx,
-        alloc('out', BT * C),
-        alloc('saved', attentionSavedLength(B, T, NH)),
-        alloc('qkv', BT * 3 * C),
-        B,
-        T,
-        C,
-        NH,
-      ),
-  },
-  {
-    name: 'attention_backward',
-    shape: `B=${B} T=${T} C=${C} NH=${NH}`,
-    make: (ctx, alloc) =>
-      attentionBackward(
-        ctx,
-        alloc('dqkv', BT * 3 * C),
-        alloc('dout', BT * C),
-        alloc('qkv', BT * 3 * C),
-        alloc('saved', attentionSavedLength(B, T, NH)),
-        alloc('delta', attentionSavedLength(B, T, NH)),
-        B,
-        T,
-        C,
-        NH,
-      ),
-  },
+  ...attention('', B, T, C, NH),
   {
     name: 'crossentropy_forward_backward',
     shape: `BT=${BT} V=${V}`,
@@ -255,4 +270,8 @@ export const kernelTimings: KernelTiming[] = [
         { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 1 },
       ),
   },
+  ...linear('qkv_small', SMALL.C, 3 * SMALL.C, SMALL.B * SMALL.T).filter(
+    (k) => !k.name.startsWith('bias'),
+  ),
+  ...attention('_small', SMALL.B, SMALL.T, SMALL.C, SMALL.NH),
 ];

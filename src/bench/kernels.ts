@@ -42,8 +42,9 @@ async function measureTfjs(n: number): Promise<{ ms: number; gflops: number }> {
   return { ms, gflops: gflops(n, ms) };
 }
 
-async function timeKernels(ctx: GpuContext): Promise<void> {
+async function timeKernels(ctx: GpuContext): Promise<Map<string, number>> {
   const rng = new Rng(1);
+  const times = new Map<string, number>();
   for (const k of kernelTimings) {
     const made: GPUBuffer[] = [];
     const alloc = (label: string, length: number, below?: number) => {
@@ -58,7 +59,31 @@ async function timeKernels(ctx: GpuContext): Promise<void> {
     const op = await k.make(ctx, alloc);
     const ms = await timeOp(ctx, op, 4, REPEATS);
     emit({ bench: 'kernel', name: k.name, shape: k.shape, ms });
+    times.set(k.name, ms);
     for (const buffer of made) buffer.destroy();
+  }
+  return times;
+}
+
+// Attention forward + backward over the same block's qkv matmul forward + backward (dinp and
+// dweight), per preset shape: the goal is at most 2.
+function emitAttentionRatios(times: Map<string, number>): void {
+  for (const [preset, suffix] of [
+    ['tiny', ''],
+    ['small', '_small'],
+  ]) {
+    const ms = (name: string) => times.get(name) ?? Number.NaN;
+    const attention = ms(`attention_forward${suffix}`) + ms(`attention_backward${suffix}`);
+    const qkv = ['forward', 'backward_dinp', 'backward_dweight']
+      .map((op) => ms(`matmul_${op}_qkv${suffix}`))
+      .reduce((a, b) => a + b);
+    emit({
+      bench: 'attention-vs-qkv',
+      preset,
+      attentionMs: attention,
+      qkvMs: qkv,
+      ratio: attention / qkv,
+    });
   }
 }
 
@@ -78,7 +103,7 @@ async function main(): Promise<void> {
     // Speed-up: above 1 means ours is faster.
     emit({ bench: 'matmul', impl: 'ratio', n, ratio: ours.gflops / theirs.gflops });
   }
-  await timeKernels(ctx);
+  emitAttentionRatios(await timeKernels(ctx));
 }
 
 runBench(main);

@@ -6,23 +6,80 @@ import { grid1d, type KernelOp } from '../gpu/ops';
 import type { ShaderSource } from '../gpu/pipelineCache';
 
 const shader: ShaderSource = { name: 'attention', code };
-const WG = 64;
-// Backward keeps two score rows of T floats in workgroup memory: 2 * 1024 * 4 B + the tree fit
-// the 16 KiB every adapter offers.
-export const ATTENTION_MAX_T = 1024;
 
-function launch(T: number, C: number, NH: number, rows: number) {
+export const ATTENTION_MAX_T = 1024;
+export const ATTENTION_MAX_HEAD_SIZE = 128;
+// The shader's WG: each invocation owns one 4-position x 4-channel block of a tile's output.
+const WG = 64;
+// Workgroup memory every adapter offers (REQUIRED_LIMITS), in f32 words.
+const WORKGROUP_WORDS = 16384 / 4;
+
+/**
+ * How the kernels tile a head: positions per workgroup (rows), and positions of the other side
+ * per stage: `stage` for forward and backward_dq (one score tile), `pairStage` for backward_dkv
+ * (P and dS tiles side by side).
+ */
+export interface AttentionTiles {
+  rows: number;
+  stage: number;
+  pairStage: number;
+}
+
+const CPU_STAGE = 16;
+const roundDown4 = (n: number) => Math.max(4, Math.floor(n / 4) * 4);
+
+/**
+ * Tiles for an adapter, context and head size. A workgroup's 64 invocations each own a 4 x 4
+ * block of output, so rows = 4 * floor(64 / ceil(hs / 4)) (64 at hs <= 16, 32 at hs = 32, 8 at
+ * hs = 128), no more than T needs. The stage: on a CPU adapter (SwiftShader) 16 positions,
+ * measured fastest with `node scripts/bench.mjs tuneAttention` at the tiny shapes (B=8 T=64
+ * hs=16, forward + backward in one run: stage 16 222 ms, 8 290 ms, 32 327 ms, 60/28 as memory
+ * allows 442 ms; 32 rows instead of 64 409 ms): its small score tile stays in the core's cache.
+ * On a GPU, as long as workgroup memory allows beside two floats per row (few stages, few
+ * barriers); not measured here, as this machine has no GPU.
+ */
+export function attentionTiles(architecture: string, T: number, hs: number): AttentionTiles {
+  const hs4 = Math.ceil(hs / 4);
+  const upToT = 4 * Math.ceil(T / 4);
+  const rows = Math.min(upToT, 4 * Math.min(16, Math.floor(WG / hs4)));
+  if (architecture === 'swiftshader') {
+    const stage = Math.min(upToT, CPU_STAGE);
+    return { rows, stage, pairStage: stage };
+  }
+  const words = WORKGROUP_WORDS - 2 * rows;
+  return {
+    rows,
+    stage: Math.min(upToT, roundDown4(words / rows)),
+    pairStage: Math.min(upToT, roundDown4(words / (2 * rows))),
+  };
+}
+
+function launch(
+  ctx: GpuContext,
+  B: number,
+  T: number,
+  C: number,
+  NH: number,
+  chosen?: AttentionTiles,
+) {
   if (C % NH !== 0) throw new Error(`attention: C=${C} is not a multiple of NH=${NH}`);
   if (T < 1 || T > ATTENTION_MAX_T) {
     throw new Error(`attention: T=${T} outside 1..${ATTENTION_MAX_T}`);
   }
   const hs = C / NH;
-  return {
+  if (hs > ATTENTION_MAX_HEAD_SIZE) {
+    throw new Error(`attention: head size ${hs} over ${ATTENTION_MAX_HEAD_SIZE}; use more heads`);
+  }
+  const tiles = chosen ?? attentionTiles(ctx.adapter.architecture, T, hs);
+  const perHead = Math.ceil(T / tiles.rows);
+  const units = B * NH * perHead;
+  const spec = {
     shader,
-    constants: { WG, TMAX: T },
-    params: { u32: [T, C, NH, hs, rows], f32: [1 / Math.sqrt(hs)] },
-    workgroups: grid1d(rows),
+    params: { u32: [T, C, NH, hs, perHead, units], f32: [1 / Math.sqrt(hs)] },
+    workgroups: grid1d(units),
   };
+  const constants = (stage: number) => ({ ROWS: tiles.rows, STAGE: stage, HS4: Math.ceil(hs / 4) });
+  return { spec, constants, tiles };
 }
 
 // f32 elements forward saves for backward: the log-sum-exp of each score row, (B,NH,T)
@@ -40,41 +97,58 @@ export function attentionForward(
   T: number,
   C: number,
   NH: number,
+  tiles?: AttentionTiles,
 ): Promise<KernelOp> {
+  const { spec, constants, tiles: chosen } = launch(ctx, B, T, C, NH, tiles);
   return createOp(ctx, {
     label: 'attention_forward',
     entryPoint: 'forward',
     buffers: [out, saved, qkv],
-    ...launch(T, C, NH, B * NH * T),
+    ...spec,
+    constants: constants(chosen.stage),
   });
 }
 
-// dqkv (B,T,3C) += from dout (B,T,C), qkv (B,T,3C) and saved (B,NH,T) from forward;
-// delta (B,NH,T) is scratch the caller owns (D = rowsum(P * dP): the rows pass makes it, the
-// columns pass needs all of it), so one buffer can serve every layer
+// dqkv (B,T,3C) += from dout (B,T,C), qkv (B,T,3C), and out (B,T,C) and saved (B,NH,T) from
+// forward; delta (B,NH,T) is scratch the caller owns (D = rowsum(dout * out): the dq pass makes
+// it, the dk/dv pass needs all of it), so one buffer can serve every layer
 export async function attentionBackward(
   ctx: GpuContext,
   dqkv: Buf,
   dout: Buf,
   qkv: Buf,
+  out: Buf,
   saved: Buf,
   delta: Buf,
   B: number,
   T: number,
   C: number,
   NH: number,
+  tiles?: AttentionTiles,
 ): Promise<KernelOp> {
-  const rows = B * NH * T;
-  const spec = { buffers: [dqkv, saved, qkv, dout, delta], ...launch(T, C, NH, rows) };
-  const [byRow, byColumn] = await Promise.all([
-    createOp(ctx, { label: 'attention_backward_rows', entryPoint: 'backward_rows', ...spec }),
-    createOp(ctx, { label: 'attention_backward_columns', entryPoint: 'backward_columns', ...spec }),
+  const { spec, constants, tiles: chosen } = launch(ctx, B, T, C, NH, tiles);
+  const shared = [dqkv, saved, qkv, dout, delta];
+  const [dq, dkv] = await Promise.all([
+    createOp(ctx, {
+      label: 'attention_backward_dq',
+      entryPoint: 'backward_dq',
+      ...spec,
+      constants: constants(chosen.stage),
+      buffers: [...shared, out],
+    }),
+    createOp(ctx, {
+      label: 'attention_backward_dkv',
+      entryPoint: 'backward_dkv',
+      ...spec,
+      constants: constants(chosen.pairStage),
+      buffers: shared,
+    }),
   ]);
   return {
     label: 'attention_backward',
     encode(pass) {
-      byRow.encode(pass);
-      byColumn.encode(pass);
+      dq.encode(pass);
+      dkv.encode(pass);
     },
   };
 }
