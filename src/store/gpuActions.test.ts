@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeRemote } from '../test/fakeWorker';
+import { FAKE_ADAPTER, fakeRemote } from '../test/fakeWorker';
 import type { StudioApi } from '../worker/client';
 import type { BenchResult, CheckInfo, CheckResult } from '../worker/protocol';
 import { setWorkerFactory } from './actions';
@@ -25,15 +25,7 @@ const result = (shape: string, pass: boolean, error?: string): CheckResult => ({
   error,
 });
 
-const adapter = {
-  vendor: 'v',
-  architecture: 'a',
-  device: '',
-  description: '',
-  isFallbackAdapter: false,
-  limits: {},
-  features: [],
-};
+const adapter = FAKE_ADAPTER;
 
 // An in-thread stand-in for the comlink remote: same verbs, callbacks called directly.
 function fakeWorker(outcomes: CheckResult[], lose?: { reason: string; message: string }) {

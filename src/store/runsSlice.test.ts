@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PRESETS } from '../model/config';
-import { fakeRemote } from '../test/fakeWorker';
+import { FAKE_ADAPTER, fakeRemote } from '../test/fakeWorker';
 import type { StudioApi } from '../worker/client';
 import type { Recovery, ResumeResult, RunProgress, SavedRun, SaveNews } from '../worker/protocol';
 import { setWorkerFactory } from './actions';
@@ -27,15 +27,7 @@ const run = (id: string, step: number): SavedRun => ({
 });
 
 const tiny = PRESETS[0];
-const adapter = {
-  vendor: 'v',
-  architecture: 'a',
-  device: '',
-  description: '',
-  isFallbackAdapter: false,
-  limits: {},
-  features: [],
-};
+const adapter = FAKE_ADAPTER;
 const progress = (step: number, state: RunProgress['state']): RunProgress => ({
   state,
   step,

@@ -1,6 +1,18 @@
 // The store's tests talk to a fake of the studio worker: some of its verbs, typed as the worker's
 // own (Partial<StudioApi>), behind the same asynchronous boundary as comlink's remote.
 import type { StudioApi, StudioWorker } from '../worker/client';
+import type { AdapterReport } from '../worker/protocol';
+
+/** The adapter a fake worker's acquire() reports. */
+export const FAKE_ADAPTER: AdapterReport = {
+  vendor: 'v',
+  architecture: 'a',
+  device: '',
+  description: '',
+  isFallbackAdapter: false,
+  limits: {},
+  features: [],
+};
 
 /**
  * Some of the worker's verbs with its own signatures (Partial<StudioApi>), where a verb may also
