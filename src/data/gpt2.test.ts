@@ -16,9 +16,8 @@ const plainText = { allowedSpecial: new Set<string>(), disallowedSpecial: new Se
 function perPiece(text: string): number[] {
   const ids: number[] = [];
   for (const [piece] of text.matchAll(GPT2_PIECES)) {
-    const chunk = piece.length > MAX_PIECE_CHARS ? MAX_PIECE_CHARS : piece.length;
     for (let i = 0; i < piece.length; ) {
-      let end = Math.min(piece.length, i + chunk);
+      let end = Math.min(piece.length, i + MAX_PIECE_CHARS);
       if (end < piece.length && /[\uD800-\uDBFF]/.test(piece[end - 1])) end++;
       ids.push(...encode(piece.slice(i, end), plainText));
       i = end;
