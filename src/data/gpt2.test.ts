@@ -16,9 +16,8 @@ const plainText = { allowedSpecial: new Set<string>(), disallowedSpecial: new Se
 function perPiece(text: string): number[] {
   const ids: number[] = [];
   for (const [piece] of text.matchAll(GPT2_PIECES)) {
-    const chunk = piece.length > MAX_PIECE_CHARS ? MAX_PIECE_CHARS : piece.length;
     for (let i = 0; i < piece.length; ) {
-      let end = Math.min(piece.length, i + chunk);
+      let end = Math.min(piece.length, i + MAX_PIECE_CHARS);
       if (end < piece.length && /[\uD800-\uDBFF]/.test(piece[end - 1])) end++;
       ids.push(...encode(piece.slice(i, end), plainText));
       i = end;
@@ -79,7 +78,7 @@ describe('GPT-2 encoding with long pieces cut', { timeout: 120_000 }, () => {
   it('cuts only the long pieces: the rest is split as in the whole text (whitespace before a long piece too)', () => {
     const rng = new Rng(11);
     const parts = ['the', ' cat', "'s", '  ', '\n\n', ' \n ', '42', '!!', ' ', 'é', '🙂', '\t'];
-    const longs = ['a', '7', '-', ' ', '\n', 'Ω'];
+    const longs = ['a', '7', '-', ' ', '\n', 'Ω', 'aé', '日本', '🙂!', 'x9'];
     for (let trial = 0; trial < 200; trial++) {
       let text = '';
       const n = 1 + rng.int(12);
@@ -89,6 +88,10 @@ describe('GPT-2 encoding with long pieces cut', { timeout: 120_000 }, () => {
             ? longs[rng.int(longs.length)].repeat(MAX_PIECE_CHARS - 2 + rng.int(600))
             : parts[rng.int(parts.length)];
       }
+      expect(encodeGpt2(text)).toEqual(perPiece(text));
+    }
+    // Long pieces of non-ASCII letters alone (the quick pre-check must not miss them).
+    for (const text of ['München'.repeat(60), `x ${'naïveté'.repeat(60)}.`, '🙂'.repeat(200)]) {
       expect(encodeGpt2(text)).toEqual(perPiece(text));
     }
     expect(encodeGpt2(`\n\n${'a'.repeat(1000)}\n\nb`)).toEqual(

@@ -21,8 +21,47 @@ export const MAX_PIECE_CHARS = 256;
 
 const isSpace = (c: string) => c.trim() === '';
 
+// ASCII classes of the pre-tokenizer: letters, digits, whitespace, the rest. Any code unit above
+// 0x7F may be of any class, so it extends every run.
+const LETTER = 1;
+const DIGIT = 2;
+const SPACE = 3;
+const OTHER = 4;
+const ASCII_CLASS = Uint8Array.from({ length: 128 }, (_, c) =>
+  /[A-Za-z]/.test(String.fromCharCode(c))
+    ? LETTER
+    : /[0-9]/.test(String.fromCharCode(c))
+      ? DIGIT
+      : /\s/.test(String.fromCharCode(c))
+        ? SPACE
+        : OTHER,
+);
+
+/**
+ * Whether `text` may hold a piece over MAX_PIECE_CHARS: one linear pass, no allocation. A piece
+ * is one class after an optional space, so it needs MAX_PIECE_CHARS - 1 code units in a row
+ * that may all be of its class.
+ */
+function mayHaveLongPiece(text: string): boolean {
+  const limit = MAX_PIECE_CHARS - 1;
+  const runs = [0, 0, 0, 0, 0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) {
+      if (++runs[LETTER] >= limit || ++runs[DIGIT] >= limit) return true;
+      if (++runs[SPACE] >= limit || ++runs[OTHER] >= limit) return true;
+      continue;
+    }
+    const k = ASCII_CLASS[c];
+    for (let j = LETTER; j <= OTHER; j++) runs[j] = j === k ? runs[j] + 1 : 0;
+    if (runs[k] >= limit) return true;
+  }
+  return false;
+}
+
 /** The package's encoding of `text`, with every piece over MAX_PIECE_CHARS encoded in chunks. */
 export function encodeGpt2(text: string): number[] {
+  if (!mayHaveLongPiece(text)) return encode(text, plainText);
   const ids: number[] = [];
   // text[start..] is not encoded yet; the previous piece is text[prevAt..prevEnd].
   let start = 0;

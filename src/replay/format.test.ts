@@ -194,6 +194,10 @@ describe('recording files', () => {
       );
     }
     refused(
+      (j) => (lfrOf(j, 0).plan.blockCount = 3),
+      'recording.events[0].progress.lfr.plan.phases[0].keptCount must be a whole number from 0 to 3, not 4.',
+    );
+    refused(
       (j) => (lfrOf(j, 0).plan.blockCount = 1e7),
       'recording.events[0].progress.lfr.plan asks for 10000000 blocks x 64 history slices, over the 67108864 cells a replay keeps',
     );
