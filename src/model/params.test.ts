@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { presetById } from './config';
 import { initParams } from './init';
-import { buildParamTable, PARAM_ALIGN, tensor } from './params';
+import { buildParamTable, PARAM_ALIGN, paramBufferLength, tensor } from './params';
 
 const tiny = presetById('tiny').model;
 
@@ -32,6 +32,16 @@ describe('parameter table', () => {
     expect(tensor(t, 'h.0.attn.c_attn.weight').decay).toBe(true);
     expect(tensor(t, 'h.0.attn.c_attn.bias').decay).toBe(false);
     expect(tensor(t, 'h.1.ln_2.weight').decay).toBe(false);
+  });
+  // Mutant caught: a layer's padding left out (the count instead of the aligned length).
+  it('sizes the flat buffer without building the table, exactly as the table does', () => {
+    for (const c of [
+      tiny,
+      presetById('small').model,
+      { ...tiny, nLayer: 3, nEmbd: 36, nHead: 3 },
+    ]) {
+      expect(paramBufferLength(c)).toBe(buildParamTable(c).totalLength);
+    }
   });
   it('names a missing tensor', () => {
     expect(() => tensor(buildParamTable(tiny), 'h.9.ln_1.weight')).toThrow(/h\.9\.ln_1\.weight/);

@@ -31,32 +31,62 @@ export const PARAM_ALIGN = 64;
 
 const align = (n: number) => Math.ceil(n / PARAM_ALIGN) * PARAM_ALIGN;
 
-/** The parameter tensors of a GPT in buffer order: name, shape, decay, residual projection. */
-function tensorSpecs(c: GPTConfig): [string, number[], boolean, boolean][] {
-  const C = c.nEmbd;
-  const specs: [string, number[], boolean, boolean][] = [
-    ['wte', [c.vocabSize, C], true, false],
-    ['wpe', [c.blockSize, C], true, false],
+type TensorSpec = [string, number[], boolean, boolean];
+
+// The tensors before the blocks, one block's, and those after: name, shape, decay, residual proj.
+function headSpecs(c: GPTConfig): TensorSpec[] {
+  return [
+    ['wte', [c.vocabSize, c.nEmbd], true, false],
+    ['wpe', [c.blockSize, c.nEmbd], true, false],
   ];
-  for (let l = 0; l < c.nLayer; l++) {
-    const h = `h.${l}.`;
-    specs.push(
-      [`${h}ln_1.weight`, [C], false, false],
-      [`${h}ln_1.bias`, [C], false, false],
-      [`${h}attn.c_attn.weight`, [3 * C, C], true, false],
-      [`${h}attn.c_attn.bias`, [3 * C], false, false],
-      [`${h}attn.c_proj.weight`, [C, C], true, true],
-      [`${h}attn.c_proj.bias`, [C], false, false],
-      [`${h}ln_2.weight`, [C], false, false],
-      [`${h}ln_2.bias`, [C], false, false],
-      [`${h}mlp.c_fc.weight`, [4 * C, C], true, false],
-      [`${h}mlp.c_fc.bias`, [4 * C], false, false],
-      [`${h}mlp.c_proj.weight`, [C, 4 * C], true, true],
-      [`${h}mlp.c_proj.bias`, [C], false, false],
-    );
-  }
-  specs.push(['ln_f.weight', [C], false, false], ['ln_f.bias', [C], false, false]);
+}
+
+function layerSpecs(C: number, l: number): TensorSpec[] {
+  const h = `h.${l}.`;
+  return [
+    [`${h}ln_1.weight`, [C], false, false],
+    [`${h}ln_1.bias`, [C], false, false],
+    [`${h}attn.c_attn.weight`, [3 * C, C], true, false],
+    [`${h}attn.c_attn.bias`, [3 * C], false, false],
+    [`${h}attn.c_proj.weight`, [C, C], true, true],
+    [`${h}attn.c_proj.bias`, [C], false, false],
+    [`${h}ln_2.weight`, [C], false, false],
+    [`${h}ln_2.bias`, [C], false, false],
+    [`${h}mlp.c_fc.weight`, [4 * C, C], true, false],
+    [`${h}mlp.c_fc.bias`, [4 * C], false, false],
+    [`${h}mlp.c_proj.weight`, [C, 4 * C], true, true],
+    [`${h}mlp.c_proj.bias`, [C], false, false],
+  ];
+}
+
+function tailSpecs(C: number): TensorSpec[] {
+  return [
+    ['ln_f.weight', [C], false, false],
+    ['ln_f.bias', [C], false, false],
+  ];
+}
+
+/** The parameter tensors of a GPT in buffer order. */
+function tensorSpecs(c: GPTConfig): TensorSpec[] {
+  const specs = headSpecs(c);
+  for (let l = 0; l < c.nLayer; l++) specs.push(...layerSpecs(c.nEmbd, l));
+  specs.push(...tailSpecs(c.nEmbd));
   return specs;
+}
+
+const alignedLength = (specs: TensorSpec[]) =>
+  specs.reduce((sum, [, shape]) => sum + align(shape.reduce((a, b) => a * b, 1)), 0);
+
+/**
+ * buildParamTable(config).totalLength without building the table: constant time, so a form can
+ * size a model of any n_layer a user types before refusing it.
+ */
+export function paramBufferLength(c: GPTConfig): number {
+  return (
+    alignedLength(headSpecs(c)) +
+    c.nLayer * alignedLength(layerSpecs(c.nEmbd, 0)) +
+    alignedLength(tailSpecs(c.nEmbd))
+  );
 }
 
 export function buildParamTable(config: GPTConfig): ParamTable {

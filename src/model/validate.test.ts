@@ -37,6 +37,13 @@ describe('validateSettings', () => {
     );
     expect(errors[0]).toMatch(/logits .* over this GPU's largest buffer of 128\.0 MiB/);
   });
+  // Mutant caught: sizing the model by building its parameter table (1e9 layers: out of memory).
+  it('refuses a billion-layer model at once, naming the parameters as too large for the GPU', () => {
+    const started = performance.now();
+    const errors = validateSettings({ ...tiny.model, nLayer: 1_000_000_000 }, tiny.train, limits);
+    expect(errors[0]).toMatch(/The parameters would take .* over this GPU's largest buffer/);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
   it('refuses a block size longer than the data', () => {
     const errors = validateSettings(tiny.model, tiny.train, limits, 100);
     expect(errors[0]).toMatch(/has 100 tokens, fewer than one batch/);

@@ -1,5 +1,5 @@
 import type { GPTConfig, TrainConfig } from './config';
-import { buildParamTable } from './params';
+import { paramBufferLength } from './params';
 
 /** What one training run needs from the device, in bytes. */
 export interface MemoryEstimate {
@@ -15,7 +15,7 @@ export interface MemoryEstimate {
 
 /** The activations a GPT step keeps for backward, in floats, following the engine's layout. */
 export function estimateMemory(m: GPTConfig, batchSize: number): MemoryEstimate {
-  const table = buildParamTable(m);
+  const paramFloats = paramBufferLength(m);
   const BT = batchSize * m.blockSize;
   const C = m.nEmbd;
   const perLayer = BT * (16 * C + 4) + batchSize * m.nHead * m.blockSize;
@@ -23,16 +23,15 @@ export function estimateMemory(m: GPTConfig, batchSize: number): MemoryEstimate 
   const activationFloats = BT * C + m.nLayer * perLayer + BT * (C + 2) + logits + 2 * BT;
   // Backward keeps a layer's worth of activation gradients plus the residual stream's.
   const gradActivationFloats = BT * 16 * C + BT * C;
-  const paramBytes = 4 * 4 * table.totalLength;
+  const paramBytes = 4 * 4 * paramFloats;
   const activationBytes = 4 * (activationFloats + gradActivationFloats);
-  const largest = Math.max(logits, table.totalLength);
+  const largest = Math.max(logits, paramFloats);
   return {
     paramBytes,
     activationBytes,
     totalBytes: paramBytes + activationBytes,
     largestBufferBytes: 4 * largest,
-    largestBufferName:
-      logits >= table.totalLength ? 'logits (batch x block x vocab)' : 'parameters',
+    largestBufferName: logits >= paramFloats ? 'logits (batch x block x vocab)' : 'parameters',
   };
 }
 
