@@ -140,4 +140,11 @@ describe('history export', () => {
       ],
     });
   });
+
+  // Mutant caught: the grid's NaN-visit marker (-Infinity) written as a score.
+  it('writes a visit that scored NaN as a nan row, not as -Infinity and not left out', () => {
+    const s = new BlockScores(2, { slices: 2 });
+    s.record(0, 0, [0, 1], [Number.NaN, 0]);
+    expect(historiesCsv(s)).toBe('block,slice,start_step,end_step,score\n0,0,0,1,nan\n1,0,0,1,1\n');
+  });
 });

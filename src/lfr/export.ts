@@ -5,7 +5,7 @@
 import { sha256Hex, type TokenStream } from '../data/dataset';
 import type { Tokenizer, TokenizerName } from '../data/tokenizerTypes';
 import { focusCut, type PhaseName, type Schedule, type ScheduleKind } from './schedule';
-import type { BlockScores } from './scores';
+import { type BlockScores, NAN_VISIT } from './scores';
 import { LfrError, type LfrSettings, validateLfrSettings } from './settings';
 
 export const SCHEDULE_EXPORT_VERSION = 2;
@@ -347,7 +347,9 @@ export function historiesCsv(store: BlockScores): string {
   for (let id = 0; id < n; id++) {
     for (let k = 0; k < slices; k++) {
       const s = data[k * n + id];
-      if (!Number.isNaN(s)) rows.push(`${id},${k},${k * w},${(k + 1) * w},${s}`);
+      // A visit that scored NaN is a row too, spelled as pandas and NumPy read it back.
+      if (!Number.isNaN(s))
+        rows.push(`${id},${k},${k * w},${(k + 1) * w},${s === NAN_VISIT ? 'nan' : s}`);
     }
   }
   return `${rows.join('\n')}\n`;
