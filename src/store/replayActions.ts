@@ -2,6 +2,7 @@
 // live run's events go through (so every view works on it), at the recorded pace or faster; and
 // write the live run out as a recording. While a replay is shown the studio trains nothing.
 import { historiesCsv, historiesJson } from '../lfr/export';
+import { rankedIds, rankingAt } from '../lfr/ranking';
 import { parseRecording, type Recording, RecordingError, recordingToJson } from '../replay/format';
 import { type PlayerState, ReplayPlayer, type ReplaySpeed } from '../replay/player';
 import { errorMessage as message } from '../worker/errorMessage';
@@ -194,17 +195,17 @@ export function recordedExport(r: Recording, role: LfrRole, kind: LfrExportKind)
 }
 
 // The ids whose texts a recording keeps: all of a small run; of a big one the hardest and the
-// easiest by latest score (the blocks its table shows first).
+// easiest now, ranked as the block table ranks them (scores of one age).
 function recordedIds(role: LfrRole): number[] {
   const mirror = lfrMirror(role);
   if (!mirror) return [];
   const ids = Array.from({ length: mirror.plan.blockCount }, (_, i) => i);
   if (ids.length <= MAX_BLOCK_TEXTS) return ids;
-  const { scores } = mirror;
-  const visited = ids.filter((id) => scores.visits(id) > 0);
-  visited.sort((a, b) => scores.lastScore(b) - scores.lastScore(a) || a - b);
+  const ranked = rankedIds(rankingAt(mirror, mirror.currentPhase()));
   const half = MAX_BLOCK_TEXTS / 2;
-  return [...visited.slice(0, half), ...visited.slice(-half)];
+  return ranked.length <= MAX_BLOCK_TEXTS
+    ? ranked
+    : [...ranked.slice(0, half), ...ranked.slice(-half)];
 }
 
 /**
