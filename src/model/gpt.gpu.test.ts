@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStorage } from '../gpu/buffers';
 import { acquireGpu, type GpuContext } from '../gpu/device';
-import { submitOps } from '../gpu/ops';
-import { readFloats } from '../gpu/readback';
-import { groupTokens, TokenGroupBuffers } from '../kernels/tokenGroups';
 import { referenceGpt } from '../reference/gpt';
 import { normwiseError } from '../selftest/compare';
+import { gptStep } from '../test/gptStep';
 import { Rng } from '../util/rng';
-import { Activations } from './activations';
 import type { GPTConfig } from './config';
-import { buildBackward, buildForward, GptModel } from './gpt';
 import { initParams } from './init';
 import { buildParamTable } from './params';
 
@@ -35,30 +30,8 @@ describe('GPT on the GPU', () => {
   });
   afterAll(() => ctx.device.destroy());
 
-  async function run(params: Float32Array, tokens: Uint32Array, targets: Uint32Array) {
-    const model = new GptModel(ctx, config, params);
-    const acts = new Activations(ctx, config, B, T, true);
-    const tok = createStorage(ctx, 'tokens', tokens);
-    const tgt = createStorage(ctx, 'targets', targets);
-    const groups = new TokenGroupBuffers(ctx, B * T);
-    groups.write(ctx, groupTokens(tokens));
-    submitOps(ctx, await buildForward(ctx, model, acts, tok, tgt, { kind: 'eval' }));
-    const logits = await readFloats(ctx, acts.logits, B * T * config.vocabSize);
-    const forward = await buildForward(ctx, model, acts, tok, tgt, {
-      kind: 'train',
-      dlossScale: 1 / (B * T),
-    });
-    submitOps(ctx, [...forward, ...(await buildBackward(ctx, model, acts, groups))]);
-    const losses = await readFloats(ctx, acts.losses, B * T);
-    const meanLoss = (await readFloats(ctx, acts.meanLoss, 1))[0];
-    const grads = await readFloats(ctx, model.grads, table.totalLength);
-    expect(ctx.takeUncapturedErrors().map((e) => e.message)).toEqual([]);
-    for (const b of [tok, tgt]) b.destroy();
-    groups.destroy();
-    acts.destroy();
-    model.destroy();
-    return { logits, losses, meanLoss, grads };
-  }
+  const run = (params: Float32Array, tokens: Uint32Array, targets: Uint32Array) =>
+    gptStep(ctx, config, params, tokens, targets, B, T);
 
   function inputs(seed: number) {
     const rng = new Rng(seed);

@@ -198,18 +198,7 @@ describe('runs actions', () => {
   });
 
   it('a device loss during a run reloads the last checkpoint, says how many steps were lost, and Continue resumes', async () => {
-    const gpu = {
-      ok: true as const,
-      adapter: {
-        vendor: 'v',
-        architecture: 'a',
-        device: '',
-        description: '',
-        isFallbackAdapter: false,
-        limits: {},
-        features: [],
-      },
-    };
+    const gpu = { ok: true as const, adapter: FAKE_ADAPTER };
     const calls = fakeWorker({
       recovery: { ok: true, gpu, lostAtStep: 9, restoredStep: 5, maxSteps: 10 },
     });

@@ -4,14 +4,9 @@
 // through about 4L + 4 stages of dot products of length at most n (4C, or BT for the embedding
 // gradients), each adding about n x 2^-24 relative error, amplified by LayerNorm and softmax
 // conditioning (~10): for these models under 1e-4 of each tensor's scale.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStorage } from '../gpu/buffers';
 import { acquireGpu, type GpuContext } from '../gpu/device';
-import { submitOps } from '../gpu/ops';
-import { readFloats } from '../gpu/readback';
-import { groupTokens, TokenGroupBuffers } from '../kernels/tokenGroups';
-import { Activations } from '../model/activations';
-import { buildBackward, buildForward, GptModel } from '../model/gpt';
 import { initParams } from '../model/init';
 import { buildLoraTable, LORA_TARGETS } from '../model/lora';
 import { buildParamTable } from '../model/params';
@@ -22,6 +17,7 @@ import {
   tensorError,
 } from '../reference/pytorchFixtures';
 import { finetuneSettings } from '../test/finetuneFixture';
+import { gptStep } from '../test/gptStep';
 import { FinetuneTrainer } from './finetune';
 import { Trainer } from './trainer';
 
@@ -47,26 +43,11 @@ describe.each(GPT_FIXTURES.map((f) => [f.name, f] as const))(
     };
 
     it('gives the logits, the loss and every gradient', async () => {
-      const model = new GptModel(ctx, f.model, init());
-      const acts = new Activations(ctx, f.model, B, T, true);
-      const tok = createStorage(ctx, 'tokens', tokens);
-      const tgt = createStorage(ctx, 'targets', targets);
-      const groups = new TokenGroupBuffers(ctx, B * T);
-      groups.write(ctx, groupTokens(tokens));
-      submitOps(ctx, await buildForward(ctx, model, acts, tok, tgt, { kind: 'eval' }));
-      const logits = await readFloats(ctx, acts.logits, B * T * f.model.vocabSize);
-      const forward = await buildForward(ctx, model, acts, tok, tgt, {
-        kind: 'train',
-        dlossScale: 1 / (B * T),
-      });
-      submitOps(ctx, [...forward, ...(await buildBackward(ctx, model, acts, groups))]);
-      const loss = (await readFloats(ctx, acts.meanLoss, 1))[0];
-      const grads = await readFloats(ctx, model.grads, table.totalLength);
-      expect(ctx.takeUncapturedErrors().map((e) => e.message)).toEqual([]);
-      for (const b of [tok, tgt]) b.destroy();
-      groups.destroy();
-      acts.destroy();
-      model.destroy();
+      const {
+        logits,
+        meanLoss: loss,
+        grads,
+      } = await gptStep(ctx, f.model, init(), tokens, targets, B, T);
       expect(tensorError(logits, f.logits)).toBeLessThan(REL);
       expect(Math.abs(loss - f.loss)).toBeLessThan(REL * f.loss);
       for (const t of table.tensors) {
