@@ -111,3 +111,34 @@ test('each help button is a keyboard disclosure with the formula typeset', async
   expect(fields).toBe(18);
   await expect(form.locator('.help-button')).toHaveCount(fields);
 });
+
+test('a link fixes an LFR and a LoRA exercise: its values applied, both sections locked, a control hidden', async ({
+  page,
+}) => {
+  await page.goto(
+    '/?preset=tiny&schedule=lfr&lfr_s1=25&lora_lr=0.02&lora_optimizer=adam&lock=lfr,lora&hide=lora_s_seed',
+  );
+  await expect(page.getByTestId('url-messages')).toHaveCount(0);
+  const schedule = page.getByTestId('setting-schedule');
+  await expect(schedule).toHaveValue('lfr');
+  await expect(schedule).toBeDisabled();
+  const s1 = page.getByTestId('setting-lfr-s1');
+  await expect(s1).toHaveValue('25');
+  await expect(s1).toBeDisabled();
+  await expect(s1).toHaveAccessibleDescription(/Fixed by your link/);
+  await expect(page.getByTestId('setting-lfr-p1')).toBeDisabled();
+  // Other sections stay the student's.
+  await expect(page.getByTestId('setting-learningRate')).toBeEnabled();
+
+  await page.getByTestId('finetune-open').click();
+  const lr = page.getByTestId('finetune-lr');
+  await expect(lr).toHaveValue('0.02');
+  await expect(lr).toBeDisabled();
+  await expect(lr).toHaveAccessibleDescription(/Fixed by your link/);
+  await expect(page.getByTestId('finetune-optimizer')).toHaveValue('adam');
+  await expect(page.getByTestId('finetune-optimizer')).toBeDisabled();
+  await expect(page.getByTestId('finetune-target-mlp.c_fc')).toBeDisabled();
+  await expect(page.getByTestId('finetune-matrix')).toBeDisabled();
+  await expect(page.getByTestId('finetune-matrixSeed')).toHaveCount(0);
+  await expect(page.getByTestId('finetune-demoSteps')).toBeDisabled();
+});

@@ -23,7 +23,13 @@ import {
 } from './settingsForm';
 import { useStudio } from './store';
 import { initialRun } from './trainingSlice';
-import { fixedFields, isFixed, parseSettingsUrl, serializeSettingsUrl } from './urlSettings';
+import {
+  applyLinkedForms,
+  fixedFields,
+  isFixed,
+  parseSettingsUrl,
+  serializeSettingsUrl,
+} from './urlSettings';
 
 /** The matmul sizes benchmarked after the checks: small enough for a CPU adapter. */
 export const BENCH_SIZES = [128, 256, 512];
@@ -416,9 +422,12 @@ export function applySettingsUrl(query: string): void {
     editSetting(key, value);
   }
   if (url.data) void chooseData(url.data);
+  const s = useStudio.getState();
   useStudio.setState({
+    ...applyLinkedForms(s.lfrForm, s.finetuneForm, url),
     classroom: { hidden: url.hide, locked: url.lock, messages: url.messages },
   });
+  revalidate();
 }
 
 /** The query string describing the current run and classroom, without "?". */
@@ -429,6 +438,8 @@ export function settingsQuery(): string {
     tokenizer: s.tokenizer,
     form: s.form,
     dataChoice: s.dataChoice,
+    lfrForm: s.lfrForm,
+    finetuneForm: s.finetuneForm,
     classroom: s.classroom,
   });
 }
@@ -445,6 +456,8 @@ export function watchSettingsUrl(write: (query: string) => void, delayMs = 300):
       s.tokenizer === prev.tokenizer &&
       s.form === prev.form &&
       s.dataChoice === prev.dataChoice &&
+      s.lfrForm === prev.lfrForm &&
+      s.finetuneForm === prev.finetuneForm &&
       s.classroom === prev.classroom
     )
       return;
