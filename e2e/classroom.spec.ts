@@ -142,3 +142,61 @@ test('a link fixes an LFR and a LoRA exercise: its values applied, both sections
   await expect(page.getByTestId('finetune-matrixSeed')).toHaveCount(0);
   await expect(page.getByTestId('finetune-demoSteps')).toBeDisabled();
 });
+
+test('"Share as exercise" builds a link that reproduces the view: values, locks and hidden parts', async ({
+  page,
+  context,
+}) => {
+  const training = new TrainingPage(page);
+  await training.open();
+  await training.setField('learningRate', '0.001');
+  await page.getByTestId('setting-schedule').selectOption('lfr');
+
+  const open = page.getByTestId('share-exercise-open');
+  await open.click();
+  const builder = page.getByRole('region', { name: 'Share as exercise' });
+  await expect(builder).toBeVisible();
+  await expect(open).toHaveAttribute('aria-expanded', 'true');
+  await builder.getByLabel('lr', { exact: true }).first().selectOption('lock');
+  await builder.getByTestId('share-lfr-lfr_s1').selectOption('hide');
+  await builder.getByLabel('whole lora section').selectOption('lock');
+  // Panels can be hidden, not locked.
+  await expect(builder.getByTestId('share-panel-sampling').locator('option')).toHaveText([
+    'show',
+    'hide',
+  ]);
+  await builder.getByTestId('share-panel-sampling').selectOption('hide');
+  const field = page.getByTestId('share-exercise-link');
+  await expect(field).toHaveAttribute('readonly', '');
+  await expect(field).toHaveValue(
+    /\?preset=tiny&lr=0\.001&schedule=lfr&hide=lfr_s1,sampling&lock=lr,lora$/,
+  );
+  const link = await field.inputValue();
+
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByTestId('share-exercise-copy').click();
+  await expect(page.getByTestId('share-exercise-status')).toHaveText('Copied.');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+
+  // Escape closes the panel and gives the focus back to its button.
+  await field.focus();
+  await page.keyboard.press('Escape');
+  await expect(builder).toHaveCount(0);
+  await expect(open).toBeFocused();
+
+  const student = await context.newPage();
+  await student.goto(link);
+  await expect(student.getByTestId('training-panel')).toBeVisible();
+  const lr = student.getByTestId('setting-learningRate');
+  await expect(lr).toHaveValue('0.001');
+  await expect(lr).toBeDisabled();
+  await expect(student.getByTestId('setting-schedule')).toHaveValue('lfr');
+  await expect(student.getByTestId('setting-schedule')).toBeEnabled();
+  await expect(student.getByTestId('setting-lfr-s1')).toHaveCount(0);
+  await expect(student.getByTestId('setting-lfr-p1')).toBeEnabled();
+  await expect(student.getByTestId('sample-panel')).toHaveCount(0);
+  await student.getByTestId('finetune-open').click();
+  await expect(student.getByTestId('finetune-lr')).toBeDisabled();
+  await expect(student.getByTestId('finetune-rank')).toBeDisabled();
+  await expect(student.getByTestId('url-messages')).toHaveCount(0);
+});

@@ -25,6 +25,7 @@ import { useStudio } from './store';
 import { initialRun } from './trainingSlice';
 import {
   applyLinkedForms,
+  type Classroom,
   fixedFields,
   isFixed,
   parseSettingsUrl,
@@ -430,8 +431,8 @@ export function applySettingsUrl(query: string): void {
   revalidate();
 }
 
-/** The query string describing the current run and classroom, without "?". */
-export function settingsQuery(): string {
+/** The query string describing the current run and classroom (or `classroom`), without "?". */
+export function settingsQuery(classroom?: Classroom): string {
   const s = useStudio.getState();
   return serializeSettingsUrl({
     presetId: s.presetId,
@@ -440,7 +441,7 @@ export function settingsQuery(): string {
     dataChoice: s.dataChoice,
     lfrForm: s.lfrForm,
     finetuneForm: s.finetuneForm,
-    classroom: s.classroom,
+    classroom: classroom ?? s.classroom,
   });
 }
 
