@@ -36,7 +36,7 @@ import { type BatchSource, ForwardLoss } from './trainer';
 /** A fine-tuning run: adapters, their optimizer, and the batch. */
 export interface FinetuneSettings {
   lora: LoraSettings;
-  /** Its lr is used at every step (no schedule). */
+  /** Its lr is the step's unless queueStep is given one (the session's schedule). */
   optimizer: LoraOptimizerSettings;
   batchSize: number;
   /** Seeds the adapters' init (A = 0, B random); the data order is the BatchSource's. */
@@ -182,7 +182,10 @@ export class FinetuneTrainer {
    * wait for the GPU), unless READBACK_DEPTH steps are in flight: then it first waits for the
    * oldest. Refuses once a step has produced a non-finite value.
    */
-  async queueStep(source: BatchSource): Promise<{ result: Promise<FinetuneStepResult> }> {
+  async queueStep(
+    source: BatchSource,
+    lr = this.settings.optimizer.lr,
+  ): Promise<{ result: Promise<FinetuneStepResult> }> {
     if (this.pending.length >= READBACK_DEPTH) await this.pending.shift();
     if (this.paused) {
       const { step, pair, quantity } = this.paused;
@@ -197,7 +200,6 @@ export class FinetuneTrainer {
     queue.writeBuffer(this.tokens, 0, this.hostInputs);
     queue.writeBuffer(this.targets, 0, this.hostTargets);
     const step = this.step++;
-    const lr = this.settings.optimizer.lr;
     this.optimizer.setStep(step, lr);
     const encoder = this.ctx.device.createCommandEncoder({ label: `finetune step ${step}` });
     encodeCommands(encoder, this.commands, 'finetune step');
