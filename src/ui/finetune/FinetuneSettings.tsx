@@ -39,7 +39,17 @@ const FIELDS: readonly FieldSpec[] = [
   {
     key: 'lr',
     label: 'learning rate',
-    hint: 'Above 0; the same for both optimizers (the paper finds RITE’s best 20 to 100 times Adam’s).',
+    hint: 'Above 0; the peak rate of both optimizers unless RITE has its own.',
+  },
+  {
+    key: 'riteLr',
+    label: 'LoRA-RITE learning rate',
+    hint: 'Above 0; the paper finds RITE’s best 20 to 100 times Adam’s.',
+  },
+  {
+    key: 'warmup',
+    label: 'warmup steps',
+    hint: 'Linear warmup to the rate, 0 to the run’s steps; the same for both optimizers.',
   },
   { key: 'steps', label: 'steps', hint: 'Optimizer steps of each optimizer.' },
   { key: 'batchSize', label: 'batch size', hint: 'Sequences per step, of the base’s block_size.' },
@@ -49,6 +59,8 @@ const FIELDS: readonly FieldSpec[] = [
     hint: 'The adapters’ init and the batch order: the same for both.',
   },
 ];
+
+const field = (key: FinetuneFieldKey) => FIELDS.find((f) => f.key === key)!;
 
 export function FinetuneField({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
   const value = useStudio((s) => s.finetuneForm.values[spec.key]);
@@ -145,8 +157,8 @@ export function FinetuneSettings({ disabled }: { disabled: boolean }) {
             </>
           )}
         />
-        {FIELDS.slice(0, 2).map((f) => (
-          <FinetuneField key={f.key} spec={f} disabled={disabled} />
+        {(['rank', 'alpha'] as const).map((k) => (
+          <FinetuneField key={k} spec={field(k)} disabled={disabled} />
         ))}
         <Targets disabled={disabled} />
       </fieldset>
@@ -208,8 +220,54 @@ export function FinetuneSettings({ disabled }: { disabled: boolean }) {
             )}
           />
         )}
-        {FIELDS.slice(2).map((f) => (
-          <FinetuneField key={f.key} spec={f} disabled={disabled} />
+        <FinetuneField spec={field('lr')} disabled={disabled} />
+        <LinkedField
+          name="lora_separate_rates"
+          id="finetune-separateRates"
+          className="field-label"
+          render={(fixed) => (
+            <label className="check">
+              <input
+                type="checkbox"
+                data-testid="finetune-separateRates"
+                checked={form.separateRates}
+                disabled={fixed}
+                aria-describedby={fixed ? 'finetune-separateRates-fixed' : undefined}
+                onChange={(e) => void chooseFinetune('separateRates', e.target.checked)}
+              />{' '}
+              LoRA-RITE at its own learning rate
+            </label>
+          )}
+        />
+        {form.separateRates && <FinetuneField spec={field('riteLr')} disabled={disabled} />}
+        <FinetuneField spec={field('warmup')} disabled={disabled} />
+        <LinkedField
+          name="lora_decay"
+          id="finetune-decay"
+          render={(fixed) => (
+            <>
+              <label htmlFor="finetune-decay">after warmup</label>
+              <select
+                id="finetune-decay"
+                data-testid="finetune-decay"
+                value={form.decay}
+                disabled={fixed}
+                aria-describedby={describedBy('finetune-decay', fixed)}
+                onChange={(e) =>
+                  void chooseFinetune('decay', e.target.value === 'cosine' ? 'cosine' : 'constant')
+                }
+              >
+                <option value="constant">constant rate</option>
+                <option value="cosine">cosine decay to a tenth</option>
+              </select>
+              <span id="finetune-decay-hint" className="hint">
+                As in pretraining; the same shape for both optimizers.
+              </span>
+            </>
+          )}
+        />
+        {(['steps', 'batchSize', 'seed'] as const).map((k) => (
+          <FinetuneField key={k} spec={field(k)} disabled={disabled} />
         ))}
         <LinkedField
           name="lora_escaped_mass"
