@@ -111,3 +111,92 @@ test('each help button is a keyboard disclosure with the formula typeset', async
   expect(fields).toBe(18);
   await expect(form.locator('.help-button')).toHaveCount(fields);
 });
+
+test('a link fixes an LFR and a LoRA exercise: its values applied, both sections locked, a control hidden', async ({
+  page,
+}) => {
+  await page.goto(
+    '/?preset=tiny&schedule=lfr&lfr_s1=25&lora_lr=0.02&lora_optimizer=adam&lock=lfr,lora&hide=lora_s_seed',
+  );
+  await expect(page.getByTestId('url-messages')).toHaveCount(0);
+  const schedule = page.getByTestId('setting-schedule');
+  await expect(schedule).toHaveValue('lfr');
+  await expect(schedule).toBeDisabled();
+  const s1 = page.getByTestId('setting-lfr-s1');
+  await expect(s1).toHaveValue('25');
+  await expect(s1).toBeDisabled();
+  await expect(s1).toHaveAccessibleDescription(/Fixed by your link/);
+  await expect(page.getByTestId('setting-lfr-p1')).toBeDisabled();
+  // Other sections stay the student's.
+  await expect(page.getByTestId('setting-learningRate')).toBeEnabled();
+
+  await page.getByTestId('finetune-open').click();
+  const lr = page.getByTestId('finetune-lr');
+  await expect(lr).toHaveValue('0.02');
+  await expect(lr).toBeDisabled();
+  await expect(lr).toHaveAccessibleDescription(/Fixed by your link/);
+  await expect(page.getByTestId('finetune-optimizer')).toHaveValue('adam');
+  await expect(page.getByTestId('finetune-optimizer')).toBeDisabled();
+  await expect(page.getByTestId('finetune-target-mlp.c_fc')).toBeDisabled();
+  await expect(page.getByTestId('finetune-matrix')).toBeDisabled();
+  await expect(page.getByTestId('finetune-matrixSeed')).toHaveCount(0);
+  await expect(page.getByTestId('finetune-demoSteps')).toBeDisabled();
+});
+
+test('"Share as exercise" builds a link that reproduces the view: values, locks and hidden parts', async ({
+  page,
+  context,
+}) => {
+  const training = new TrainingPage(page);
+  await training.open();
+  await training.setField('learningRate', '0.001');
+  await page.getByTestId('setting-schedule').selectOption('lfr');
+
+  const open = page.getByTestId('share-exercise-open');
+  await open.click();
+  const builder = page.getByRole('region', { name: 'Share as exercise' });
+  await expect(builder).toBeVisible();
+  await expect(open).toHaveAttribute('aria-expanded', 'true');
+  await builder.getByLabel('lr', { exact: true }).first().selectOption('lock');
+  await builder.getByTestId('share-lfr-lfr_s1').selectOption('hide');
+  await builder.getByLabel('whole lora section').selectOption('lock');
+  // Panels can be hidden, not locked.
+  await expect(builder.getByTestId('share-panel-sampling').locator('option')).toHaveText([
+    'show',
+    'hide',
+  ]);
+  await builder.getByTestId('share-panel-sampling').selectOption('hide');
+  const field = page.getByTestId('share-exercise-link');
+  await expect(field).toHaveAttribute('readonly', '');
+  await expect(field).toHaveValue(
+    /\?preset=tiny&lr=0\.001&schedule=lfr&hide=lfr_s1,sampling&lock=lr,lora$/,
+  );
+  const link = await field.inputValue();
+
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByTestId('share-exercise-copy').click();
+  await expect(page.getByTestId('share-exercise-status')).toHaveText('Copied.');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+
+  // Escape closes the panel and gives the focus back to its button.
+  await field.focus();
+  await page.keyboard.press('Escape');
+  await expect(builder).toHaveCount(0);
+  await expect(open).toBeFocused();
+
+  const student = await context.newPage();
+  await student.goto(link);
+  await expect(student.getByTestId('training-panel')).toBeVisible();
+  const lr = student.getByTestId('setting-learningRate');
+  await expect(lr).toHaveValue('0.001');
+  await expect(lr).toBeDisabled();
+  await expect(student.getByTestId('setting-schedule')).toHaveValue('lfr');
+  await expect(student.getByTestId('setting-schedule')).toBeEnabled();
+  await expect(student.getByTestId('setting-lfr-s1')).toHaveCount(0);
+  await expect(student.getByTestId('setting-lfr-p1')).toBeEnabled();
+  await expect(student.getByTestId('sample-panel')).toHaveCount(0);
+  await student.getByTestId('finetune-open').click();
+  await expect(student.getByTestId('finetune-lr')).toBeDisabled();
+  await expect(student.getByTestId('finetune-rank')).toBeDisabled();
+  await expect(student.getByTestId('url-messages')).toHaveCount(0);
+});

@@ -50,8 +50,22 @@ test('fine-tune view: bad inputs refused with their messages, Adam and RITE side
   // Side by side: the same seed and batches, both curves drawn.
   await finetune.setField('steps', '3');
   await finetune.setField('batchSize', '2');
+  // The schedule: warmup within the run, RITE at its own rate; both peaks on the legend.
+  await finetune.setField('warmup', '5');
+  await refused("Warmup steps (5) must be a whole number from 0 to the run's 3 steps.");
+  await finetune.setField('warmup', '1');
+  await page.getByTestId('finetune-decay').selectOption('cosine');
+  await page.getByTestId('finetune-separateRates').check();
+  await finetune.setField('riteLr', '0');
+  await refused('Learning rate 0 must be above 0');
+  await finetune.setField('riteLr', '3e-2');
+  await expect(finetune.errors).toHaveCount(0);
   await finetune.start();
   await finetune.waitForPhase('done', RUN_TIMEOUT);
+  await expect(page.getByTestId('finetune-legend-adam')).toHaveText(/^Adam \(peak lr 0\.001\)\s*$/);
+  await expect(page.getByTestId('finetune-legend-rite')).toHaveText(
+    /^LoRA-RITE \(peak lr 0\.03\)\s*$/,
+  );
   await expect(finetune.lossChart).toHaveAttribute('data-adam-points', '3');
   await expect(finetune.lossChart).toHaveAttribute('data-rite-points', '3');
   await expect(finetune.lossChart.locator('path.recharts-line-curve')).toHaveCount(2);

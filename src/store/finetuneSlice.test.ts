@@ -40,6 +40,7 @@ const progress = (over: Partial<FinetuneProgress>): FinetuneProgress => ({
   steps: 3,
   points: [],
   msPerStep: 10,
+  rates: { adam: 1e-3, rite: 3e-2 },
   ...over,
 });
 

@@ -43,6 +43,8 @@ export type FinetuneFieldKey =
   | 'rank'
   | 'alpha'
   | 'lr'
+  | 'riteLr'
+  | 'warmup'
   | 'steps'
   | 'batchSize'
   | 'seed'
@@ -55,6 +57,9 @@ export interface FinetuneForm {
   optimizer: OptimizerChoice;
   order: FinetuneOrder;
   escapedMass: boolean;
+  decay: FinetuneRequest['decay'];
+  /** RITE at its own rate (riteLr) rather than lr. */
+  separateRates: boolean;
   matrix: InvarianceMatrixKind;
   values: Record<FinetuneFieldKey, string>;
 }
@@ -66,11 +71,15 @@ export function defaultFinetuneForm(): FinetuneForm {
     optimizer: 'both',
     order: 'interleaved',
     escapedMass: true,
+    decay: 'constant',
+    separateRates: false,
     matrix: 'scalar',
     values: {
       rank: '4',
       alpha: '8',
       lr: '1e-3',
+      riteLr: '3e-2',
+      warmup: '0',
       steps: '30',
       batchSize: '8',
       seed: '1',
@@ -89,6 +98,9 @@ export function requestFromForm(form: FinetuneForm): FinetuneRequest {
     lora: { rank: parse(v.rank), alpha: parse(v.alpha), targets: form.targets },
     optimizers: form.optimizer === 'both' ? ['adam', 'rite'] : [form.optimizer],
     lr: parse(v.lr),
+    ...(form.separateRates ? { riteLr: parse(v.riteLr) } : {}),
+    warmupSteps: parse(v.warmup),
+    decay: form.decay,
     steps: parse(v.steps),
     batchSize: parse(v.batchSize),
     escapedMass: form.escapedMass,
@@ -115,6 +127,8 @@ export interface FinetuneRunView {
   done: Partial<Record<OptimizerKind, number>>;
   steps: number;
   msPerStep: number;
+  /** Each optimizer's peak learning rate, for the chart's legend. */
+  rates: Partial<Record<OptimizerKind, number>>;
   nonFinite: FinetunePause | undefined;
   /** Why the run could not start, or why it failed. */
   error: string | undefined;
@@ -154,6 +168,7 @@ export const initialFinetuneRun: FinetuneRunView = {
   done: {},
   steps: 0,
   msPerStep: 0,
+  rates: {},
   nonFinite: undefined,
   error: undefined,
 };
@@ -185,6 +200,7 @@ export function applyFinetuneProgress(
       done: p.done,
       steps: p.steps,
       msPerStep: p.msPerStep,
+      rates: p.rates,
       nonFinite: p.nonFinite,
       error: p.state === 'failed' ? (p.error ?? 'the run failed without a message') : undefined,
     },

@@ -1,9 +1,14 @@
 // The settings link: a page's query string into the form (and the classroom's locks), and back.
 
-import { editSetting, selectPreset, selectTokenizer } from './settingsActions';
+import { editSetting, revalidate, selectPreset, selectTokenizer } from './settingsActions';
 import type { FieldKey } from './settingsForm';
 import { useStudio } from './store';
-import { parseSettingsUrl, serializeSettingsUrl } from './urlSettings';
+import {
+  applyLinkedForms,
+  type Classroom,
+  parseSettingsUrl,
+  serializeSettingsUrl,
+} from './urlSettings';
 import { chooseData } from './userDataActions';
 
 /**
@@ -18,20 +23,25 @@ export function applySettingsUrl(query: string): void {
     editSetting(key, value);
   }
   if (url.data) void chooseData(url.data);
+  const s = useStudio.getState();
   useStudio.setState({
+    ...applyLinkedForms(s.lfrForm, s.finetuneForm, url),
     classroom: { hidden: url.hide, locked: url.lock, messages: url.messages },
   });
+  revalidate();
 }
 
-/** The query string describing the current run and classroom, without "?". */
-export function settingsQuery(): string {
+/** The query string describing the current run and classroom (or `classroom`), without "?". */
+export function settingsQuery(classroom?: Classroom): string {
   const s = useStudio.getState();
   return serializeSettingsUrl({
     presetId: s.presetId,
     tokenizer: s.tokenizer,
     form: s.form,
     dataChoice: s.dataChoice,
-    classroom: s.classroom,
+    lfrForm: s.lfrForm,
+    finetuneForm: s.finetuneForm,
+    classroom: classroom ?? s.classroom,
   });
 }
 
@@ -47,6 +57,8 @@ export function watchSettingsUrl(write: (query: string) => void, delayMs = 300):
       s.tokenizer === prev.tokenizer &&
       s.form === prev.form &&
       s.dataChoice === prev.dataChoice &&
+      s.lfrForm === prev.lfrForm &&
+      s.finetuneForm === prev.finetuneForm &&
       s.classroom === prev.classroom
     )
       return;

@@ -1,18 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PRESETS } from '../model/config';
+import { defaultFinetuneForm, type FinetuneFieldKey } from './finetuneSlice';
+import { defaultLfrForm, type LfrFieldKey } from './lfrSlice';
 import { applySettingsUrl, settingsQuery, watchSettingsUrl } from './linkActions';
 import { editSetting, selectPreset } from './settingsActions';
 import { FIELDS, type FieldKey, formFromPreset } from './settingsForm';
 import { resetStudio, useStudio } from './store';
 import {
+  applyLinkedForms,
   type Classroom,
   fixedFields,
   isHidden,
   isLocked,
   isSectionHidden,
+  LFR_URL_KEYS,
+  LFR_URL_RULES,
   type LinkedRun,
+  LORA_URL_RULES,
   MAX_LINK_MESSAGES,
   NO_CLASSROOM,
+  type NumberRule,
   parseSettingsUrl,
   serializeSettingsUrl,
   URL_KEYS,
@@ -21,12 +28,27 @@ import {
 
 const tiny = PRESETS[0];
 
+/** A value the rule allows that differs from `current`. */
+function allowedOtherThan(rule: NumberRule, current: string): string {
+  const candidates = [rule.min, rule.min + 1, rule.max - 1, rule.max, rule.min + 0.5, 0.5];
+  const v = candidates.find(
+    (c) =>
+      c !== Number(current) &&
+      (!rule.integer || Number.isInteger(c)) &&
+      (rule.above ? c > rule.min : c >= rule.min) &&
+      (rule.below ? c < rule.max : c <= rule.max),
+  )!;
+  return String(v);
+}
+
 function run(overrides: Partial<LinkedRun> = {}): LinkedRun {
   return {
     presetId: 'tiny',
     tokenizer: tiny.tokenizer,
     form: formFromPreset(tiny),
     dataChoice: 'openwebtext',
+    lfrForm: defaultLfrForm(),
+    finetuneForm: defaultFinetuneForm(),
     classroom: NO_CLASSROOM,
     ...overrides,
   };
@@ -71,18 +93,7 @@ describe('serializing the settings into a link', () => {
     const medium = PRESETS[2];
     // Every field set to a value its rule allows and different from the preset's.
     const form = formFromPreset(medium);
-    for (const f of FIELDS) {
-      const rule = URL_RULES[f.key];
-      const candidates = [rule.min, rule.min + 1, rule.max - 1, rule.max, rule.min + 0.5, 0.5];
-      const v = candidates.find(
-        (c) =>
-          c !== Number(form[f.key]) &&
-          (!rule.integer || Number.isInteger(c)) &&
-          (rule.above ? c > rule.min : c >= rule.min) &&
-          (rule.below ? c < rule.max : c <= rule.max),
-      )!;
-      form[f.key] = String(v);
-    }
+    for (const f of FIELDS) form[f.key] = allowedOtherThan(URL_RULES[f.key], form[f.key]);
     const original = run({
       presetId: 'medium',
       tokenizer: 'byte',
@@ -99,6 +110,35 @@ describe('serializing the settings into a link', () => {
     expect(parsed.hide).toEqual(['gpu', 'checks']);
     expect(parsed.lock).toEqual(['model']);
   });
+
+  it('round-trips every LFR and LoRA field and choice, and applies them back to the forms', () => {
+    const lfr = defaultLfrForm();
+    const ft = defaultFinetuneForm();
+    for (const k of Object.keys(LFR_URL_RULES) as LfrFieldKey[])
+      lfr.values[k] = allowedOtherThan(LFR_URL_RULES[k], lfr.values[k]);
+    for (const k of Object.keys(LORA_URL_RULES) as FinetuneFieldKey[])
+      ft.values[k] = allowedOtherThan(LORA_URL_RULES[k], ft.values[k]);
+    const lfrForm = { ...lfr, schedule: 'lfr' as const };
+    const finetuneForm = {
+      ...ft,
+      text: 'user' as const,
+      optimizer: 'rite' as const,
+      order: 'sequential' as const,
+      escapedMass: false,
+      matrix: 'general' as const,
+      targets: ['mlp.c_fc' as const, 'attn.c_attn' as const],
+    };
+    const query = serializeSettingsUrl(run({ lfrForm, finetuneForm }));
+    expect(query).toMatch(
+      /^preset=tiny&schedule=lfr&lfr_p1=\d.*&lora_text=user&lora_optimizer=rite&lora_order=sequential&lora_escaped_mass=off&lora_s=general&lora_targets=mlp\.c_fc,attn\.c_attn&lora_rank=/,
+    );
+    const parsed = parseSettingsUrl(query);
+    expect(parsed.messages).toEqual([]);
+    expect(applyLinkedForms(defaultLfrForm(), defaultFinetuneForm(), parsed)).toEqual({
+      lfrForm,
+      finetuneForm,
+    });
+  });
 });
 
 describe('parsing a link', () => {
@@ -107,6 +147,9 @@ describe('parsing a link', () => {
     expect(url).toEqual({
       preset: 'tiny',
       form: { learningRate: '0.001', maxSteps: '200', seed: '42' },
+      lfr: {},
+      lora: {},
+      choices: {},
       hide: [],
       lock: [],
       messages: [],
@@ -207,6 +250,20 @@ describe('parsing a link', () => {
     );
   });
 
+  it('names a bad LFR or LoRA value, choice or target list with what is allowed', () => {
+    const url = parseSettingsUrl(
+      'lfr_s1=100&lora_rank=64&lora_optimizer=sgd&lora_targets=attn.c_attn,wte&lora_lr=0.01',
+    );
+    expect(url.lora).toEqual({ lr: '0.01' });
+    expect(url.lfr).toEqual({});
+    expect(url.messages).toEqual([
+      'Link setting lfr_s1=100 ignored: lfr_s1 takes a number of at least 0 and below 100.',
+      'Link setting lora_rank=64 ignored: lora_rank takes a whole number from 1 to 32.',
+      'Link setting lora_optimizer=sgd ignored: lora_optimizer takes both, adam or rite.',
+      'Link setting lora_targets=attn.c_attn,wte ignored: lora_targets takes a comma list of attn.c_attn, attn.c_proj, mlp.c_fc or mlp.c_proj.',
+    ]);
+  });
+
   it('uses the last of a repeated key and says so, also when the last is bad', () => {
     expect(parseSettingsUrl('lr=0.1&lr=0.2')).toMatchObject({
       form: { learningRate: '0.2' },
@@ -219,6 +276,20 @@ describe('parsing a link', () => {
 });
 
 describe('classroom lists', () => {
+  it('hides or locks every LFR and LoRA control through its section', () => {
+    const c = classroom(['lfr'], ['lora']);
+    for (const name of ['schedule', 'lfr_p1', 'lfr_blocks']) {
+      expect(isHidden(c, name)).toBe(true);
+      expect(isLocked(c, name)).toBe(false);
+    }
+    for (const name of ['lora_rank', 'lora_lr', 'lora_targets', 'lora_s', 'lora_demo_steps'])
+      expect(isLocked(c, name)).toBe(true);
+    expect(isLocked(c, 'lr')).toBe(false);
+    expect(isSectionHidden(classroom(['schedule', ...Object.values(LFR_URL_KEYS)]), 'lfr')).toBe(
+      true,
+    );
+  });
+
   it('hides or locks a control by its name or by a section it is in', () => {
     const c = classroom(['optimizer', 'gpu'], ['model', 'seed']);
     expect(isHidden(c, 'lr')).toBe(true);
@@ -267,6 +338,23 @@ describe('the link in the studio', () => {
       messages: ['Link setting n_head=x ignored: n_head takes a whole number from 1 to 64.'],
     });
     expect(s.settingsErrors).toEqual([]);
+  });
+
+  it('applies the LFR and LoRA values and choices a link sets', () => {
+    applySettingsUrl('?schedule=lfr&lfr_s1=25&lora_lr=0.02&lora_optimizer=adam&lock=lfr,lora');
+    const s = useStudio.getState();
+    expect(s.lfrForm).toEqual({
+      schedule: 'lfr',
+      values: { ...defaultLfrForm().values, s1: '25' },
+    });
+    expect(s.finetuneForm).toEqual({
+      ...defaultFinetuneForm(),
+      optimizer: 'adam',
+      values: { ...defaultFinetuneForm().values, lr: '0.02' },
+    });
+    expect(settingsQuery()).toBe(
+      'preset=tiny&schedule=lfr&lfr_s1=25&lora_optimizer=adam&lora_lr=0.02&lock=lfr,lora',
+    );
   });
 
   it('keeps what the link fixed when the student picks another preset', () => {

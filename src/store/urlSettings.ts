@@ -5,8 +5,11 @@
 
 import type { TokenizerName } from '../data/tokenizerTypes';
 import { PRESETS } from '../model/config';
+import { LORA_TARGETS, type LoraTarget } from '../model/lora';
 import { clip } from '../util/preview';
 import type { DataChoice } from '../worker/protocol';
+import { defaultFinetuneForm, type FinetuneFieldKey, type FinetuneForm } from './finetuneSlice';
+import { defaultLfrForm, type LfrFieldKey, type LfrForm } from './lfrSlice';
 import {
   FIELDS,
   type FieldKey,
@@ -85,6 +88,112 @@ export function fits(r: NumberRule, v: number): boolean {
   return low && high;
 }
 
+/** The LFR schedule's fields in the URL. */
+export const LFR_URL_KEYS: Readonly<Record<LfrFieldKey, string>> = {
+  p1: 'lfr_p1',
+  s1: 'lfr_s1',
+  p2: 'lfr_p2',
+  p3: 'lfr_p3',
+  s2: 'lfr_s2',
+  p4: 'lfr_p4',
+  reps: 'lfr_reps',
+  blocks: 'lfr_blocks',
+};
+
+const percent: NumberRule = { integer: false, min: 0, max: 100, below: true };
+
+export const LFR_URL_RULES: Readonly<Record<LfrFieldKey, NumberRule>> = {
+  p1: count(1, 1000),
+  s1: percent,
+  p2: count(0, 1000),
+  p3: count(1, 1000),
+  s2: percent,
+  p4: count(0, 1000),
+  reps: count(0, 1000),
+  blocks: count(0, 1_000_000_000),
+};
+
+/** The LoRA fine-tune's and invariance demo's fields in the URL. */
+export const LORA_URL_KEYS: Readonly<Record<FinetuneFieldKey, string>> = {
+  rank: 'lora_rank',
+  alpha: 'lora_alpha',
+  lr: 'lora_lr',
+  riteLr: 'lora_rite_lr',
+  warmup: 'lora_warmup',
+  steps: 'lora_steps',
+  batchSize: 'lora_batch',
+  seed: 'lora_seed',
+  matrixSeed: 'lora_s_seed',
+  demoSteps: 'lora_demo_steps',
+};
+
+export const LORA_URL_RULES: Readonly<Record<FinetuneFieldKey, NumberRule>> = {
+  rank: count(1, 32),
+  alpha: { integer: false, min: 0, above: true, max: 10_000 },
+  lr: { integer: false, min: 0, above: true, max: 1 },
+  riteLr: { integer: false, min: 0, above: true, max: 1 },
+  warmup: count(0, 1_000_000),
+  steps: count(1, 1_000_000),
+  batchSize: count(1, 1024),
+  seed: count(0, 0xffffffff),
+  matrixSeed: count(0, 0xffffffff),
+  demoSteps: count(1, 1000),
+};
+
+/** The form a choice belongs to, and the values a link may pick. */
+const CHOICES = {
+  schedule: ['random', 'lfr'],
+  lora_text: ['heldout', 'user'],
+  lora_optimizer: ['both', 'adam', 'rite'],
+  lora_order: ['interleaved', 'sequential'],
+  lora_escaped_mass: ['on', 'off'],
+  lora_decay: ['constant', 'cosine'],
+  lora_separate_rates: ['off', 'on'],
+  lora_s: ['scalar', 'diagonal', 'orthogonal', 'general'],
+} as const;
+
+export type ChoiceKey = keyof typeof CHOICES;
+export type Choices = { [K in ChoiceKey]?: (typeof CHOICES)[K][number] };
+const CHOICE_KEYS = Object.keys(CHOICES) as ChoiceKey[];
+
+/** Each choice as the forms hold it. */
+function choicesOf(lfr: LfrForm, ft: FinetuneForm): Required<Choices> {
+  return {
+    schedule: lfr.schedule,
+    lora_text: ft.text,
+    lora_optimizer: ft.optimizer,
+    lora_order: ft.order,
+    lora_escaped_mass: ft.escapedMass ? 'on' : 'off',
+    lora_decay: ft.decay,
+    lora_separate_rates: ft.separateRates ? 'on' : 'off',
+    lora_s: ft.matrix,
+  };
+}
+
+/** The forms with a link's choices and values applied. */
+export function applyLinkedForms(
+  lfr: LfrForm,
+  ft: FinetuneForm,
+  url: Pick<UrlSettings, 'choices' | 'lfr' | 'lora' | 'loraTargets'>,
+): { lfrForm: LfrForm; finetuneForm: FinetuneForm } {
+  const c = { ...choicesOf(lfr, ft), ...url.choices };
+  return {
+    lfrForm: { schedule: c.schedule, values: { ...lfr.values, ...url.lfr } },
+    finetuneForm: {
+      ...ft,
+      text: c.lora_text,
+      optimizer: c.lora_optimizer,
+      order: c.lora_order,
+      escapedMass: c.lora_escaped_mass === 'on',
+      decay: c.lora_decay,
+      separateRates: c.lora_separate_rates === 'on',
+      matrix: c.lora_s,
+      targets: url.loraTargets ?? ft.targets,
+      values: { ...ft.values, ...url.lora },
+    },
+  };
+}
+
 const fieldUrlKeys = (keys: readonly FieldKey[]) => keys.map((k) => URL_KEYS[k]);
 const specUrlKeys = (specs: typeof FIELDS) => specs.map((f) => URL_KEYS[f.key]);
 
@@ -105,37 +214,73 @@ export const SECTIONS: Readonly<Record<string, readonly string[]>> = {
     'gradClip',
   ]),
   evaluation: fieldUrlKeys(['evalInterval', 'evalBatches']),
+  lfr: ['schedule', ...Object.values(LFR_URL_KEYS)],
+  lora: [
+    'lora_text',
+    'lora_rank',
+    'lora_alpha',
+    'lora_targets',
+    'lora_optimizer',
+    'lora_order',
+    'lora_lr',
+    'lora_separate_rates',
+    'lora_rite_lr',
+    'lora_warmup',
+    'lora_decay',
+    'lora_steps',
+    'lora_batch',
+    'lora_seed',
+    'lora_escaped_mass',
+    'lora_s',
+    'lora_s_seed',
+    'lora_demo_steps',
+  ],
 };
 
-/** Controls a link can fix; the LFR and LoRA views read 'lfr' and 'lora' themselves. */
-const LOCKABLE: readonly string[] = [
+/** Every control a link can set, fix or hide, by its name in the link. */
+export const CONTROLS: readonly string[] = [
   'preset',
   'tokenizer',
   'data',
   ...Object.values(URL_KEYS),
-  ...Object.keys(SECTIONS),
-  'lfr',
-  'lora',
+  ...SECTIONS.lfr,
+  ...SECTIONS.lora,
 ];
 
+/** Controls a link can fix, and the sections. */
+const LOCKABLE: readonly string[] = [...CONTROLS, ...Object.keys(SECTIONS)];
+
 /** And the panels a link can only hide. */
-const HIDEABLE: readonly string[] = [...LOCKABLE, 'sampling', 'gpu', 'checks'];
+export const PANELS: readonly string[] = ['sampling', 'gpu', 'checks'];
+const HIDEABLE: readonly string[] = [...LOCKABLE, ...PANELS];
 
 const TOKENIZERS: readonly TokenizerName[] = ['byte', 'gpt2'];
 const DATA_CHOICES: readonly DataChoice[] = ['openwebtext', 'user'];
 const PRESET_IDS: readonly PresetId[] = PRESETS.map((p) => p.id);
 
-const FIELD_BY_URL_KEY = new Map(FIELDS.map((f) => [URL_KEYS[f.key], f.key]));
+/** A numeric field by its name in the link: which form holds it, and its rule. */
+type LinkedField =
+  | { form: 'form'; key: FieldKey; rule: NumberRule }
+  | { form: 'lfr'; key: LfrFieldKey; rule: NumberRule }
+  | { form: 'lora'; key: FinetuneFieldKey; rule: NumberRule };
 
-/** What the link reads, in the order it writes them. */
-const KNOWN_KEYS: readonly string[] = [
-  'preset',
-  'tokenizer',
-  'data',
-  ...Object.values(URL_KEYS),
-  'hide',
-  'lock',
-];
+const FIELD_BY_URL_KEY = new Map<string, LinkedField>([
+  ...FIELDS.map((f): [string, LinkedField] => [
+    URL_KEYS[f.key],
+    { form: 'form', key: f.key, rule: URL_RULES[f.key] },
+  ]),
+  ...(Object.keys(LFR_URL_KEYS) as LfrFieldKey[]).map((k): [string, LinkedField] => [
+    LFR_URL_KEYS[k],
+    { form: 'lfr', key: k, rule: LFR_URL_RULES[k] },
+  ]),
+  ...(Object.keys(LORA_URL_KEYS) as FinetuneFieldKey[]).map((k): [string, LinkedField] => [
+    LORA_URL_KEYS[k],
+    { form: 'lora', key: k, rule: LORA_URL_RULES[k] },
+  ]),
+]);
+
+/** What the link reads. */
+const KNOWN_KEYS: readonly string[] = [...CONTROLS, 'hide', 'lock'];
 
 /** A classroom link's hidden and fixed controls, and what was wrong with the link. */
 export interface Classroom {
@@ -155,6 +300,10 @@ export interface UrlSettings {
   data?: DataChoice;
   /** Values as the form holds them (text), each within its rule. */
   form: Partial<SettingsForm>;
+  lfr: Partial<Record<LfrFieldKey, string>>;
+  lora: Partial<Record<FinetuneFieldKey, string>>;
+  choices: Choices;
+  loraTargets?: LoraTarget[];
   hide: string[];
   lock: string[];
   messages: string[];
@@ -208,10 +357,32 @@ function parseList(
   return names;
 }
 
+function setChoice<K extends ChoiceKey>(
+  choices: Choices,
+  key: K,
+  value: string,
+  ignored: (allowed: string) => void,
+) {
+  const allowed: readonly string[] = CHOICES[key];
+  if (allowed.includes(value)) choices[key] = value as Choices[K];
+  else {
+    delete choices[key];
+    ignored(oneOf(allowed));
+  }
+}
+
 /** Reads a query string (with or without its "?"); every problem becomes a message naming the key. */
 export function parseSettingsUrl(query: string): UrlSettings {
   const params = new URLSearchParams(query);
-  const out: UrlSettings = { form: {}, hide: [], lock: [], messages: [] };
+  const out: UrlSettings = {
+    form: {},
+    lfr: {},
+    lora: {},
+    choices: {},
+    hide: [],
+    lock: [],
+    messages: [],
+  };
   const problems = new LinkProblems();
   const seen = new Set<string>();
   for (const [key, value] of params) {
@@ -236,16 +407,23 @@ export function parseSettingsUrl(query: string): UrlSettings {
       out.hide = parseList('hide', value, HIDEABLE, problems);
     } else if (key === 'lock') {
       out.lock = parseList('lock', value, LOCKABLE, problems);
+    } else if (CHOICE_KEYS.includes(key as ChoiceKey)) {
+      setChoice(out.choices, key as ChoiceKey, value, ignored);
+    } else if (key === 'lora_targets') {
+      const names = value.split(',').filter((n) => n !== '');
+      const bad = names.filter((n) => !LORA_TARGETS.includes(n as LoraTarget));
+      if (bad.length === 0 && names.length > 0) out.loraTargets = names as LoraTarget[];
+      else ignored(`a comma list of ${oneOf(LORA_TARGETS)}`);
     } else if (FIELD_BY_URL_KEY.has(key)) {
       const field = FIELD_BY_URL_KEY.get(key)!;
-      const rule = URL_RULES[field];
+      const values: Partial<Record<string, string>> = out[field.form];
       const v = value.trim() === '' ? Number.NaN : Number(value);
-      if (fits(rule, v)) {
-        out.form[field] = String(v);
+      if (fits(field.rule, v)) {
+        values[field.key] = String(v);
       } else {
         // The last one counts, also when it is bad: an earlier value must not stand in for it.
-        delete out.form[field];
-        ignored(describeRule(rule));
+        delete values[field.key];
+        ignored(describeRule(field.rule));
       }
     } else {
       problems.add(
@@ -264,7 +442,26 @@ export interface LinkedRun {
   tokenizer: TokenizerName;
   form: SettingsForm;
   dataChoice: DataChoice;
+  lfrForm: LfrForm;
+  finetuneForm: FinetuneForm;
   classroom: Classroom;
+}
+
+/** The fields of `values` that are numbers other than the default's, as `[urlKey, number]`. */
+function changedNumbers<K extends string>(
+  keys: readonly K[],
+  values: Readonly<Record<K, string>>,
+  defaults: Readonly<Record<K, string>>,
+  urlKey: (k: K) => string,
+): [string, string][] {
+  const parts: [string, string][] = [];
+  for (const k of keys) {
+    const text = values[k].trim();
+    const v = Number(text);
+    if (text === '' || !Number.isFinite(v) || v === Number(defaults[k])) continue;
+    parts.push([urlKey(k), String(v)]);
+  }
+  return parts;
 }
 
 // Commas stay readable in lists (hide=model,lr); every other special character is escaped.
@@ -281,12 +478,42 @@ export function serializeSettingsUrl(run: LinkedRun): string {
   const parts: [string, string][] = [['preset', run.presetId]];
   if (run.tokenizer !== preset.tokenizer) parts.push(['tokenizer', run.tokenizer]);
   if (run.dataChoice !== 'openwebtext') parts.push(['data', run.dataChoice]);
-  for (const f of FIELDS) {
-    const text = run.form[f.key].trim();
-    const v = Number(text);
-    if (text === '' || !Number.isFinite(v) || v === Number(base[f.key])) continue;
-    parts.push([URL_KEYS[f.key], String(v)]);
-  }
+  parts.push(
+    ...changedNumbers(
+      FIELDS.map((f) => f.key),
+      run.form,
+      base,
+      (k) => URL_KEYS[k],
+    ),
+  );
+  const lfr0 = defaultLfrForm();
+  const ft0 = defaultFinetuneForm();
+  const now = choicesOf(run.lfrForm, run.finetuneForm);
+  const before = choicesOf(lfr0, ft0);
+  const choice = (k: ChoiceKey) => {
+    if (now[k] !== before[k]) parts.push([k, now[k]]);
+  };
+  choice('schedule');
+  parts.push(
+    ...changedNumbers(
+      Object.keys(LFR_URL_KEYS) as LfrFieldKey[],
+      run.lfrForm.values,
+      lfr0.values,
+      (k) => LFR_URL_KEYS[k],
+    ),
+  );
+  for (const k of CHOICE_KEYS) if (k !== 'schedule') choice(k);
+  const targets = run.finetuneForm.targets;
+  if (targets.length !== ft0.targets.length || targets.some((t, i) => t !== ft0.targets[i]))
+    parts.push(['lora_targets', targets.join(',')]);
+  parts.push(
+    ...changedNumbers(
+      Object.keys(LORA_URL_KEYS) as FinetuneFieldKey[],
+      run.finetuneForm.values,
+      ft0.values,
+      (k) => LORA_URL_KEYS[k],
+    ),
+  );
   if (run.classroom.hidden.length > 0) parts.push(['hide', run.classroom.hidden.join(',')]);
   if (run.classroom.locked.length > 0) parts.push(['lock', run.classroom.locked.join(',')]);
   return parts.map(([k, v]) => `${k}=${encode(v)}`).join('&');

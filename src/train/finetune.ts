@@ -37,7 +37,7 @@ import { type BatchSource, ForwardLoss } from './trainer';
 /** A fine-tuning run: adapters, their optimizer, and the batch. */
 export interface FinetuneSettings {
   lora: LoraSettings;
-  /** Its lr is used at every step (no schedule). */
+  /** Its lr is the step's unless queueStep is given one (the session's schedule). */
   optimizer: LoraOptimizerSettings;
   batchSize: number;
   /** Seeds the adapters' init (A = 0, B random); the data order is the BatchSource's. */
@@ -179,7 +179,10 @@ export class FinetuneTrainer {
    * wait for the GPU), unless READBACK_DEPTH steps are in flight: then it first waits for the
    * oldest. Refuses once a step has produced a non-finite value.
    */
-  async queueStep(source: BatchSource): Promise<{ result: Promise<FinetuneStepResult> }> {
+  async queueStep(
+    source: BatchSource,
+    lr = this.settings.optimizer.lr,
+  ): Promise<{ result: Promise<FinetuneStepResult> }> {
     await this.steps.reserve();
     if (this.paused) {
       const { step, pair, quantity } = this.paused;
@@ -194,7 +197,6 @@ export class FinetuneTrainer {
     queue.writeBuffer(this.tokens, 0, this.hostInputs);
     queue.writeBuffer(this.targets, 0, this.hostTargets);
     const step = this.step++;
-    const lr = this.settings.optimizer.lr;
     this.optimizer.setStep(step, lr);
     const label = `finetune step ${step}`;
     const result = this.steps.submit(label, 'finetune step', this.commands, (bytes) => {

@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchSampler } from '../data/blocks';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { initParams } from '../model/init';
 import { LORA_TARGETS } from '../model/lora';
 import { buildParamTable } from '../model/params';
 import { blocks, config } from '../test/finetuneFixture';
+import { type FinetuneStepResult, FinetuneTrainer } from './finetune';
 import {
   type FinetuneProgress,
   type FinetuneRequest,
   FinetuneSession,
   finetuneProblems,
+  finetuneRateAt,
   type InvarianceSeries,
+  optimizerSettings,
   runInvariance,
 } from './finetuneSession';
 
@@ -17,6 +21,8 @@ const request = (over: Partial<FinetuneRequest> = {}): FinetuneRequest => ({
   lora: { rank: 2, alpha: 4, targets: LORA_TARGETS },
   optimizers: ['adam', 'rite'],
   lr: 1e-2,
+  warmupSteps: 0,
+  decay: 'constant',
   steps: 4,
   batchSize: 4,
   escapedMass: true,
@@ -66,6 +72,10 @@ describe('FinetuneSession', () => {
     );
     expect(say({ lora: { rank: 2, alpha: 4, targets: [] } })[0]).toContain('No layer to adapt');
     expect(say({ lr: 0 })).toEqual(['Learning rate 0 must be above 0: e.g. 1e-3 for Adam.']);
+    expect(say({ riteLr: 0 })).toEqual(['Learning rate 0 must be above 0: e.g. 1e-3 for Adam.']);
+    expect(say({ warmupSteps: 5 })).toEqual([
+      "Warmup steps (5) must be a whole number from 0 to the run's 4 steps.",
+    ]);
     expect(say({ optimizers: [] })[0]).toContain('No optimizer');
     expect(say({ steps: 0, batchSize: 1.5, seed: -1 })).toHaveLength(3);
     const nan = base.slice();
@@ -92,6 +102,37 @@ describe('FinetuneSession', () => {
     expect(adamAlone.losses('adam')).toEqual(side.losses('adam'));
     expect(adamAlone.losses('rite')).toEqual([]);
     expect(ctx.takeUncapturedErrors().map((e) => e.message)).toEqual([]);
+  });
+
+  it('gives each optimizer step its rate on the schedule: warmup, cosine, RITE at its own rate', async () => {
+    const r = request({ steps: 4, warmupSteps: 2, decay: 'cosine', riteLr: 5e-2 });
+    const scheduled = await run(ctx, base, r);
+    expect(scheduled.last.rates).toEqual({ adam: 1e-2, rite: 5e-2 });
+    // The same steps driven by hand at the schedule's rates give the same losses, bit for bit.
+    for (const kind of ['adam', 'rite'] as const) {
+      const trainer = await FinetuneTrainer.create(ctx, config, base, {
+        lora: r.lora,
+        optimizer: optimizerSettings(kind, r),
+        batchSize: r.batchSize,
+        seed: r.seed,
+      });
+      const sampler = new BatchSampler(blocks, r.batchSize, r.seed);
+      const results: Promise<FinetuneStepResult>[] = [];
+      for (let i = 0; i < r.steps; i++)
+        results.push((await trainer.queueStep(sampler, finetuneRateAt(kind, i, r))).result);
+      const rs = await Promise.all(results);
+      trainer.destroy();
+      expect(rs.map((x) => x.lr)).toEqual([0, 1, 2, 3].map((i) => finetuneRateAt(kind, i, r)));
+      expect(rs.map((x) => x.loss)).toEqual(scheduled.losses(kind));
+    }
+    // The schedule is felt: at the peak rate throughout, the losses part after the first step.
+    const flat = await run(ctx, base, { ...r, warmupSteps: 0, decay: 'constant' });
+    for (const kind of ['adam', 'rite'] as const) {
+      expect(flat.losses(kind)[0]).toBe(scheduled.losses(kind)[0]);
+      expect(flat.losses(kind)[1]).not.toBe(scheduled.losses(kind)[1]);
+    }
+    scheduled.session.destroy();
+    flat.session.destroy();
   });
 
   it('pauses on a non-finite step and says which optimizer, pair and quantity', async () => {

@@ -19,6 +19,7 @@ import {
   zInvariance,
 } from './finetune';
 import { conditionNumber, type InvarianceMatrixKind, invarianceMatrix } from './invarianceMatrix';
+import { fineTuneSchedule, type LrDecay, learningRateAt } from './lrSchedule';
 import { PROGRESS_INTERVAL_MS } from './session';
 
 /** How the two optimizers share the GPU: step k of each in turn, or every Adam step first. */
@@ -29,7 +30,13 @@ export interface FinetuneRequest {
   lora: LoraSettings;
   /** One optimizer, or both ('adam' then 'rite') side by side. */
   optimizers: readonly LoraOptimizerKind[];
+  /** Peak learning rate of each optimizer (RITE's is riteLr when given). */
   lr: number;
+  /** RITE's own peak rate (the paper finds its best 20 to 100 times Adam's); undefined: lr. */
+  riteLr?: number;
+  /** Linear warmup over these steps, then the decay, as in pretraining. */
+  warmupSteps: number;
+  decay: LrDecay;
   /** Optimizer steps of each optimizer. */
   steps: number;
   batchSize: number;
@@ -75,6 +82,8 @@ export interface FinetuneProgress {
   points: FinetunePoint[];
   /** Wall time per optimizer step, all optimizers together. */
   msPerStep: number;
+  /** Each optimizer's peak learning rate. */
+  rates: Partial<Record<LoraOptimizerKind, number>>;
   nonFinite?: FinetunePause;
   error?: string;
 }
@@ -91,14 +100,30 @@ export interface InvarianceSeries {
 export const MAX_FINETUNE_STEPS = 100_000;
 export const MAX_FINETUNE_BATCH = 256;
 
+type RateRequest = Pick<FinetuneRequest, 'lr' | 'riteLr'>;
+
+/** An optimizer's peak learning rate. */
+export const rateOf = (kind: LoraOptimizerKind, request: RateRequest): number =>
+  kind === 'rite' && request.riteLr !== undefined ? request.riteLr : request.lr;
+
+/** The learning rate of an optimizer's step `step` (0-based): its rate on the run's schedule. */
+export function finetuneRateAt(
+  kind: LoraOptimizerKind,
+  step: number,
+  request: RateRequest & Pick<FinetuneRequest, 'warmupSteps' | 'decay' | 'steps'>,
+): number {
+  const { warmupSteps, decay, steps } = request;
+  return learningRateAt(step, fineTuneSchedule(rateOf(kind, request), warmupSteps, decay, steps));
+}
+
 /** The optimizer settings of a request: the paper's betas, clipping at 1, no weight decay. */
 export function optimizerSettings(
   kind: LoraOptimizerKind,
-  request: Pick<FinetuneRequest, 'lr' | 'escapedMass'>,
+  request: RateRequest & Pick<FinetuneRequest, 'escapedMass'>,
 ): LoraOptimizerSettings {
   return {
     kind,
-    lr: request.lr,
+    lr: rateOf(kind, request),
     beta1: 0.9,
     beta2: 0.999,
     // RITE's eps sits under a square root of an r x r eigenvalue (spec step 7); Adam's the usual.
@@ -143,6 +168,10 @@ export function finetuneProblems(
   }
   if (!wholeIn(request.steps, 1, MAX_FINETUNE_STEPS))
     errors.push(`Steps (${request.steps}) must be a whole number from 1 to ${MAX_FINETUNE_STEPS}.`);
+  if (!wholeIn(request.warmupSteps, 0, request.steps))
+    errors.push(
+      `Warmup steps (${request.warmupSteps}) must be a whole number from 0 to the run's ${request.steps} steps.`,
+    );
   if (!wholeIn(request.batchSize, 1, MAX_FINETUNE_BATCH))
     errors.push(
       `Batch size (${request.batchSize}) must be a whole number from 1 to ${MAX_FINETUNE_BATCH}.`,
@@ -162,6 +191,8 @@ function stepOrder(request: FinetuneRequest): LoraOptimizerKind[] {
 interface OptimizerRun {
   trainer: FinetuneTrainer;
   source: BatchSampler;
+  /** Steps queued, and steps whose loss came back. */
+  queued: number;
   done: number;
 }
 
@@ -208,7 +239,7 @@ export class FinetuneSession {
           base,
           trainerSettings(kind, request),
         );
-        runs.set(kind, { trainer, source, done: 0 });
+        runs.set(kind, { trainer, source, queued: 0, done: 0 });
       }
     } catch (e) {
       for (const run of runs.values()) run.trainer.destroy();
@@ -258,7 +289,8 @@ export class FinetuneSession {
   private async queue(run: OptimizerRun): Promise<{ result: Promise<FinetuneStepResult> } | null> {
     if (run.trainer.paused) return null;
     try {
-      return await run.trainer.queueStep(run.source);
+      const lr = finetuneRateAt(run.trainer.settings.optimizer.kind, run.queued++, this.request);
+      return await run.trainer.queueStep(run.source, lr);
     } catch (e) {
       if (run.trainer.paused) return null;
       throw e;
@@ -282,13 +314,18 @@ export class FinetuneSession {
   private flush(): void {
     this.lastFlush = performance.now();
     const done: Partial<Record<LoraOptimizerKind, number>> = {};
-    for (const [kind, run] of this.runs) done[kind] = run.done;
+    const rates: Partial<Record<LoraOptimizerKind, number>> = {};
+    for (const [kind, run] of this.runs) {
+      done[kind] = run.done;
+      rates[kind] = rateOf(kind, this.request);
+    }
     this.onProgress({
       state: this.state,
       done,
       steps: this.request.steps,
       points: this.outbox.splice(0),
       msPerStep: this.completed > 0 ? (this.lastFlush - this.startedAt) / this.completed : 0,
+      rates,
       nonFinite: this.nonFinite,
       error: this.error,
     });

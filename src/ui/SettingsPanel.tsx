@@ -17,26 +17,12 @@ import {
   selectSettingsErrors,
   selectTokenizer as selectTokenizerName,
 } from '../store/trainingSlice';
-import { isHidden, isLocked, isSectionHidden, URL_KEYS } from '../store/urlSettings';
+import { isSectionHidden, URL_KEYS } from '../store/urlSettings';
 import { formatBytes } from './format';
 import { HelpTip } from './help/HelpTip';
 import { LinkBar } from './help/LinkBar';
 import { LfrSettings } from './lfr/LfrSettings';
-
-/** Hidden or fixed by a classroom link: `name` as the link names the control. */
-function useLinkRule(name: string): { hidden: boolean; fixed: boolean } {
-  const hidden = useStudio((s) => isHidden(s.classroom, name));
-  const fixed = useStudio((s) => isLocked(s.classroom, name));
-  return { hidden, fixed };
-}
-
-function FixedNote({ id }: { id: string }) {
-  return (
-    <span id={id} className="hint fixed-note">
-      Fixed by your link.
-    </span>
-  );
-}
+import { describedBy, FixedNote, useLinkRule } from './share/linkRule';
 
 function PresetPicker({ disabled }: { disabled: boolean }) {
   const presetId = useStudio(selectPresetId);
@@ -86,7 +72,7 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
         inputMode={spec.step === '1' ? 'numeric' : 'decimal'}
         value={value}
         disabled={disabled || unused || rule.fixed}
-        aria-describedby={rule.fixed ? `${id}-hint ${id}-fixed` : `${id}-hint`}
+        aria-describedby={describedBy(id, rule.fixed)}
         onChange={(e) => editSetting(spec.key, e.target.value)}
       />
       <span id={`${id}-hint`} className="hint">
@@ -135,9 +121,7 @@ function TokenizerPicker({ disabled }: { disabled: boolean }) {
         data-testid="setting-tokenizer"
         value={tokenizer}
         disabled={disabled || rule.fixed}
-        aria-describedby={
-          rule.fixed ? 'setting-tokenizer-hint setting-tokenizer-fixed' : 'setting-tokenizer-hint'
-        }
+        aria-describedby={describedBy('setting-tokenizer', rule.fixed)}
         onChange={(e) => selectTokenizer(e.target.value === 'gpt2' ? 'gpt2' : 'byte')}
       >
         <option value="byte">byte (256 ids)</option>
@@ -160,7 +144,7 @@ export function SettingsPanel() {
   const locked = live || starting;
   const modelHidden = useStudio((s) => isSectionHidden(s.classroom, 'model'));
   const trainingHidden = useStudio((s) => isSectionHidden(s.classroom, 'training'));
-  const lfrHidden = useStudio((s) => isHidden(s.classroom, 'lfr'));
+  const lfrHidden = useStudio((s) => isSectionHidden(s.classroom, 'lfr'));
   // The fieldsets are not disabled as a whole: each input is, so the help buttons stay usable.
   return (
     <div className="settings" data-testid="settings">

@@ -6,7 +6,7 @@ import {
   selectFinetuneReady,
 } from '../../store/finetuneSlice';
 import { useStudio } from '../../store/store';
-import { isHidden, isLocked } from '../../store/urlSettings';
+import { isSectionHidden } from '../../store/urlSettings';
 import type { FinetuneBase, FinetunePause } from '../../worker/protocol';
 import { FinetuneOutputs } from './FinetuneOutputs';
 import { FinetuneSettings } from './FinetuneSettings';
@@ -57,7 +57,6 @@ function Body() {
   const run = useStudio((s) => s.finetuneRun);
   const busy = useStudio(selectFinetuneBusy);
   const ready = useStudio(selectFinetuneReady);
-  const locked = useStudio((s) => isLocked(s.classroom, 'lora'));
   // The base changes with the training run (a new run, a pause, a stop) and with an import.
   useEffect(() => {
     void refreshFinetuneBase();
@@ -66,11 +65,10 @@ function Body() {
         void refreshFinetuneBase();
     });
   }, []);
-  const disabled = busy || locked;
   return (
     <>
       <p data-testid="finetune-base">{describeBase(base)}</p>
-      <FinetuneSettings disabled={disabled} />
+      <FinetuneSettings disabled={busy} />
       {errors.length > 0 && (
         <ul className="alert settings-errors" role="alert" data-testid="finetune-errors">
           {errors.map((e) => (
@@ -82,7 +80,7 @@ function Body() {
         <button
           type="button"
           data-testid="finetune-start"
-          disabled={!ready || locked}
+          disabled={!ready}
           onClick={() => void startFinetune()}
         >
           Start fine-tuning
@@ -111,7 +109,7 @@ function Body() {
       )}
       <LossCurves />
       <FinetuneOutputs busy={busy} />
-      <InvarianceDemo disabled={disabled} />
+      <InvarianceDemo disabled={busy} />
     </>
   );
 }
@@ -122,7 +120,7 @@ function Body() {
  */
 export function FinetunePanel() {
   const [open, setOpen] = useState(false);
-  const hidden = useStudio((s) => isHidden(s.classroom, 'lora'));
+  const hidden = useStudio((s) => isSectionHidden(s.classroom, 'lora'));
   if (hidden) return null;
   return (
     <section

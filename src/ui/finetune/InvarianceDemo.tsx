@@ -10,6 +10,7 @@ import {
 import { useStudio } from '../../store/store';
 import type { InvarianceMatrixKind, InvarianceSeries } from '../../worker/protocol';
 import { logAxis } from '../axisTicks';
+import { LinkedField } from '../share/linkRule';
 import { FinetuneField } from './FinetuneSettings';
 import { OPTIMIZER_COLOR } from './LossCurves';
 
@@ -61,21 +62,31 @@ export function InvarianceDemo({ disabled }: { disabled: boolean }) {
       </p>
       <fieldset disabled={disabled}>
         <legend>S</legend>
-        <div className="field">
-          <label htmlFor="finetune-matrix">S</label>
-          <select
-            id="finetune-matrix"
-            data-testid="finetune-matrix"
-            value={matrix}
-            onChange={(e) => void chooseFinetune('matrix', e.target.value as InvarianceMatrixKind)}
-          >
-            {(Object.keys(MATRIX_LABEL) as InvarianceMatrixKind[]).map((k) => (
-              <option key={k} value={k}>
-                {MATRIX_LABEL[k]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <LinkedField
+          name="lora_s"
+          id="finetune-matrix"
+          render={(fixed) => (
+            <>
+              <label htmlFor="finetune-matrix">S</label>
+              <select
+                id="finetune-matrix"
+                data-testid="finetune-matrix"
+                value={matrix}
+                disabled={fixed}
+                aria-describedby={fixed ? 'finetune-matrix-fixed' : undefined}
+                onChange={(e) =>
+                  void chooseFinetune('matrix', e.target.value as InvarianceMatrixKind)
+                }
+              >
+                {(Object.keys(MATRIX_LABEL) as InvarianceMatrixKind[]).map((k) => (
+                  <option key={k} value={k}>
+                    {MATRIX_LABEL[k]}
+                  </option>
+                ))}
+              </select>
+            </>
+          )}
+        />
         {FIELDS.map((f) => (
           <FinetuneField key={f.key} spec={f} disabled={disabled} />
         ))}

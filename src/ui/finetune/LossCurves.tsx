@@ -22,7 +22,8 @@ export function LossCurves() {
 
 // `version` is only compared by memo: a new version means the curves grew (in place).
 const Chart = memo(function Chart({ steps }: { version: number; steps: number }) {
-  const curves = useStudio.getState().finetuneCurves;
+  const { finetuneCurves: curves, finetuneRun } = useStudio.getState();
+  const rates = finetuneRun.rates;
   const shown = OPTIMIZER_KINDS.filter((k) => curves[k].length > 0);
   const drawn = shown.map((k) => thin(curves[k], MAX_POINTS));
   const loss = linearAxis(...finiteRange(drawn.flatMap((c) => c.map((p) => p.loss))), 5, {
@@ -37,8 +38,14 @@ const Chart = memo(function Chart({ steps }: { version: number; steps: number })
       <figcaption>
         Training loss (nats per token) at each step, same seed and batches:{' '}
         {OPTIMIZER_KINDS.map((k) => (
-          <span key={k} className="key" style={{ color: OPTIMIZER_COLOR[k] }}>
-            {OPTIMIZER_LABEL[k]}{' '}
+          <span
+            key={k}
+            className="key"
+            data-testid={`finetune-legend-${k}`}
+            style={{ color: OPTIMIZER_COLOR[k] }}
+          >
+            {OPTIMIZER_LABEL[k]}
+            {rates[k] !== undefined && ` (peak lr ${rates[k]})`}{' '}
           </span>
         ))}
       </figcaption>

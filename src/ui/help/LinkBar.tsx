@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { settingsQuery } from '../../store/linkActions';
 import { useStudio } from '../../store/store';
 import { selectClassroom } from '../../store/trainingSlice';
+import { ShareExercise } from '../share/ShareExercise';
 
 /** The link to this run's settings: "Copy link", what a classroom link fixed, and what it got wrong. */
 export function LinkBar() {
@@ -28,6 +29,7 @@ export function LinkBar() {
         >
           Copy link
         </button>
+        <ShareExercise />
         <span className="hint">The link opens the studio with these settings.</span>
       </div>
       <p className="link-status" role="status" data-testid="copy-link-status">

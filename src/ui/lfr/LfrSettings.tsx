@@ -9,11 +9,15 @@ import {
   selectLfrForm,
 } from '../../store/lfrSlice';
 import { useStudio } from '../../store/store';
+import { LFR_URL_KEYS } from '../../store/urlSettings';
 import { formatCount } from '../format';
+import { describedBy, FixedNote, LinkedField, useLinkRule } from '../share/linkRule';
 
 function LfrField({ spec, disabled }: { spec: LfrFieldSpec; disabled: boolean }) {
   const value = useStudio((s) => s.lfrForm.values[spec.key]);
   const id = `setting-lfr-${spec.key}`;
+  const rule = useLinkRule(LFR_URL_KEYS[spec.key]);
+  if (rule.hidden) return null;
   return (
     <div className="field">
       <label htmlFor={id}>{spec.label}</label>
@@ -23,13 +27,14 @@ function LfrField({ spec, disabled }: { spec: LfrFieldSpec; disabled: boolean })
         type="text"
         inputMode="decimal"
         value={value}
-        disabled={disabled}
-        aria-describedby={`${id}-hint`}
+        disabled={disabled || rule.fixed}
+        aria-describedby={describedBy(id, rule.fixed)}
         onChange={(e) => editLfrField(spec.key, e.target.value)}
       />
       <span id={`${id}-hint`} className="hint">
         {spec.hint}
       </span>
+      {rule.fixed && <FixedNote id={`${id}-fixed`} />}
     </div>
   );
 }
@@ -68,23 +73,30 @@ export function LfrSettings({ disabled }: { disabled: boolean }) {
   return (
     <fieldset className="fields" disabled={disabled} data-testid="lfr-settings">
       <legend>Data order</legend>
-      <div className="field">
-        <label htmlFor="setting-schedule">schedule</label>
-        <select
-          id="setting-schedule"
-          data-testid="setting-schedule"
-          value={schedule}
-          aria-describedby="setting-schedule-hint"
-          onChange={(e) => chooseSchedule(e.target.value === 'lfr' ? 'lfr' : 'random')}
-        >
-          <option value="random">random batches</option>
-          <option value="lfr">LFR: Learn, Focus, Review</option>
-        </select>
-        <span className="hint" id="setting-schedule-hint">
-          LFR scores every block as it trains, drops the easiest, and reviews them all later (arXiv
-          2409.06131).
-        </span>
-      </div>
+      <LinkedField
+        name="schedule"
+        id="setting-schedule"
+        render={(fixed) => (
+          <>
+            <label htmlFor="setting-schedule">schedule</label>
+            <select
+              id="setting-schedule"
+              data-testid="setting-schedule"
+              value={schedule}
+              disabled={fixed}
+              aria-describedby={describedBy('setting-schedule', fixed)}
+              onChange={(e) => chooseSchedule(e.target.value === 'lfr' ? 'lfr' : 'random')}
+            >
+              <option value="random">random batches</option>
+              <option value="lfr">LFR: Learn, Focus, Review</option>
+            </select>
+            <span className="hint" id="setting-schedule-hint">
+              LFR scores every block as it trains, drops the easiest, and reviews them all later
+              (arXiv 2409.06131).
+            </span>
+          </>
+        )}
+      />
       {schedule === 'lfr' && (
         <>
           {LFR_FIELDS.map((f) => (
