@@ -1,18 +1,25 @@
-// GELU in GPT-2's tanh form, forward and backward; one invocation per element, the grid may be 2-D
-// when n exceeds 65535 workgroups.
+// GELU in GPT-2's tanh form, elementwise over the MLP's hidden activations, inp (n) with
+// n = B*T*4C: out (n) = gelu(inp), and backward dinp (n) += dout (n) * gelu'(inp).
 // 0.5 (1 + tanh(u)) is the logistic function of a = 2u, evaluated from exp(-|a|): that never
 // overflows, so there is no tanh of a large argument (inaccurate or NaN on some drivers) and no
 // inf * 0, for any x.
 
 struct Params { n: u32 }
 
-// forward binds (out, inp), backward (dinp, inp, dout).
+// Bindings (binding 0 is the uniform p); forward binds 1, 2, backward 1, 2, 3:
+//   1 out  (n)  read_write  forward: gelu(inp), overwritten
+//   1 dinp (n)  read_write  backward: accumulated (+=), other paths' gradients are kept
+//   2 inp  (n)  read        the pre-activation, kept from forward for backward
+//   3 dout (n)  read        backward: gradient of out
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dinp: array<f32>;
 @group(0) @binding(2) var<storage, read> inp: array<f32>;
 @group(0) @binding(3) var<storage, read> dout: array<f32>;
 
+// One lane per element, no workgroup memory and no barriers: 256, the largest size WebGPU
+// guarantees, for the fewest workgroups (src/kernels/gelu.ts). grid1d spreads the n / 256
+// workgroups over x and y when they exceed 65535 per dimension.
 override WG: u32 = 256;
 
 const TWO_S = 1.5957691216057308; // 2 sqrt(2/pi): a = 2u

@@ -1,5 +1,11 @@
-// Residual connection: out = a + b (forward), and out += b (summing gradients that meet at a
-// residual). One invocation per element; the grid may be 2-D when n exceeds 65535 workgroups.
+// Residual connection over the residual stream, n = B*T*C: out (n) = a (n) + b (n) (forward),
+// and out (n) += b (n) (accumulate: summing the gradients that meet at a residual).
+//
+// Bindings (binding 0 is the uniform p); accumulate binds 1, 2, forward 1, 2, 3. src/kernels/
+// residual.ts passes (out, b, a), so the binding shared by both entry points comes first:
+//   1 out (n)  read_write  forward: overwritten; accumulate: += b
+//   2 b   (n)  read        the branch output (forward) or the gradient to add (accumulate)
+//   3 a   (n)  read        forward only: the stream entering the block
 
 struct Params { n: u32 }
 
@@ -7,6 +13,9 @@ struct Params { n: u32 }
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 
+// One lane per element, no workgroup memory and no barriers: 256, the largest size WebGPU
+// guarantees, for the fewest workgroups. grid1d spreads the n / 256 workgroups over x and y
+// when they exceed 65535 per dimension.
 override WG: u32 = 256;
 
 fn index(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {

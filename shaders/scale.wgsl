@@ -1,12 +1,17 @@
-// In-place scaling x = c x: the LoRA scale alpha / r applied to the rank-r intermediate, which is
-// far smaller than either product it sits between. One invocation per element; the grid may be
-// 2-D when n exceeds 65535 workgroups.
+// In-place scaling x (n) = c x (n): the LoRA scale alpha / r applied to the rank-r intermediate
+// (n = M*r, M = B*T rows), which is far smaller than either product it sits between.
+//
+// Bindings (binding 0 is the uniform p, holding n and c):
+//   1 x (n)  read_write  scaled in place
 
 struct Params { n: u32, c: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;
 
+// One lane per element, no workgroup memory and no barriers: 256, the largest size WebGPU
+// guarantees, for the fewest workgroups (src/kernels/scale.ts). grid1d spreads the n / 256
+// workgroups over x and y when they exceed 65535 per dimension.
 override WG: u32 = 256;
 
 // x (n) = c x (n)
