@@ -5,6 +5,14 @@
 // Tiles of op(A) and op(B), TK deep, are staged k-major in workgroup memory, so each k step
 // reads RM scalars of A and one vec4 of B for 4 RM multiply-adds. Each output is one running
 // sum over k in index order (no split-K, no atomics): the same inputs give bit-identical outputs.
+//
+// Bindings (binding 0 is the uniform p; the strides step between batch items, z = workgroup_id.z):
+//   1 out  (batch,M,N)  read_write  overwritten, or added to when ACCUMULATE
+//   2 a    (batch,M,K)  read        stored (batch,K,M) when TRANS_A
+//   3 b    (batch,K,N)  read        stored (batch,N,K) when TRANS_B
+//   4 bias (N)          read        read only when HAS_BIAS; the launcher binds `a` there otherwise
+// src/kernels/matmul.ts picks the entry point per adapter (matmulPath): matmul_direct on
+// SwiftShader or a fallback adapter, matmul (staged) on GPUs, and sets the sizes below to match.
 
 struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideOut: u32 }
 
@@ -18,6 +26,12 @@ override TRANS_A: bool = false; // A stored (K,M) instead of (M,K)
 override TRANS_B: bool = false; // B stored (N,K) instead of (K,N)
 override HAS_BIAS: bool = false;
 override ACCUMULATE: bool = false; // out += product (gradients), instead of out = product
+// Sizes from the launcher's TILING. staged: 16 x 16 = 256 invocations, the most WebGPU
+// guarantees, each 4 x 4 outputs, so a 64 x 64 tile of out per workgroup; TK = 16 keeps
+// As (16 * 64 f32) + Bs (16 * 16 vec4f) at 8 KiB, half the guaranteed 16 KiB of workgroup
+// memory. direct: 8 x 8 = 64 invocations of 8 x 8 outputs, again a 64 x 64 tile, no workgroup
+// memory; the fastest on SwiftShader (src/bench/tune.ts).
+// Grid: (ceil(N / BN), ceil(M / BM), batch), one workgroup per tile of out per batch item.
 override WG_X: u32 = 16;
 override WG_Y: u32 = 16;
 override TK: u32 = 16;
