@@ -8,13 +8,22 @@ import {
 } from '../../store/lfrExperiments';
 import { useStudio } from '../../store/store';
 import { selectRunLive, selectRunStarting } from '../../store/trainingSlice';
+import { CLASS_COLORS } from './ForgettingView';
 
 const CLASSES: { key: keyof Omit<ProfileShares, 'blocks'>; label: string; color: string }[] = [
-  { key: 'learned', label: 'learned (fell, never rose after)', color: '#17753a' },
-  { key: 'unlearned', label: 'unlearned (rose, never fell)', color: '#687482' },
-  { key: 'unchanged', label: 'unchanged (no move past 5%)', color: '#b8c0ca' },
-  { key: 'forgotten', label: 'forgotten at least once (fell, then rose)', color: '#b4531d' },
-  { key: 'forgottenTwice', label: 'forgotten two or more times', color: '#8e2bb0' },
+  { key: 'learned', label: 'learned (fell, never rose after)', color: CLASS_COLORS.learned },
+  { key: 'unlearned', label: 'unlearned (rose, never fell)', color: CLASS_COLORS.unlearned },
+  { key: 'unchanged', label: 'unchanged (no move past 5%)', color: CLASS_COLORS.unchanged },
+  {
+    key: 'forgotten',
+    label: 'forgotten at least once (fell, then rose)',
+    color: CLASS_COLORS.forgotten,
+  },
+  {
+    key: 'forgottenTwice',
+    label: 'forgotten two or more times',
+    color: CLASS_COLORS.multipleDescent,
+  },
 ];
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -2,12 +2,21 @@ import { Area, AreaChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { classCountsOverTime, droppedForgottenAtReview } from '../../lfr/forgetting';
 import type { ScheduleMirror } from '../../lfr/stream';
 
+/** One colour per forgetting class in every view; each is 4.5:1 or more on white (key text, axe). */
+export const CLASS_COLORS = {
+  unchanged: '#4f6d8f',
+  unlearned: '#687482',
+  learned: '#17753a',
+  forgotten: '#b4531d',
+  multipleDescent: '#8e2bb0',
+} as const;
+
 const SERIES = [
-  { key: 'unchanged', label: 'unchanged', color: '#b8c0ca' },
-  { key: 'unlearned', label: 'unlearned', color: '#687482' },
-  { key: 'learned', label: 'learned', color: '#17753a' },
-  { key: 'forgotten', label: 'forgotten', color: '#b4531d' },
-  { key: 'multipleDescent', label: 'multiple descent', color: '#8e2bb0' },
+  { key: 'unchanged', label: 'unchanged', color: CLASS_COLORS.unchanged },
+  { key: 'unlearned', label: 'unlearned', color: CLASS_COLORS.unlearned },
+  { key: 'learned', label: 'learned', color: CLASS_COLORS.learned },
+  { key: 'forgotten', label: 'forgotten', color: CLASS_COLORS.forgotten },
+  { key: 'multipleDescent', label: 'multiple descent', color: CLASS_COLORS.multipleDescent },
 ] as const;
 
 /**
