@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearAxis, logAxis, tickFormatter } from './axisTicks';
+import { linearAxis, log10ValueAxis, logAxis, tickFormatter } from './axisTicks';
 
 // The first way the labels misstate the ticks: two ticks sharing a label, or a label further from
 // its tick than half the gap to the next one; undefined when there is none.
@@ -84,5 +84,22 @@ describe('axis tick labels', () => {
   it('widen the axis for long labels only', () => {
     expect(linearAxis(3.2, 5.6, 5, { minDigits: 2 }).width).toBe(44);
     expect(linearAxis(5.1600001, 5.1600002, 5, { minDigits: 2 }).width).toBeGreaterThan(44);
+  });
+
+  // Mutant caught: the histograms' old labels, 10^x at a fixed 3 significant digits.
+  it('label a log10 axis by its values, each distinct and close, for value ranges 1e-6 to 1e4 wide', () => {
+    const fixed = (x: number) => (10 ** x).toPrecision(3);
+    let fixedFailures = 0;
+    for (const center of [1.5, 5.155, 40, 256, 3000]) {
+      for (let e = -6; e <= 4; e++) {
+        const [lo, hi] = [center, center + 10 ** e].map(Math.log10);
+        const axis = log10ValueAxis(lo, hi, 5);
+        const values = axis.ticks.map((x) => 10 ** x);
+        const label = (v: number) => axis.format(Math.log10(v));
+        expect(misstated(values, label), `[${center}, +1e${e}]`).toBeUndefined();
+        if (misstated(values, (v) => fixed(Math.log10(v))) !== undefined) fixedFailures++;
+      }
+    }
+    expect(fixedFailures).toBeGreaterThan(0);
   });
 });

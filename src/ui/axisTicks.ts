@@ -86,6 +86,23 @@ export function logAxis(lo: number, hi: number, minWidth = 44): Axis {
   return axisOf(ticks, { notation: 'exponential' }, minWidth);
 }
 
+/**
+ * An axis over x = log10 of a positive value (the LFR histograms bin scores by their logarithm):
+ * about `count` round ticks of x, each labelled with its value 10^x, at the fewest digits that
+ * tell every value from its neighbours.
+ */
+export function log10ValueAxis(lo: number, hi: number, count: number, minWidth = 40): Axis {
+  const ticks = niceTicks(lo, hi, count);
+  const valueLabel = tickFormatter(ticks.map((x) => 10 ** x));
+  const format = (x: number) => valueLabel(10 ** x);
+  return {
+    domain: [ticks[0], ticks[ticks.length - 1]],
+    ticks,
+    format,
+    width: Math.max(minWidth, labelWidth(ticks.map(format))),
+  };
+}
+
 /** [lo, hi] of the finite values; [0, 1] when there are none. */
 export function finiteRange(values: readonly number[]): [number, number] {
   let lo = Number.POSITIVE_INFINITY;

@@ -3,6 +3,7 @@ import { classify } from '../../lfr/forgetting';
 import type { ScheduleMirror } from '../../lfr/stream';
 import { selectLfrBlock } from '../../store/lfrSlice';
 import { useStudio } from '../../store/store';
+import { finiteRange, logAxis } from '../axisTicks';
 
 /** The clicked block: where it comes from, its text, and its score at each visited slice. */
 export function BlockDetails({ mirror }: { mirror: ScheduleMirror }) {
@@ -13,6 +14,9 @@ export function BlockDetails({ mirror }: { mirror: ScheduleMirror }) {
     .historyOf(block.id)
     .map((h) => ({ step: h.slice * width, score: h.score }));
   const { cls } = classify(history.map((h) => h.score));
+  const positive = history.map((h) => h.score).filter((x) => x > 0 && Number.isFinite(x));
+  // No score yet (or only NaN ones): the axis still spans one decade so the empty chart draws.
+  const scoreAxis = positive.length > 0 ? logAxis(...finiteRange(positive)) : logAxis(1, 10);
   return (
     <section
       className="lfr-block"
@@ -39,10 +43,12 @@ export function BlockDetails({ mirror }: { mirror: ScheduleMirror }) {
           <CartesianGrid stroke="#eef0f3" />
           <XAxis dataKey="step" type="number" domain={[0, 'dataMax']} />
           <YAxis
-            width={44}
+            width={scoreAxis.width}
             scale="log"
-            domain={['auto', 'auto']}
-            tickFormatter={(v: number) => v.toPrecision(3)}
+            domain={scoreAxis.domain}
+            ticks={scoreAxis.ticks}
+            interval={0}
+            tickFormatter={scoreAxis.format}
           />
           <Line dataKey="score" stroke="#2f5fd0" dot={{ r: 2 }} isAnimationActive={false} />
         </LineChart>

@@ -1,6 +1,7 @@
 import { Bar, BarChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { type CutDecision, PHASE_LABELS } from '../../lfr/schedule';
 import type { ScheduleMirror } from '../../lfr/stream';
+import { log10ValueAxis } from '../axisTicks';
 
 const BINS = 30;
 
@@ -32,8 +33,6 @@ function histogram(scores: ArrayLike<number>): { bins: Bin[]; lo: number; hi: nu
   return { bins, lo, hi };
 }
 
-const formatScore = (x: number) => (10 ** x).toPrecision(3);
-
 function Histogram({
   testId,
   caption,
@@ -46,6 +45,7 @@ function Histogram({
   cut?: CutDecision;
 }) {
   const { bins, lo, hi } = histogram(scores);
+  const axis = log10ValueAxis(lo, hi, 5);
   const line = cut && Number.isFinite(cut.cutValue) ? Math.log10(cut.cutValue) : undefined;
   return (
     <figure
@@ -60,9 +60,10 @@ function Histogram({
           <XAxis
             dataKey="x"
             type="number"
-            domain={[lo, hi]}
-            tickFormatter={formatScore}
-            tickCount={5}
+            domain={axis.domain}
+            ticks={axis.ticks}
+            interval={0}
+            tickFormatter={axis.format}
           />
           <YAxis width={40} allowDecimals={false} />
           <Bar dataKey="count" fill="#2f5fd0" isAnimationActive={false} />
