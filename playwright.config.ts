@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './e2e/chromium.ts';
 
-const PORT = 4173;
+// E2E_PORT lets two checkouts run their e2e suites side by side on one machine.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 // SwiftShader runs every kernel on the CPU (two shared cores here): the full kernel check plus
 // the matmul benchmark takes minutes, so the timeouts are generous.
