@@ -23,18 +23,23 @@ const SHAPES = [
   { preset: 'tiny', B: 8, T: 64, C: 64, NH: 4 },
   { preset: 'small', B: 8, T: 128, C: 128, NH: 4 },
 ];
-// The launcher's pick for this adapter, the GPU pick (stages as long as memory allows), half as
-// many rows, and 8- and 32-position stages.
+// The launcher's pick for this adapter, the GPU pick (64 invocations, stages as long as memory
+// allows), twice the rows and invocations, and half and twice the stage (as memory allows).
 function variants(architecture: string, T: number, hs: number): AttentionTiles[] {
   const pick = attentionTiles(architecture, T, hs);
   const gpu = attentionTiles('gpu', T, hs);
-  const half = attentionTiles(architecture, pick.rows / 2, hs);
-  const stages = [8, 32].map((stage) => ({
+  const stages = [pick.stage / 2, pick.stage * 2].map((stage) => ({
     ...pick,
-    stage,
+    stage: Math.min(stage, gpu.stage),
     pairStage: Math.min(stage, gpu.pairStage),
   }));
-  return [pick, gpu, { ...pick, rows: half.rows }, ...stages];
+  if (architecture !== 'swiftshader') return [pick, ...stages];
+  return [
+    pick,
+    gpu,
+    { ...pick, rows: 2 * pick.rows, invocations: 2 * pick.invocations },
+    ...stages,
+  ];
 }
 
 async function main(): Promise<void> {
