@@ -27,19 +27,22 @@ export interface AttentionTiles {
 }
 
 const CPU_ROWS = 4;
-const CPU_STAGE = 32;
+const CPU_STAGE = 64;
 const roundDown4 = (n: number) => Math.max(4, Math.floor(n / 4) * 4);
 
 /**
  * Tiles for an adapter, context and head size; every invocation owns a 4 x 4 block of output.
  * On a CPU adapter (SwiftShader) one 4-row tile per workgroup, with ceil(hs / 4) invocations
- * (at least 4, one per row for the softmax statistics), and 32 positions per stage: there a
- * workgroup's cost grows with its invocations times its workgroup memory, so the smallest
- * workgroups win although they reload the other side per 4 rows. Measured with
- * `node scripts/bench.mjs tuneAttention` (CPU time of forward + backward over the qkv layer's,
- * machine loaded): tiny (B=8 T=64 hs=16) 64 rows x 64 invocations 2.74, 4 rows with stage 8
- * 2.27, 16 1.62, 32 1.58; 8 rows x 8 invocations 1.66; small (B=8 T=128 hs=32) 32 rows x 64
- * invocations 2.00, 4 rows with stage 16 1.51, 32 1.37.
+ * (at least 4, one per row for the softmax statistics), and 64 positions per stage: there a
+ * workgroup's cost grows with its invocations times its workgroup memory (a workgroup that
+ * returns at once costs 0.26 ms with 8 KiB and 64 invocations, 0.05 ms with 4), so the smallest
+ * workgroups win although they reload the other side per 4 rows. Measured as the CPU time of
+ * Chromium's processes per launch (wall time on this loaded machine drifted 2-5x), forward +
+ * backward over the same block's qkv layer (forward, dinp, dweight), minimum of 3 alternating
+ * rounds: tiny (B=8 T=64 hs=16) 64 rows x 64 invocations 2.74, 4 rows with stage 8 2.27, 16
+ * 1.62, 32 1.58, 64 1.60, 128 1.76; 8 rows x 8 invocations 1.66; small (B=8 T=128 hs=32) 32
+ * rows x 64 invocations 2.00, 4 rows with stage 16 1.51, 32 1.34, 64 1.14, 128 1.21.
+ * `node scripts/bench.mjs tuneAttention` repeats the comparison in wall time.
  * On a GPU 64 invocations, rows = 4 * floor(64 / ceil(hs / 4)) (64 at hs <= 16, 32 at hs = 32,
  * 8 at hs = 128), stages as long as workgroup memory allows beside two floats per row (few
  * stages, few barriers); not measured here, as this machine has no GPU.
