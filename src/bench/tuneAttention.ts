@@ -23,22 +23,23 @@ const SHAPES = [
   { preset: 'tiny', B: 8, T: 64, C: 64, NH: 4 },
   { preset: 'small', B: 8, T: 128, C: 128, NH: 4 },
 ];
-// The launcher's pick for this adapter, the GPU pick (64 invocations, stages as long as memory
-// allows), twice the rows and invocations, and half and twice the stage (as memory allows).
+const roundDown4 = (n: number) => Math.max(4, Math.floor(n / 4) * 4);
+
+// The launcher's pick for this adapter; on a CPU adapter also the GPU pick (64 invocations,
+// stages as long as memory allows), twice the rows and invocations, and half and twice the stage
+// (a 4-row tile's stages stay far inside workgroup memory); on a GPU half the stages.
 function variants(architecture: string, T: number, hs: number): AttentionTiles[] {
   const pick = attentionTiles(architecture, T, hs);
-  const gpu = attentionTiles('gpu', T, hs);
-  const stages = [pick.stage / 2, pick.stage * 2].map((stage) => ({
-    ...pick,
-    stage: Math.min(stage, gpu.stage),
-    pairStage: Math.min(stage, gpu.pairStage),
-  }));
-  if (architecture !== 'swiftshader') return [pick, ...stages];
+  const withStage = (stage: number, pairStage = stage) => ({ ...pick, stage, pairStage });
+  if (architecture !== 'swiftshader') {
+    return [pick, withStage(roundDown4(pick.stage / 2), roundDown4(pick.pairStage / 2))];
+  }
   return [
     pick,
-    gpu,
+    attentionTiles('gpu', T, hs),
     { ...pick, rows: 2 * pick.rows, invocations: 2 * pick.invocations },
-    ...stages,
+    withStage(pick.stage / 2),
+    withStage(pick.stage * 2),
   ];
 }
 
