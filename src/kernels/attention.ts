@@ -37,7 +37,8 @@ const roundDown4 = (n: number) => Math.max(4, Math.floor(n / 4) * 4);
  * workgroup's cost grows with its invocations times its workgroup memory (a workgroup that
  * returns at once costs 0.26 ms with 8 KiB and 64 invocations, 0.05 ms with 4), so the smallest
  * workgroups win although they reload the other side per 4 rows. Measured as the CPU time of
- * Chromium's processes per launch (wall time on this loaded machine drifted 2-5x), forward +
+ * Chromium's processes per launch (read from /proc around each launch by a local driver; wall
+ * time on this loaded machine drifted 2-5x), forward +
  * backward over the same block's qkv layer (forward, dinp, dweight), minimum of 3 alternating
  * rounds: tiny (B=8 T=64 hs=16) 64 rows x 64 invocations 2.74, 4 rows with stage 8 2.27, 16
  * 1.62, 32 1.58, 64 1.60, 128 1.76; 8 rows x 8 invocations 1.66; small (B=8 T=128 hs=32) 32
