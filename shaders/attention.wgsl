@@ -9,9 +9,9 @@
 //   backward_dq    dqkv (B,T,3C) lse           qkv           dout (B,T,C) delta (B,NH,T) out
 //   backward_dkv   dqkv          lse           qkv           dout         delta
 //
-// Work split: one workgroup of 64 invocations per (b, h, tile of ROWS positions): queries in
+// Work split: one workgroup of WG invocations per (b, h, tile of ROWS positions): queries in
 // forward and backward_dq, keys in backward_dkv. The other side is visited STAGE positions at a
-// time (stages wholly above the causal diagonal are skipped): the stage's scores (or
+// time (stages and 4 x 4 blocks wholly above the causal diagonal are skipped): the stage's scores (or
 // probabilities and their gradients) go to workgroup memory, and each invocation owns a fixed
 // 4-position x 4-channel block of the tile's output (o, dq, or dk and dv), summed over the stage
 // in position order. Every sum has one owner and a fixed order: bit-identical reruns, no
@@ -26,9 +26,12 @@ struct Params { T: u32, C: u32, NH: u32, hs: u32, tiles: u32, units: u32, scale:
 
 @group(0) @binding(0) var<uniform> p: Params;
 
-// 64 invocations: each owns one 4 x 4 output block, and ROWS / 4 * ceil(hs / 4) <= 64 of them
-// cover the tile (the launcher picks ROWS from hs); scores are 4 x 4 blocks, 64 at a time.
-const WG = 64u;
+// WG invocations: each owns one 4 x 4 output block, and ROWS / 4 * ceil(hs / 4) <= WG of them
+// cover the tile; one per row of the tile keeps its softmax statistics, so ROWS <= WG too;
+// scores are 4 x 4 blocks, WG at a time. The launcher picks WG and ROWS per adapter (64 on a
+// GPU; on a CPU adapter just enough for one 4-row tile, as workgroup memory and invocations
+// there cost time per workgroup).
+override WG: u32 = 64;
 // Positions per tile (a multiple of 4, <= 64) and per stage (a multiple of 4).
 override ROWS: u32 = 64;
 override STAGE: u32 = 32;
@@ -107,6 +110,18 @@ fn quads(n: u32) -> u32 {
   return (n + 3u) / 4u;
 }
 
+// Of a stage's n4 key quads from key j0, how many queries i .. i + 3 see (j0 + 4 c <= i + 3):
+// the rest hold exact zeros (probabilities or their gradients), skipped without changing a sum.
+fn seen_quads(i: u32, j0: u32, n4: u32) -> u32 {
+  return select(0u, min(n4, (i + 7u - j0) / 4u), i + 3u >= j0);
+}
+
+// Of a stage's query quads from query i0, the first in which a query sees one of keys j .. j + 3
+// (i0 + 4 c + 3 >= j); the earlier ones hold exact zeros.
+fn first_seeing_quad(j: u32, i0: u32) -> u32 {
+  return select(0u, (j - i0) / 4u, j >= i0);
+}
+
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 
 // Row i, channels 4 c4 .. 4 c4 + 3 of a (T, C) output at o0, inside the head and T.
@@ -144,7 +159,8 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
       let jq = e % n4;
       let i = tile.first + r0;
       let j = j0 + 4u * jq;
-      let s = qkv_dots(tile.q0 + four(i) * C3, tile.k0 + four(j) * C3) * p.scale;
+      var s = mat4x4f();
+      if (j <= i + 3u) { s = qkv_dots(tile.q0 + four(i) * C3, tile.k0 + four(j) * C3) * p.scale; }
       let lowest = vec4f(F32_LOWEST);
       tile_p[r0 * S4 + jq] = select(lowest, s[0], visible(i, j));
       tile_p[(r0 + 1u) * S4 + jq] = select(lowest, s[1], visible(i + 1u, j));
@@ -182,7 +198,7 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
       o1 *= row_a[r0 + 1u];
       o2 *= row_a[r0 + 2u];
       o3 *= row_a[r0 + 3u];
-      for (var c = 0u; c < n4; c++) {
+      for (var c = 0u; c < seen_quads(tile.first + r0, j0, n4); c++) {
         let j = four(j0 + 4u * c) * C3;
         let v0 = qkv4(tile.v0 + j.x, blk.c4);
         let v1 = qkv4(tile.v0 + j.y, blk.c4);
@@ -262,6 +278,7 @@ fn add_grad(x0: u32, i: u32, c4: u32, x: vec4f) {
 struct Grads { P: mat4x4f, dS: mat4x4f }
 
 fn block_grads(tile: Tile, i: u32, j: u32, L: vec4f, D: vec4f) -> Grads {
+  if (j > i + 3u) { return Grads(mat4x4f(), mat4x4f()); }
   let C3 = 3u * p.C;
   let s = qkv_dots(tile.q0 + four(i) * C3, tile.k0 + four(j) * C3) * p.scale;
   let g = dout_v_dots(tile.o0 + four(i) * p.C, tile.v0 + four(j) * C3);
@@ -319,7 +336,7 @@ fn backward_dq(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
     workgroupBarrier();
     if (blk.owns) {
       let r0 = 4u * blk.rq;
-      for (var c = 0u; c < n4; c++) {
+      for (var c = 0u; c < seen_quads(tile.first + r0, j0, n4); c++) {
         let j = four(j0 + 4u * c) * C3;
         let k0 = qkv4(tile.k0 + j.x, blk.c4);
         let k1 = qkv4(tile.k0 + j.y, blk.c4);
@@ -401,7 +418,7 @@ fn backward_dkv(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
     workgroupBarrier();
     if (blk.owns) {
       let r0 = 4u * blk.rq;
-      for (var c = 0u; c < n4; c++) {
+      for (var c = first_seeing_quad(tile.first + r0, i0); c < n4; c++) {
         let i = four(i0 + 4u * c);
         let q0 = qkv4(tile.q0 + i.x * C3, blk.c4);
         let q1 = qkv4(tile.q0 + i.y * C3, blk.c4);

@@ -23,18 +23,24 @@ const SHAPES = [
   { preset: 'tiny', B: 8, T: 64, C: 64, NH: 4 },
   { preset: 'small', B: 8, T: 128, C: 128, NH: 4 },
 ];
-// The launcher's pick for this adapter, the GPU pick (stages as long as memory allows), half as
-// many rows, and 8- and 32-position stages.
+const roundDown4 = (n: number) => Math.max(4, Math.floor(n / 4) * 4);
+
+// The launcher's pick for this adapter; on a CPU adapter also the GPU pick (64 invocations,
+// stages as long as memory allows), twice the rows and invocations, and half and twice the stage
+// (a 4-row tile's stages stay far inside workgroup memory); on a GPU half the stages.
 function variants(architecture: string, T: number, hs: number): AttentionTiles[] {
   const pick = attentionTiles(architecture, T, hs);
-  const gpu = attentionTiles('gpu', T, hs);
-  const half = attentionTiles(architecture, pick.rows / 2, hs);
-  const stages = [8, 32].map((stage) => ({
-    ...pick,
-    stage,
-    pairStage: Math.min(stage, gpu.pairStage),
-  }));
-  return [pick, gpu, { ...pick, rows: half.rows }, ...stages];
+  const withStage = (stage: number, pairStage = stage) => ({ ...pick, stage, pairStage });
+  if (architecture !== 'swiftshader') {
+    return [pick, withStage(roundDown4(pick.stage / 2), roundDown4(pick.pairStage / 2))];
+  }
+  return [
+    pick,
+    attentionTiles('gpu', T, hs),
+    { ...pick, rows: 2 * pick.rows, invocations: 2 * pick.invocations },
+    withStage(pick.stage / 2),
+    withStage(pick.stage * 2),
+  ];
 }
 
 async function main(): Promise<void> {

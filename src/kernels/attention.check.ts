@@ -6,6 +6,7 @@ import { compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
 import {
+  type AttentionTiles,
   attentionBackward,
   attentionForward,
   attentionSavedLength,
@@ -154,6 +155,17 @@ function attentionBounds(
 
 const shapeName = ([B, T, C, NH]: Shape) => `B=${B} T=${T} C=${C} NH=${NH}`;
 
+// The tiling a check runs: this adapter's pick, or the one a GPU would get (so both are checked
+// on whichever adapter runs the checks).
+type Tiling = 'adapter' | 'gpu';
+
+function tilesFor(ctx: GpuContext, tiling: Tiling, [, T, C, NH]: Shape): AttentionTiles {
+  return attentionTiles(tiling === 'gpu' ? 'gpu' : ctx.adapter.architecture, T, C / NH);
+}
+
+const tiledName = (shape: Shape, tiling: Tiling) =>
+  tiling === 'gpu' ? `${shapeName(shape)}, GPU tiles` : shapeName(shape);
+
 // A bound that is zero (an exact output) still admits nothing but an exact match.
 const within = (bound: Float64Array, expected?: Float64Array) => (i: number) =>
   bound[i] + (expected ? F32_EPS * Math.abs(expected[i]) : 0) + 1e-38;
@@ -174,7 +186,13 @@ function inputs([B, T, C]: Shape): Inputs {
 }
 
 // Runs the GPU forward then backward (dqkv starting from dqkv0) and reads every result.
-async function runGpu(ctx: GpuContext, bufs: CheckBuffers, shape: Shape, x: Inputs) {
+async function runGpu(
+  ctx: GpuContext,
+  bufs: CheckBuffers,
+  shape: Shape,
+  x: Inputs,
+  tiles: AttentionTiles,
+) {
   const [B, T, C, NH] = shape;
   const nSaved = attentionSavedLength(B, T, NH);
   const qkv = bufs.upload('qkv', x.qkv);
@@ -183,7 +201,7 @@ async function runGpu(ctx: GpuContext, bufs: CheckBuffers, shape: Shape, x: Inpu
   const dqkv = bufs.upload('dqkv', x.dqkv0);
   const dout = bufs.upload('dout', x.dout);
   submitOps(ctx, [
-    await attentionForward(ctx, out, saved, qkv, B, T, C, NH),
+    await attentionForward(ctx, out, saved, qkv, B, T, C, NH, tiles),
     await attentionBackward(
       ctx,
       dqkv,
@@ -196,6 +214,7 @@ async function runGpu(ctx: GpuContext, bufs: CheckBuffers, shape: Shape, x: Inpu
       T,
       C,
       NH,
+      tiles,
     ),
   ]);
   return {
@@ -205,24 +224,24 @@ async function runGpu(ctx: GpuContext, bufs: CheckBuffers, shape: Shape, x: Inpu
   };
 }
 
-function forwardCheck(shape: Shape): KernelCheck {
+function forwardCheck(shape: Shape, tiling: Tiling = 'adapter'): KernelCheck {
   const [B, T, C, NH] = shape;
   return {
     kernel: 'attention',
     variant: 'forward',
-    shape: shapeName(shape),
+    shape: tiledName(shape, tiling),
     tolerance: FORWARD_TOLERANCE,
     async run(ctx, bufs) {
       const x = inputs(shape);
       const qkv = bufs.upload('qkv', x.qkv);
       const out = bufs.zeros('out', B * T * C);
       const saved = bufs.zeros('saved', attentionSavedLength(B, T, NH));
-      submitOps(ctx, [await attentionForward(ctx, out, saved, qkv, B, T, C, NH)]);
+      const tiles = tilesFor(ctx, tiling, shape);
+      submitOps(ctx, [await attentionForward(ctx, out, saved, qkv, B, T, C, NH, tiles)]);
       const expectedOut = new Float64Array(B * T * C);
       const expectedLse = new Float64Array(B * NH * T);
       ref.attentionForward(expectedOut, expectedLse, x.qkv, B, T, C, NH);
-      const { stage } = attentionTiles(ctx.adapter.architecture, T, C / NH);
-      const bounds = attentionBounds(x.qkv, x.dout, B, T, C, NH, stage);
+      const bounds = attentionBounds(x.qkv, x.dout, B, T, C, NH, tiles.stage);
       return {
         out: compare(await bufs.read(out, B * T * C), expectedOut, within(bounds.out)),
         lse: compare(await bufs.read(saved, B * NH * T), expectedLse, within(bounds.lse)),
@@ -231,23 +250,23 @@ function forwardCheck(shape: Shape): KernelCheck {
   };
 }
 
-function backwardCheck(shape: Shape): KernelCheck {
+function backwardCheck(shape: Shape, tiling: Tiling = 'adapter'): KernelCheck {
   const [B, T, C, NH] = shape;
   return {
     kernel: 'attention',
     variant: 'backward (dqkv +=)',
-    shape: shapeName(shape),
+    shape: tiledName(shape, tiling),
     tolerance: BACKWARD_TOLERANCE,
     async run(ctx, bufs) {
       const x = inputs(shape);
-      const gpu = await runGpu(ctx, bufs, shape, x);
+      const tiles = tilesFor(ctx, tiling, shape);
+      const gpu = await runGpu(ctx, bufs, shape, x, tiles);
       const out = new Float64Array(B * T * C);
       const lse = new Float64Array(B * NH * T);
       ref.attentionForward(out, lse, x.qkv, B, T, C, NH);
       const expected = Float64Array.from(x.dqkv0);
       ref.attentionBackward(expected, x.dout, x.qkv, lse, B, T, C, NH);
-      const { stage } = attentionTiles(ctx.adapter.architecture, T, C / NH);
-      const bounds = attentionBounds(x.qkv, x.dout, B, T, C, NH, stage);
+      const bounds = attentionBounds(x.qkv, x.dout, B, T, C, NH, tiles.stage);
       return { dqkv: compare(gpu.dqkv, expected, within(bounds.dqkv, expected)) };
     },
   };
@@ -262,8 +281,9 @@ function determinismCheck(shape: Shape): KernelCheck {
     tolerance: 'bit-identical: fixed loop orders and reduction trees, no atomics',
     async run(ctx, bufs) {
       const x = inputs(shape);
-      const first = await runGpu(ctx, bufs, shape, x);
-      const second = await runGpu(ctx, bufs, shape, x);
+      const tiles = tilesFor(ctx, 'adapter', shape);
+      const first = await runGpu(ctx, bufs, shape, x, tiles);
+      const second = await runGpu(ctx, bufs, shape, x, tiles);
       const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
       const exact = () => 0.5;
       return {
@@ -277,7 +297,8 @@ function determinismCheck(shape: Shape): KernelCheck {
 
 // T = 1, 7, 33, 129 at head sizes 1 to 128 (8, 16, 64 and 128 among them, and odd ones that
 // leave a vec4 part-filled); T = 129 and 200 span several workgroups of queries and several
-// stages of keys; T = 1024 is the longest context.
+// stages of keys; T = 1024 is the longest context; hs = 36 gives a CPU adapter's workgroup 9
+// invocations (one past a SIMD group of 8 or two of 4) and T = 37 a last stage of 5 keys.
 const SHAPES: Shape[] = [
   [1, 1, 1, 1],
   [1, 7, 7, 1],
@@ -290,13 +311,24 @@ const SHAPES: Shape[] = [
   [2, 64, 64, 4],
   [1, 200, 128, 2],
   [1, 1024, 16, 2],
+  [1, 37, 72, 2],
+];
+
+// The GPU tiling (64 invocations, tiles of up to 64 rows, long stages) on whichever adapter runs
+// the checks: several tiles and stages, a tile cut by T, and the largest head.
+const GPU_TILED: Shape[] = [
+  [2, 33, 24, 3],
+  [1, 129, 128, 2],
+  [1, 200, 16, 1],
 ];
 
 // B*NH*ceil(T/rows) = 70,400 workgroups: more than one grid dimension holds, so the grid is 2-D.
 const GRID_2D: Shape = [1100, 1, 64, 64];
 
 export const attentionChecks: KernelCheck[] = [
-  ...[...SHAPES, GRID_2D].map(forwardCheck),
-  ...SHAPES.map(backwardCheck),
+  ...[...SHAPES, GRID_2D].map((shape) => forwardCheck(shape)),
+  ...SHAPES.map((shape) => backwardCheck(shape)),
+  ...GPU_TILED.map((shape) => forwardCheck(shape, 'gpu')),
+  ...GPU_TILED.map((shape) => backwardCheck(shape, 'gpu')),
   determinismCheck([2, 129, 64, 4]),
 ];

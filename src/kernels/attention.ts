@@ -9,48 +9,59 @@ const shader: ShaderSource = { name: 'attention', code };
 
 export const ATTENTION_MAX_T = 1024;
 export const ATTENTION_MAX_HEAD_SIZE = 128;
-// The shader's WG: each invocation owns one 4-position x 4-channel block of a tile's output.
-const WG = 64;
+// Invocations per workgroup on a GPU: each owns one 4-position x 4-channel block of a tile's output.
+const GPU_WG = 64;
 // Workgroup memory every adapter offers (REQUIRED_LIMITS), in f32 words.
 const WORKGROUP_WORDS = 16384 / 4;
 
 /**
  * How the kernels tile a head: positions per workgroup (rows), and positions of the other side
  * per stage: `stage` for forward and backward_dq (one score tile), `pairStage` for backward_dkv
- * (P and dS tiles side by side).
+ * (P and dS tiles side by side); `invocations` per workgroup.
  */
 export interface AttentionTiles {
   rows: number;
   stage: number;
   pairStage: number;
+  invocations: number;
 }
 
-const CPU_STAGE = 16;
+const CPU_ROWS = 4;
+const CPU_STAGE = 64;
 const roundDown4 = (n: number) => Math.max(4, Math.floor(n / 4) * 4);
 
 /**
- * Tiles for an adapter, context and head size. A workgroup's 64 invocations each own a 4 x 4
- * block of output, so rows = 4 * floor(64 / ceil(hs / 4)) (64 at hs <= 16, 32 at hs = 32, 8 at
- * hs = 128), no more than T needs. The stage: on a CPU adapter (SwiftShader) 16 positions,
- * measured fastest with `node scripts/bench.mjs tuneAttention` at the tiny shapes (B=8 T=64
- * hs=16, forward + backward in one run: stage 16 222 ms, 8 290 ms, 32 327 ms, 60/28 as memory
- * allows 442 ms; 32 rows instead of 64 409 ms): its small score tile stays in the core's cache.
- * On a GPU, as long as workgroup memory allows beside two floats per row (few stages, few
- * barriers); not measured here, as this machine has no GPU.
+ * Tiles for an adapter, context and head size; every invocation owns a 4 x 4 block of output.
+ * On a CPU adapter (SwiftShader) one 4-row tile per workgroup, with ceil(hs / 4) invocations
+ * (at least 4, one per row for the softmax statistics), and 64 positions per stage: there a
+ * workgroup's cost grows with its invocations times its workgroup memory (a workgroup that
+ * returns at once costs 0.26 ms with 8 KiB and 64 invocations, 0.05 ms with 4), so the smallest
+ * workgroups win although they reload the other side per 4 rows. Measured as the CPU time of
+ * Chromium's processes per launch (read from /proc around each launch by a local driver; wall
+ * time on this loaded machine drifted 2-5x), forward +
+ * backward over the same block's qkv layer (forward, dinp, dweight), minimum of 3 alternating
+ * rounds: tiny (B=8 T=64 hs=16) 64 rows x 64 invocations 2.74, 4 rows with stage 8 2.27, 16
+ * 1.62, 32 1.58, 64 1.60, 128 1.76; 8 rows x 8 invocations 1.66; small (B=8 T=128 hs=32) 32
+ * rows x 64 invocations 2.00, 4 rows with stage 16 1.51, 32 1.34, 64 1.14, 128 1.21.
+ * `node scripts/bench.mjs tuneAttention` repeats the comparison in wall time.
+ * On a GPU 64 invocations, rows = 4 * floor(64 / ceil(hs / 4)) (64 at hs <= 16, 32 at hs = 32,
+ * 8 at hs = 128), stages as long as workgroup memory allows beside two floats per row (few
+ * stages, few barriers); not measured here, as this machine has no GPU.
  */
 export function attentionTiles(architecture: string, T: number, hs: number): AttentionTiles {
   const hs4 = Math.ceil(hs / 4);
   const upToT = 4 * Math.ceil(T / 4);
-  const rows = Math.min(upToT, 4 * Math.min(16, Math.floor(WG / hs4)));
   if (architecture === 'swiftshader') {
     const stage = Math.min(upToT, CPU_STAGE);
-    return { rows, stage, pairStage: stage };
+    return { rows: CPU_ROWS, stage, pairStage: stage, invocations: Math.max(CPU_ROWS, hs4) };
   }
+  const rows = Math.min(upToT, 4 * Math.min(16, Math.floor(GPU_WG / hs4)));
   const words = WORKGROUP_WORDS - 2 * rows;
   return {
     rows,
     stage: Math.min(upToT, roundDown4(words / rows)),
     pairStage: Math.min(upToT, roundDown4(words / (2 * rows))),
+    invocations: GPU_WG,
   };
 }
 
@@ -78,7 +89,12 @@ function launch(
     params: { u32: [T, C, NH, hs, perHead, units], f32: [1 / Math.sqrt(hs)] },
     workgroups: grid1d(units),
   };
-  const constants = (stage: number) => ({ ROWS: tiles.rows, STAGE: stage, HS4: Math.ceil(hs / 4) });
+  const constants = (stage: number) => ({
+    ROWS: tiles.rows,
+    STAGE: stage,
+    HS4: Math.ceil(hs / 4),
+    WG: tiles.invocations,
+  });
   return { spec, constants, tiles };
 }
 
