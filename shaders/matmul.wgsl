@@ -1,4 +1,5 @@
-// Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]].
+// Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]]
+// [+ res[b]].
 // op is identity or transpose, chosen by override constants so each variant is its own pipeline
 // and the inner loop carries no branches. A workgroup computes a BM x BN tile of out
 // (BM = RM WG_Y, BN = CN WG_X); each invocation keeps an RM x CN block of sums in registers.
@@ -11,6 +12,10 @@
 //   2 a    (batch,M,K)  read        stored (batch,K,M) when TRANS_A
 //   3 b    (batch,K,N)  read        stored (batch,N,K) when TRANS_B
 //   4 bias (N)          read        read only when HAS_BIAS; the launcher binds `a` there otherwise
+//   5 res  (batch,M,N)  read        only with matmul_residual.wgsl: out = product + bias + res
+// The launcher appends one epilogue snippet, `fn epilogue(o, v) -> f32`, applied to each output
+// v at index o as it is stored: matmul_plain.wgsl (v itself) or matmul_residual.wgsl (v + res[o],
+// a residual connection added in the same pass instead of a kernel of its own).
 // src/kernels/matmul.ts picks the entry point per adapter (matmulPath): matmul_direct on
 // SwiftShader or a fallback adapter, matmul (staged) on GPUs, and sets the sizes below to match.
 
@@ -92,7 +97,7 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
   store(acc, RM, wid.z, wid.y * BM + lid.y * RM, wid.x * BN + lid.x * 4u);
 }
 
-// out[z][m0 + i][n0 + j] = acc[i][j] [+ bias] [+ out] for i < rows, inside the matrix.
+// out[z][m0 + i][n0 + j] = epilogue(acc[i][j] [+ bias] [+ out]) for i < rows, inside the matrix.
 fn store(acc: array<vec4f, 4>, rows: u32, z: u32, m0: u32, n0: u32) {
   let base_out = z * p.stride_out;
   for (var i = 0u; i < rows; i++) {
@@ -104,7 +109,7 @@ fn store(acc: array<vec4f, 4>, rows: u32, z: u32, m0: u32, n0: u32) {
         var v = acc[i][j];
         if (HAS_BIAS) { v += bias[n]; }
         if (ACCUMULATE) { v += out[o]; }
-        out[o] = v;
+        out[o] = epilogue(o, v);
       }
     }
   }

@@ -8,7 +8,6 @@ import { geluBackward, geluForward } from '../kernels/gelu';
 import { gradNorm, gradNormPartialsLength } from '../kernels/gradnorm';
 import { layernormBackward, layernormForward } from '../kernels/layernorm';
 import { biasBackward, matmul } from '../kernels/matmul';
-import { residualForward } from '../kernels/residual';
 
 /**
  * Makes a storage buffer of `length` words, the caller destroys them all: f32 in [-1, 1), or
@@ -152,12 +151,6 @@ export const kernelTimings: KernelTiming[] = [
         K: C,
         transB: true,
       }),
-  },
-  {
-    name: 'residual_forward',
-    shape: `BT=${BT} C=${C}`,
-    make: (ctx, alloc) =>
-      residualForward(ctx, alloc('out', BT * C), alloc('a', BT * C), alloc('b', BT * C), BT * C),
   },
   {
     name: 'embedding_forward',

@@ -1,17 +1,18 @@
 import { submitOps } from '../gpu/ops';
 import type { MatmulShape } from '../reference/matmul';
 import * as ref from '../reference/matmul';
+import * as refResidual from '../reference/residual';
 import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
 import { biasBackward, type MatmulPath, matmul, matmulVia } from './matmul';
 
 // Each output is a running f32 sum over k (K rounded products and adds, one multiply-add each),
-// then at most a bias add and an accumulate add: the standard dot-product bound gives
-// |err| <= gamma_(K+2) (sum_k |a_mk b_kn| + |bias_n| + |old out_mn|), gamma_n ~ n 2^-24; held
-// to twice that. The same bound with M rows holds bias backward.
+// then at most a bias add, an accumulate add and a residual add: the standard dot-product bound
+// gives |err| <= gamma_(K+3) (sum_k |a_mk b_kn| + |bias_n| + |old out_mn| + |res_mn|),
+// gamma_n ~ n 2^-24; held to twice that. The same bound with M rows holds bias backward.
 const MATMUL_TOLERANCE =
-  '|err| <= 2 (K+2) 2^-24 (sum_k |a_mk b_kn| + |bias_n| + |old out_mn|) (f32 dot-product bound)';
+  '|err| <= 2 (K+3) 2^-24 (sum_k |a_mk b_kn| + |bias_n| + |old out_mn| + |res_mn|) (f32 dot-product bound)';
 const BIAS_TOLERANCE = '|err| <= 2 (M+1) 2^-24 (sum_m |dout_mn| + |old dbias_n|) (f32 sum bound)';
 const TINY = 1e-38;
 
@@ -19,6 +20,8 @@ const abs = (x: Float32Array) => Float64Array.from(x, Math.abs);
 
 interface MatmulCase extends MatmulShape {
   bias?: boolean;
+  /** The residual epilogue: out = product + bias + res. */
+  residual?: boolean;
   /** Forces one path; by default the one matmul() picks for this adapter. */
   path?: MatmulPath;
 }
@@ -28,6 +31,7 @@ function describeVariant(c: MatmulCase): string {
   const extras = [
     c.bias ? '+ bias' : '',
     c.accumulate ? '+ out' : '',
+    c.residual ? '+ residual' : '',
     c.batch ? `batch ${c.batch}` : '',
     c.strideA === 0 ? 'A broadcast' : '',
     c.strideB === 0 ? 'B broadcast' : '',
@@ -61,6 +65,7 @@ function matmulCheck(c: MatmulCase): KernelCheck {
       const b = rng.normalArray(n.b);
       const bias = c.bias ? rng.normalArray(N) : null;
       const old = c.accumulate ? rng.normalArray(n.out) : new Float32Array(n.out);
+      const res = c.residual ? rng.normalArray(n.out) : null;
       const out = bufs.upload('out', old);
       const args = [
         out,
@@ -68,15 +73,20 @@ function matmulCheck(c: MatmulCase): KernelCheck {
         bufs.upload('b', b),
         bias && bufs.upload('bias', bias),
         c,
+        res ? { residual: bufs.upload('res', res) } : {},
       ] as const;
       const op = await (c.path ? matmulVia(ctx, c.path, ...args) : matmul(ctx, ...args));
       submitOps(ctx, [op]);
       const expected = Float64Array.from(old);
       ref.matmul(expected, a, b, bias, c);
-      // The same sums over absolute values: sum_k |a b| + |bias| + |old out|.
+      // The same sums over absolute values: sum_k |a b| + |bias| + |old out| + |res|.
       const magnitude = abs(old);
       ref.matmul(magnitude, abs(a), abs(b), bias && abs(bias), c);
-      const bound = (i: number) => 2 * (K + 2) * F32_EPS * magnitude[i] + TINY;
+      if (res) {
+        refResidual.residualAccumulate(expected, res);
+        refResidual.residualAccumulate(magnitude, abs(res));
+      }
+      const bound = (i: number) => 2 * (K + 3) * F32_EPS * magnitude[i] + TINY;
       return { out: compare(await bufs.read(out, n.out), expected, bound) };
     },
   };
@@ -105,11 +115,11 @@ function biasBackwardCheck(M: number, N: number): KernelCheck {
 }
 
 // Runs the forward variant twice on the same inputs and compares the bits of the two outputs.
-function determinismCheck(M: number, N: number, K: number): KernelCheck {
+function determinismCheck(M: number, N: number, K: number, residual = false): KernelCheck {
   const shape: MatmulShape = { M, N, K, transB: true };
   return {
     kernel: 'matmul',
-    variant: 'A B^T + bias run twice',
+    variant: `A B^T + bias${residual ? ' + residual' : ''} run twice`,
     shape: `M=${M} N=${N} K=${K}`,
     tolerance: 'bit-identical outputs (fixed summation order)',
     async run(ctx, bufs) {
@@ -117,10 +127,11 @@ function determinismCheck(M: number, N: number, K: number): KernelCheck {
       const a = bufs.upload('a', rng.normalArray(M * K));
       const b = bufs.upload('b', rng.normalArray(N * K));
       const bias = bufs.upload('bias', rng.normalArray(N));
+      const epilogue = residual ? { residual: bufs.upload('res', rng.normalArray(M * N)) } : {};
       const runs: Uint32Array[] = [];
       for (const label of ['out1', 'out2']) {
         const out = bufs.zeros(label, M * N);
-        submitOps(ctx, [await matmul(ctx, out, a, b, bias, shape)]);
+        submitOps(ctx, [await matmul(ctx, out, a, b, bias, shape, epilogue)]);
         runs.push(new Uint32Array((await bufs.read(out, M * N)).buffer));
       }
       // Any differing bit pattern differs by at least 1 as an integer: a bound of 1/2 fails it.
@@ -165,8 +176,15 @@ export const matmulChecks: KernelCheck[] = [
     matmulCheck({ M: 129, N: 130, K: 33, transA: true, accumulate: true, path }),
     matmulCheck({ M: 7, N: 129, K: 33, batch: 3, transB: true, strideB: 0, bias: true, path }),
   ]),
+  // The residual epilogue, as the projections use it, and at awkward sizes on both paths.
+  matmulCheck({ M: 257, N: 130, K: 200, transB: true, bias: true, residual: true }),
+  ...(['staged', 'direct'] as const).flatMap((path) => [
+    matmulCheck({ M: 1, N: 1, K: 1, transB: true, bias: true, residual: true, path }),
+    matmulCheck({ M: 7, N: 129, K: 33, batch: 3, transB: true, residual: true, path }),
+  ]),
   biasBackwardCheck(1, 7),
   biasBackwardCheck(33, 129),
   biasBackwardCheck(300, 65),
   determinismCheck(129, 130, 200),
+  determinismCheck(129, 130, 200, true),
 ];

@@ -12,15 +12,13 @@ export interface LayerActivations {
   qkv: GPUBuffer; // (B,T,3C)
   atty: GPUBuffer; // (B,T,C)
   attSaved: GPUBuffer; // attentionSavedLength(B,T,NH)
-  attproj: GPUBuffer; // (B,T,C)
-  residual2: GPUBuffer; // (B,T,C)
+  residual2: GPUBuffer; // (B,T,C) = input + attn.c_proj(atty), one matmul's store
   ln2: GPUBuffer; // (B,T,C)
   ln2Mean: GPUBuffer; // (B,T)
   ln2Rstd: GPUBuffer; // (B,T)
   fch: GPUBuffer; // (B,T,4C)
   fchGelu: GPUBuffer; // (B,T,4C)
-  fcproj: GPUBuffer; // (B,T,C)
-  residual3: GPUBuffer; // (B,T,C)
+  residual3: GPUBuffer; // (B,T,C) = residual2 + mlp.c_proj(fchGelu), one matmul's store
 }
 
 /** What the adapters of a fine-tuning run keep (see buildForward's `lora`). */
@@ -79,14 +77,12 @@ export class Activations {
       qkv: make(`h${l}.qkv`, BT * 3 * C),
       atty: make(`h${l}.atty`, BT * C),
       attSaved: make(`h${l}.attSaved`, attentionSavedLength(B, T, NH)),
-      attproj: make(`h${l}.attproj`, BT * C),
       residual2: make(`h${l}.residual2`, BT * C),
       ln2: make(`h${l}.ln2`, BT * C),
       ln2Mean: make(`h${l}.ln2Mean`, BT),
       ln2Rstd: make(`h${l}.ln2Rstd`, BT),
       fch: make(`h${l}.fch`, BT * 4 * C),
       fchGelu: make(`h${l}.fchGelu`, BT * 4 * C),
-      fcproj: make(`h${l}.fcproj`, BT * C),
       residual3: make(`h${l}.residual3`, BT * C),
     }));
     this.lnf = make('lnf', BT * C);

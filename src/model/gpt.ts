@@ -11,7 +11,6 @@ import { embeddingBackward, embeddingForward } from '../kernels/embedding';
 import { geluBackward, geluForward } from '../kernels/gelu';
 import { layernormBackward, layernormForward } from '../kernels/layernorm';
 import { biasBackward, matmul } from '../kernels/matmul';
-import { residualForward } from '../kernels/residual';
 import { scale } from '../kernels/scale';
 import type { TokenGroupBuffers } from '../kernels/tokenGroups';
 import type { Activations, LayerActivations } from './activations';
@@ -145,13 +144,22 @@ function layernorm(f: Pass, name: string, out: Buf, mean: Buf, rstd: Buf, x: Buf
   );
 }
 
-// out (BT,OC) = inp (BT,C) · W^T (OC,C) + bias (OC) [+ u (BT,r) · A^T, u = c inp · B (C,r)]
-function linear(f: Pass, l: number, target: LoraTarget, out: Buf, inp: Buf): Promise<KernelOp>[] {
+// out (BT,OC) = [x (BT,OC) +] inp (BT,C) · W^T (OC,C) + bias (OC) [+ u (BT,r) · A^T, u = c inp · B (C,r)]
+// With x, the layer ends a residual branch and adds the stream in its own store (no kernel).
+function linear(
+  f: Pass,
+  l: number,
+  target: LoraTarget,
+  out: Buf,
+  inp: Buf,
+  x?: Buf,
+): Promise<KernelOp>[] {
   const layer = `h.${l}.${target}`;
   const { ctx, model, BT: M } = f;
   const [OC, C] = linearShape(f, layer);
   const w = model.p(`${layer}.weight`);
-  const base = matmul(ctx, out, inp, w, model.p(`${layer}.bias`), { M, N: OC, K: C, transB: true });
+  const shape = { M, N: OC, K: C, transB: true };
+  const base = matmul(ctx, out, inp, w, model.p(`${layer}.bias`), shape, { residual: x });
   const ad = adapterOf(f, l, target);
   if (!ad) return [base];
   return [
@@ -168,11 +176,6 @@ function attention(f: Pass, a: LayerActivations) {
   return attentionForward(f.ctx, a.atty, a.attSaved, a.qkv, f.acts.B, f.acts.T, C, NH);
 }
 
-// out (BT,C) = x (BT,C) + branch (BT,C)
-function residual(f: Pass, out: Buf, x: Buf, branch: Buf) {
-  return residualForward(f.ctx, out, x, branch, f.BT * f.model.config.nEmbd);
-}
-
 // out (BT,4C) = gelu(inp (BT,4C))
 function gelu(f: Pass, out: Buf, inp: Buf) {
   return geluForward(f.ctx, out, inp, f.BT * 4 * f.model.config.nEmbd);
@@ -187,13 +190,11 @@ function blockForward(f: Pass, l: number): Promise<KernelOp>[] {
     layernorm(f, `${h}ln_1`, a.ln1, a.ln1Mean, a.ln1Rstd, x),
     ...linear(f, l, 'attn.c_attn', a.qkv, a.ln1),
     attention(f, a),
-    ...linear(f, l, 'attn.c_proj', a.attproj, a.atty),
-    residual(f, a.residual2, x, a.attproj),
+    ...linear(f, l, 'attn.c_proj', a.residual2, a.atty, x),
     layernorm(f, `${h}ln_2`, a.ln2, a.ln2Mean, a.ln2Rstd, a.residual2),
     ...linear(f, l, 'mlp.c_fc', a.fch, a.ln2),
     gelu(f, a.fchGelu, a.fch),
-    ...linear(f, l, 'mlp.c_proj', a.fcproj, a.fchGelu),
-    residual(f, a.residual3, a.residual2, a.fcproj),
+    ...linear(f, l, 'mlp.c_proj', a.residual3, a.fchGelu, a.residual2),
   ];
 }
 
