@@ -1,10 +1,12 @@
 import { submitOps } from '../gpu/ops';
+import * as refGelu from '../reference/gelu';
 import type { MatmulShape } from '../reference/matmul';
 import * as ref from '../reference/matmul';
 import * as refResidual from '../reference/residual';
 import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
+import { GELU_FORWARD_TOLERANCE, geluForwardBound } from './gelu.check';
 import { biasBackward, type MatmulPath, matmul, matmulVia } from './matmul';
 
 // Each output is a running f32 sum over k (K rounded products and adds, one multiply-add each),
@@ -13,6 +15,9 @@ import { biasBackward, type MatmulPath, matmul, matmulVia } from './matmul';
 // gamma_n ~ n 2^-24; held to twice that. The same bound with M rows holds bias backward.
 const MATMUL_TOLERANCE =
   '|err| <= 2 (K+3) 2^-24 (sum_k |a_mk b_kn| + |bias_n| + |old out_mn| + |res_mn|) (f32 dot-product bound)';
+// act = gelu(out) is held to gelu.check's forward bound around the out the kernel stored (out
+// has its own check above): the epilogue rounds only GELU's own operations.
+const GELU_TOLERANCE = `out: ${MATMUL_TOLERANCE}; act: ${GELU_FORWARD_TOLERANCE} at x = the stored out`;
 const BIAS_TOLERANCE = '|err| <= 2 (M+1) 2^-24 (sum_m |dout_mn| + |old dbias_n|) (f32 sum bound)';
 const TINY = 1e-38;
 
@@ -22,6 +27,8 @@ interface MatmulCase extends MatmulShape {
   bias?: boolean;
   /** The residual epilogue: out = product + bias + res. */
   residual?: boolean;
+  /** The GELU epilogue: act = gelu(out). */
+  gelu?: boolean;
   /** Forces one path; by default the one matmul() picks for this adapter. */
   path?: MatmulPath;
 }
@@ -32,6 +39,7 @@ function describeVariant(c: MatmulCase): string {
     c.bias ? '+ bias' : '',
     c.accumulate ? '+ out' : '',
     c.residual ? '+ residual' : '',
+    c.gelu ? 'then gelu' : '',
     c.batch ? `batch ${c.batch}` : '',
     c.strideA === 0 ? 'A broadcast' : '',
     c.strideB === 0 ? 'B broadcast' : '',
@@ -57,7 +65,7 @@ function matmulCheck(c: MatmulCase): KernelCheck {
     kernel: 'matmul',
     variant: describeVariant(c),
     shape: `M=${M} N=${N} K=${K}`,
-    tolerance: MATMUL_TOLERANCE,
+    tolerance: c.gelu ? GELU_TOLERANCE : MATMUL_TOLERANCE,
     async run(ctx, bufs) {
       const rng = new Rng(M * 10007 + N * 101 + K);
       const n = sizes(c);
@@ -67,13 +75,14 @@ function matmulCheck(c: MatmulCase): KernelCheck {
       const old = c.accumulate ? rng.normalArray(n.out) : new Float32Array(n.out);
       const res = c.residual ? rng.normalArray(n.out) : null;
       const out = bufs.upload('out', old);
+      const act = c.gelu ? bufs.zeros('act', n.out) : undefined;
       const args = [
         out,
         bufs.upload('a', a),
         bufs.upload('b', b),
         bias && bufs.upload('bias', bias),
         c,
-        res ? { residual: bufs.upload('res', res) } : {},
+        { residual: res ? bufs.upload('res', res) : undefined, gelu: act },
       ] as const;
       const op = await (c.path ? matmulVia(ctx, c.path, ...args) : matmul(ctx, ...args));
       submitOps(ctx, [op]);
@@ -87,7 +96,13 @@ function matmulCheck(c: MatmulCase): KernelCheck {
         refResidual.residualAccumulate(magnitude, abs(res));
       }
       const bound = (i: number) => 2 * (K + 3) * F32_EPS * magnitude[i] + TINY;
-      return { out: compare(await bufs.read(out, n.out), expected, bound) };
+      const stored = await bufs.read(out, n.out);
+      const results = { out: compare(stored, expected, bound) };
+      if (!act) return results;
+      const activated = new Float64Array(n.out);
+      refGelu.geluForward(activated, stored, n.out);
+      const geluBound = (i: number) => geluForwardBound(stored[i], activated[i]);
+      return { ...results, act: compare(await bufs.read(act, n.out), activated, geluBound) };
     },
   };
 }
@@ -114,12 +129,18 @@ function biasBackwardCheck(M: number, N: number): KernelCheck {
   };
 }
 
-// Runs the forward variant twice on the same inputs and compares the bits of the two outputs.
-function determinismCheck(M: number, N: number, K: number, residual = false): KernelCheck {
+// Runs the forward variant twice on the same inputs and compares the bits of the two outputs
+// (and of the two activations, with the GELU epilogue).
+function determinismCheck(
+  M: number,
+  N: number,
+  K: number,
+  extra: 'none' | 'residual' | 'gelu' = 'none',
+): KernelCheck {
   const shape: MatmulShape = { M, N, K, transB: true };
   return {
     kernel: 'matmul',
-    variant: `A B^T + bias${residual ? ' + residual' : ''} run twice`,
+    variant: `A B^T + bias${extra === 'residual' ? ' + residual' : extra === 'gelu' ? ' then gelu' : ''} run twice`,
     shape: `M=${M} N=${N} K=${K}`,
     tolerance: 'bit-identical outputs (fixed summation order)',
     async run(ctx, bufs) {
@@ -127,16 +148,21 @@ function determinismCheck(M: number, N: number, K: number, residual = false): Ke
       const a = bufs.upload('a', rng.normalArray(M * K));
       const b = bufs.upload('b', rng.normalArray(N * K));
       const bias = bufs.upload('bias', rng.normalArray(N));
-      const epilogue = residual ? { residual: bufs.upload('res', rng.normalArray(M * N)) } : {};
-      const runs: Uint32Array[] = [];
-      for (const label of ['out1', 'out2']) {
-        const out = bufs.zeros(label, M * N);
-        submitOps(ctx, [await matmul(ctx, out, a, b, bias, shape, epilogue)]);
-        runs.push(new Uint32Array((await bufs.read(out, M * N)).buffer));
+      const res = extra === 'residual' ? bufs.upload('res', rng.normalArray(M * N)) : undefined;
+      const bits = async (buffer: GPUBuffer) =>
+        new Uint32Array((await bufs.read(buffer, M * N)).buffer);
+      const runs: Uint32Array[][] = [];
+      for (const label of ['1', '2']) {
+        const out = bufs.zeros(`out${label}`, M * N);
+        const act = extra === 'gelu' ? bufs.zeros(`act${label}`, M * N) : undefined;
+        submitOps(ctx, [await matmul(ctx, out, a, b, bias, shape, { residual: res, gelu: act })]);
+        runs.push([await bits(out), ...(act ? [await bits(act)] : [])]);
       }
       // Any differing bit pattern differs by at least 1 as an integer: a bound of 1/2 fails it.
-      const bits: Comparison = compare(runs[1], runs[0], () => 0.5);
-      return { out: bits };
+      const same = (k: number): Comparison => compare(runs[1][k], runs[0][k], () => 0.5);
+      const results: Record<string, Comparison> = { out: same(0) };
+      if (extra === 'gelu') results.act = same(1);
+      return results;
     },
   };
 }
@@ -176,15 +202,20 @@ export const matmulChecks: KernelCheck[] = [
     matmulCheck({ M: 129, N: 130, K: 33, transA: true, accumulate: true, path }),
     matmulCheck({ M: 7, N: 129, K: 33, batch: 3, transB: true, strideB: 0, bias: true, path }),
   ]),
-  // The residual epilogue, as the projections use it, and at awkward sizes on both paths.
+  // The epilogues, as the projections (residual) and the fc layer (GELU) use them, and at
+  // awkward sizes on both paths.
   matmulCheck({ M: 257, N: 130, K: 200, transB: true, bias: true, residual: true }),
+  matmulCheck({ M: 257, N: 130, K: 200, transB: true, bias: true, gelu: true }),
   ...(['staged', 'direct'] as const).flatMap((path) => [
     matmulCheck({ M: 1, N: 1, K: 1, transB: true, bias: true, residual: true, path }),
     matmulCheck({ M: 7, N: 129, K: 33, batch: 3, transB: true, residual: true, path }),
+    matmulCheck({ M: 1, N: 1, K: 1, transB: true, bias: true, gelu: true, path }),
+    matmulCheck({ M: 33, N: 129, K: 7, batch: 3, transB: true, bias: true, gelu: true, path }),
   ]),
   biasBackwardCheck(1, 7),
   biasBackwardCheck(33, 129),
   biasBackwardCheck(300, 65),
   determinismCheck(129, 130, 200),
-  determinismCheck(129, 130, 200, true),
+  determinismCheck(129, 130, 200, 'residual'),
+  determinismCheck(129, 130, 200, 'gelu'),
 ];

@@ -1,5 +1,7 @@
 import biasBackwardCode from '../../shaders/bias_backward.wgsl?raw';
+import geluMathCode from '../../shaders/gelu_math.wgsl?raw';
 import matmulCode from '../../shaders/matmul.wgsl?raw';
+import geluCode from '../../shaders/matmul_gelu.wgsl?raw';
 import plainCode from '../../shaders/matmul_plain.wgsl?raw';
 import residualCode from '../../shaders/matmul_residual.wgsl?raw';
 import type { Buf } from '../gpu/buffers';
@@ -13,6 +15,10 @@ const matmulShader: ShaderSource = { name: 'matmul', code: `${matmulCode}\n${pla
 const residualShader: ShaderSource = {
   name: 'matmul_residual',
   code: `${matmulCode}\n${residualCode}`,
+};
+const geluShader: ShaderSource = {
+  name: 'matmul_gelu',
+  code: `${matmulCode}\n${geluMathCode}\n${geluCode}`,
 };
 const biasBackwardShader: ShaderSource = { name: 'bias_backward', code: biasBackwardCode };
 
@@ -42,9 +48,17 @@ const BIAS_WG = 64;
 export interface MatmulEpilogue {
   /** (batch,M,N), laid out as out: out = product + bias + residual (a residual connection). */
   residual?: Buf;
+  /** (batch,M,N), laid out as out: gelu(out), written beside out (the MLP's activation). */
+  gelu?: Buf;
 }
 
-// out (batch,M,N) = op(a) (batch,M,K) · op(b) (batch,K,N) [+ bias (N)] [+ out] [+ residual]
+function epilogueShader({ residual, gelu }: MatmulEpilogue): ShaderSource {
+  if (residual && gelu) throw new Error('A matmul takes one epilogue: a residual or a GELU.');
+  return residual ? residualShader : gelu ? geluShader : matmulShader;
+}
+
+// out (batch,M,N) = op(a) (batch,M,K) · op(b) (batch,K,N) [+ bias (N)] [+ out] [+ residual];
+// [gelu (batch,M,N) = gelu(out)]
 export function matmul(
   ctx: GpuContext,
   out: Buf,
@@ -73,11 +87,12 @@ export function matmulVia(
   const strideB = shape.strideB ?? K * N;
   const strideOut = shape.strideOut ?? M * N;
   const tiling = TILING[path];
-  const { residual } = epilogue;
-  const variant = `${transA ? 't' : 'n'}${transB ? 't' : 'n'}${bias ? '_bias' : ''}${accumulate ? '_acc' : ''}${residual ? '_residual' : ''}`;
+  const shader = epilogueShader(epilogue);
+  const extra = epilogue.residual ?? epilogue.gelu;
+  const variant = `${transA ? 't' : 'n'}${transB ? 't' : 'n'}${bias ? '_bias' : ''}${accumulate ? '_acc' : ''}`;
   return createOp(ctx, {
-    label: `matmul_${path}_${variant}`,
-    shader: residual ? residualShader : matmulShader,
+    label: `${shader.name}_${path}_${variant}`,
+    shader,
     entryPoint: path === 'staged' ? 'matmul' : 'matmul_direct',
     constants: {
       TRANS_A: Number(transA),
@@ -88,7 +103,7 @@ export function matmulVia(
     },
     params: { u32: [M, N, K, strideA, strideB, strideOut] },
     // Without a bias the binding is never read; `a` fills it since a binding cannot be empty.
-    buffers: [out, a, b, bias ?? a, ...(residual ? [residual] : [])],
+    buffers: [out, a, b, bias ?? a, ...(extra ? [extra] : [])],
     workgroups: [
       Math.ceil(N / (tiling.CN * tiling.WG_X)),
       Math.ceil(M / (tiling.RM * tiling.WG_Y)),

@@ -144,29 +144,38 @@ function layernorm(f: Pass, name: string, out: Buf, mean: Buf, rstd: Buf, x: Buf
   );
 }
 
-// out (BT,OC) = [x (BT,OC) +] inp (BT,C) · W^T (OC,C) + bias (OC) [+ u (BT,r) · A^T, u = c inp · B (C,r)]
-// With x, the layer ends a residual branch and adds the stream in its own store (no kernel).
+/** What a linear layer's store also does: add the residual stream x, or write gelu(out). */
+interface LinearEpilogue {
+  x?: Buf; // (BT,OC)
+  gelu?: Buf; // (BT,OC)
+}
+
+// out (BT,OC) = [x +] inp (BT,C) · W^T (OC,C) + bias (OC) [+ u (BT,r) · A^T, u = c inp · B (C,r)];
+// [gelu (BT,OC) = gelu(out)]. Both extras ride in the matmul's store (no kernel of their own),
+// except GELU after an adapter, which adds to out after the base product.
 function linear(
   f: Pass,
   l: number,
   target: LoraTarget,
   out: Buf,
   inp: Buf,
-  x?: Buf,
+  { x, gelu: act }: LinearEpilogue = {},
 ): Promise<KernelOp>[] {
   const layer = `h.${l}.${target}`;
   const { ctx, model, BT: M } = f;
   const [OC, C] = linearShape(f, layer);
   const w = model.p(`${layer}.weight`);
-  const shape = { M, N: OC, K: C, transB: true };
-  const base = matmul(ctx, out, inp, w, model.p(`${layer}.bias`), shape, { residual: x });
   const ad = adapterOf(f, l, target);
+  const shape = { M, N: OC, K: C, transB: true };
+  const epilogue = { residual: x, gelu: ad ? undefined : act };
+  const base = matmul(ctx, out, inp, w, model.p(`${layer}.bias`), shape, epilogue);
   if (!ad) return [base];
   return [
     base,
     matmul(ctx, ad.u, inp, ad.b, null, { M, N: ad.r, K: C }),
     scale(ctx, ad.u, M * ad.r, ad.c),
     matmul(ctx, out, ad.u, ad.a, null, { M, N: OC, K: ad.r, transB: true, accumulate: true }),
+    ...(act ? [geluForward(ctx, act, out, M * OC)] : []),
   ];
 }
 
@@ -174,11 +183,6 @@ function linear(
 function attention(f: Pass, a: LayerActivations) {
   const { nEmbd: C, nHead: NH } = f.model.config;
   return attentionForward(f.ctx, a.atty, a.attSaved, a.qkv, f.acts.B, f.acts.T, C, NH);
-}
-
-// out (BT,4C) = gelu(inp (BT,4C))
-function gelu(f: Pass, out: Buf, inp: Buf) {
-  return geluForward(f.ctx, out, inp, f.BT * 4 * f.model.config.nEmbd);
 }
 
 // Block l as nanoGPT's Block.forward: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)).
@@ -190,11 +194,10 @@ function blockForward(f: Pass, l: number): Promise<KernelOp>[] {
     layernorm(f, `${h}ln_1`, a.ln1, a.ln1Mean, a.ln1Rstd, x),
     ...linear(f, l, 'attn.c_attn', a.qkv, a.ln1),
     attention(f, a),
-    ...linear(f, l, 'attn.c_proj', a.residual2, a.atty, x),
+    ...linear(f, l, 'attn.c_proj', a.residual2, a.atty, { x }),
     layernorm(f, `${h}ln_2`, a.ln2, a.ln2Mean, a.ln2Rstd, a.residual2),
-    ...linear(f, l, 'mlp.c_fc', a.fch, a.ln2),
-    gelu(f, a.fchGelu, a.fch),
-    ...linear(f, l, 'mlp.c_proj', a.residual3, a.fchGelu, a.residual2),
+    ...linear(f, l, 'mlp.c_fc', a.fch, a.ln2, { gelu: a.fchGelu }),
+    ...linear(f, l, 'mlp.c_proj', a.residual3, a.fchGelu, { x: a.residual2 }),
   ];
 }
 
