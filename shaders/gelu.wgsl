@@ -1,6 +1,6 @@
 // GELU in GPT-2's tanh form, elementwise over the MLP's hidden activations, inp (n) with
 // n = B*T*4C: out (n) = gelu(inp), and backward dinp (n) += dout (n) * gelu'(inp).
-// The functions (gelu, logistic, arg and their constants) are gelu_math.wgsl's, prepended.
+// The functions (gelu, gelu_grad and their helpers) are gelu_math.wgsl's, prepended.
 
 struct Params { n: u32 }
 
@@ -34,15 +34,12 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   }
 }
 
-// dinp (n) += dout (n) * (sigma + x sigma (1 - sigma) da/dx)
+// dinp (n) += dout (n) * gelu'(inp (n))
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
             @builtin(local_invocation_index) lid: u32) {
   let i = index(wid, nwg, lid);
   if (i < p.n) {
-    let x = inp[i];
-    let s = logistic(arg(x));
-    let grad = s.x + x * (TWO_S * (1.0 + C33 * (x * x))) * s.y;
-    dinp[i] += dout[i] * grad;
+    dinp[i] += dout[i] * gelu_grad(inp[i]);
   }
 }

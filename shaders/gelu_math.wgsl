@@ -1,6 +1,6 @@
-// GPT-2's tanh GELU as WGSL functions, shared by gelu.wgsl and matmul_gelu.wgsl (prepended by
-// src/kernels/gelu.ts and src/kernels/matmul.ts), so the standalone kernel and the fc matmul's
-// fused epilogue compute the same bits.
+// GPT-2's tanh GELU and its derivative as WGSL functions, shared by gelu.wgsl, matmul_gelu.wgsl
+// and matmul_gelu_grad.wgsl (prepended by src/kernels/gelu.ts and src/kernels/matmul.ts), so the
+// standalone kernel and the matmuls' fused epilogues compute the same bits.
 // 0.5 (1 + tanh(u)) is the logistic function of a = 2u, evaluated from exp(-|a|): that never
 // overflows, so there is no tanh of a large argument (inaccurate or NaN on some drivers) and no
 // inf * 0, for any x.
@@ -24,4 +24,10 @@ fn logistic(a: f32) -> vec2f {
 // gelu(x) = x sigma(a(x))
 fn gelu(x: f32) -> f32 {
   return x * logistic(arg(x)).x;
+}
+
+// gelu'(x) = sigma + x sigma (1 - sigma) da/dx
+fn gelu_grad(x: f32) -> f32 {
+  let s = logistic(arg(x));
+  return s.x + x * (TWO_S * (1.0 + C33 * (x * x))) * s.y;
 }

@@ -1,5 +1,5 @@
 // Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]]
-// [+ res[b]], [and act[b] = gelu(out[b])].
+// [+ res[b]] [* gelu'(pre[b])], [and act[b] = gelu(out[b])].
 // op is identity or transpose, chosen by override constants so each variant is its own pipeline
 // and the inner loop carries no branches. A workgroup computes a BM x BN tile of out
 // (BM = RM WG_Y, BN = CN WG_X); each invocation keeps an RM x CN block of sums in registers.
@@ -14,10 +14,11 @@
 //   4 bias (N)          read        read only when HAS_BIAS; the launcher binds `a` there otherwise
 //   5 res  (batch,M,N)  read        only with matmul_residual.wgsl: out = product + bias + res
 //   5 act  (batch,M,N)  read_write  only with matmul_gelu.wgsl: act = gelu(out)
+//   5 pre  (batch,M,N)  read        only with matmul_gelu_grad.wgsl: out = product * gelu'(pre)
 // The launcher appends one epilogue snippet, `fn epilogue(o, v) -> f32`, applied to each output
 // v at index o as it is stored: matmul_plain.wgsl (v itself), matmul_residual.wgsl (v + res[o],
 // a residual connection added in the same pass instead of a kernel of its own) or
-// matmul_gelu.wgsl (v, and gelu(v) into act).
+// matmul_gelu.wgsl (v, and gelu(v) into act) or matmul_gelu_grad.wgsl (v gelu'(pre[o])).
 // src/kernels/matmul.ts picks the entry point per adapter (matmulPath): matmul_direct on
 // SwiftShader or a fallback adapter, matmul (staged) on GPUs, and sets the sizes below to match.
 

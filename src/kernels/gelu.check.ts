@@ -15,7 +15,7 @@ export const GELU_FORWARD_TOLERANCE =
 // grad = sigma + x a' sigma (1 - sigma), sigma (1 - sigma) = e r^2: (26 + 22|a|) 2^-24 relative;
 // a' = 2 sqrt(2/pi) (1 + 0.134145 x^2) 6 roundings, two products and the sum: each term of grad
 // within (35 + 22|a|) 2^-24 of itself; then dout * grad and the += one rounding each.
-const BACKWARD_TOLERANCE =
+export const GELU_BACKWARD_TOLERANCE =
   "|err| <= (36 + 22|a|) 2^-24 |dout| (sigma + |x a' sigma (1 - sigma)|) + 2^-24 |dinp| + |dout| (1 + |x a'|) 2^-126";
 
 const S = Math.sqrt(2 / Math.PI);
@@ -31,6 +31,20 @@ function inputs(rng: Rng, n: number): Float32Array {
   const x = rng.normalArray(n, 2);
   for (let i = 0; i < n; i += 4) x[i] = Math.fround(rng.uniform() * 40 - 20);
   return x;
+}
+
+/** BACKWARD_TOLERANCE at input x and gradient dout, the exact result being `exact`. */
+export function geluBackwardBound(x: number, dout: number, exact: number): number {
+  const u = S * (x + 0.044715 * x ** 3);
+  const sigma = 1 / (1 + Math.exp(-2 * u));
+  const xda = x * 2 * S * (1 + 3 * 0.044715 * x ** 2);
+  const term = Math.abs(xda) / (4 * Math.cosh(u) ** 2);
+  const g = Math.abs(dout);
+  return (
+    (36 + 44 * Math.abs(u)) * F32_EPS * g * (sigma + term) +
+    F32_EPS * Math.abs(exact) +
+    g * (1 + Math.abs(xda)) * 2 ** -126
+  );
 }
 
 function forwardCheck(n: number): KernelCheck {
@@ -56,7 +70,7 @@ function backwardCheck(n: number): KernelCheck {
     kernel: 'gelu',
     variant: 'backward',
     shape: `n=${n}`,
-    tolerance: BACKWARD_TOLERANCE,
+    tolerance: GELU_BACKWARD_TOLERANCE,
     async run(ctx, bufs) {
       const rng = new Rng(n + 1);
       const x = inputs(rng, n);
@@ -68,18 +82,7 @@ function backwardCheck(n: number): KernelCheck {
       ]);
       const expected = Float64Array.from(dinp0);
       ref.geluBackward(expected, x, dout, n);
-      const bound = (i: number) => {
-        const u = S * (x[i] + 0.044715 * x[i] ** 3);
-        const sigma = 1 / (1 + Math.exp(-2 * u));
-        const xda = x[i] * 2 * S * (1 + 3 * 0.044715 * x[i] ** 2);
-        const term = Math.abs(xda) / (4 * Math.cosh(u) ** 2);
-        const g = Math.abs(dout[i]);
-        return (
-          (36 + 44 * Math.abs(u)) * F32_EPS * g * (sigma + term) +
-          F32_EPS * Math.abs(expected[i]) +
-          g * (1 + Math.abs(xda)) * 2 ** -126
-        );
-      };
+      const bound = (i: number) => geluBackwardBound(x[i], dout[i], expected[i]);
       return { dinp: compare(await bufs.read(dinp, n), expected, bound) };
     },
   };

@@ -6,7 +6,12 @@ import * as refResidual from '../reference/residual';
 import { type Comparison, compare, F32_EPS } from '../selftest/compare';
 import type { KernelCheck } from '../selftest/types';
 import { Rng } from '../util/rng';
-import { GELU_FORWARD_TOLERANCE, geluForwardBound } from './gelu.check';
+import {
+  GELU_BACKWARD_TOLERANCE,
+  GELU_FORWARD_TOLERANCE,
+  geluBackwardBound,
+  geluForwardBound,
+} from './gelu.check';
 import { biasBackward, type MatmulPath, matmul, matmulVia } from './matmul';
 
 // Each output is a running f32 sum over k (K rounded products and adds, one multiply-add each),
@@ -18,6 +23,9 @@ const MATMUL_TOLERANCE =
 // act = gelu(out) is held to gelu.check's forward bound around the out the kernel stored (out
 // has its own check above): the epilogue rounds only GELU's own operations.
 const GELU_TOLERANCE = `out: ${MATMUL_TOLERANCE}; act: ${GELU_FORWARD_TOLERANCE} at x = the stored out`;
+// out = p gelu'(pre), p the product: p's error (the bound above) times |gelu'(pre)|, plus
+// gelu.check's backward bound with dout = p for the derivative and the final multiply.
+const GELU_GRAD_TOLERANCE = `${MATMUL_TOLERANCE} times |gelu'(pre)|, plus ${GELU_BACKWARD_TOLERANCE} with dout = the product`;
 const BIAS_TOLERANCE = '|err| <= 2 (M+1) 2^-24 (sum_m |dout_mn| + |old dbias_n|) (f32 sum bound)';
 const TINY = 1e-38;
 
@@ -29,6 +37,8 @@ interface MatmulCase extends MatmulShape {
   residual?: boolean;
   /** The GELU epilogue: act = gelu(out). */
   gelu?: boolean;
+  /** The GELU backward epilogue: out = product * gelu'(pre). */
+  geluGrad?: boolean;
   /** Forces one path; by default the one matmul() picks for this adapter. */
   path?: MatmulPath;
 }
@@ -40,6 +50,7 @@ function describeVariant(c: MatmulCase): string {
     c.accumulate ? '+ out' : '',
     c.residual ? '+ residual' : '',
     c.gelu ? 'then gelu' : '',
+    c.geluGrad ? "* gelu'(pre)" : '',
     c.batch ? `batch ${c.batch}` : '',
     c.strideA === 0 ? 'A broadcast' : '',
     c.strideB === 0 ? 'B broadcast' : '',
@@ -65,7 +76,7 @@ function matmulCheck(c: MatmulCase): KernelCheck {
     kernel: 'matmul',
     variant: describeVariant(c),
     shape: `M=${M} N=${N} K=${K}`,
-    tolerance: c.gelu ? GELU_TOLERANCE : MATMUL_TOLERANCE,
+    tolerance: c.gelu ? GELU_TOLERANCE : c.geluGrad ? GELU_GRAD_TOLERANCE : MATMUL_TOLERANCE,
     async run(ctx, bufs) {
       const rng = new Rng(M * 10007 + N * 101 + K);
       const n = sizes(c);
@@ -76,13 +87,19 @@ function matmulCheck(c: MatmulCase): KernelCheck {
       const res = c.residual ? rng.normalArray(n.out) : null;
       const out = bufs.upload('out', old);
       const act = c.gelu ? bufs.zeros('act', n.out) : undefined;
+      // Pre-activations where GELU bends, as the MLP's are.
+      const pre = c.geluGrad ? rng.normalArray(n.out, 2) : null;
       const args = [
         out,
         bufs.upload('a', a),
         bufs.upload('b', b),
         bias && bufs.upload('bias', bias),
         c,
-        { residual: res ? bufs.upload('res', res) : undefined, gelu: act },
+        {
+          residual: res ? bufs.upload('res', res) : undefined,
+          gelu: act,
+          geluGradAt: pre ? bufs.upload('pre', pre) : undefined,
+        },
       ] as const;
       const op = await (c.path ? matmulVia(ctx, c.path, ...args) : matmul(ctx, ...args));
       submitOps(ctx, [op]);
@@ -97,6 +114,14 @@ function matmulCheck(c: MatmulCase): KernelCheck {
       }
       const bound = (i: number) => 2 * (K + 3) * F32_EPS * magnitude[i] + TINY;
       const stored = await bufs.read(out, n.out);
+      if (pre) {
+        const grad = new Float64Array(n.out);
+        refGelu.geluBackward(grad, pre, new Float64Array(n.out).fill(1), n.out);
+        const product = expected.map((p, i) => p * grad[i]);
+        const gradBound = (i: number) =>
+          bound(i) * Math.abs(grad[i]) + geluBackwardBound(pre[i], expected[i], product[i]);
+        return { out: compare(stored, product, gradBound) };
+      }
       const results = { out: compare(stored, expected, bound) };
       if (!act) return results;
       const activated = new Float64Array(n.out);
@@ -135,12 +160,12 @@ function determinismCheck(
   M: number,
   N: number,
   K: number,
-  extra: 'none' | 'residual' | 'gelu' = 'none',
+  extra: 'none' | 'residual' | 'gelu' | 'geluGrad' = 'none',
 ): KernelCheck {
   const shape: MatmulShape = { M, N, K, transB: true };
   return {
     kernel: 'matmul',
-    variant: `A B^T + bias${extra === 'residual' ? ' + residual' : extra === 'gelu' ? ' then gelu' : ''} run twice`,
+    variant: `A B^T + bias${{ none: '', residual: ' + residual', gelu: ' then gelu', geluGrad: " * gelu'(pre)" }[extra]} run twice`,
     shape: `M=${M} N=${N} K=${K}`,
     tolerance: 'bit-identical outputs (fixed summation order)',
     async run(ctx, bufs) {
@@ -149,13 +174,15 @@ function determinismCheck(
       const b = bufs.upload('b', rng.normalArray(N * K));
       const bias = bufs.upload('bias', rng.normalArray(N));
       const res = extra === 'residual' ? bufs.upload('res', rng.normalArray(M * N)) : undefined;
+      const pre = extra === 'geluGrad' ? bufs.upload('pre', rng.normalArray(M * N)) : undefined;
       const bits = async (buffer: GPUBuffer) =>
         new Uint32Array((await bufs.read(buffer, M * N)).buffer);
       const runs: Uint32Array[][] = [];
       for (const label of ['1', '2']) {
         const out = bufs.zeros(`out${label}`, M * N);
         const act = extra === 'gelu' ? bufs.zeros(`act${label}`, M * N) : undefined;
-        submitOps(ctx, [await matmul(ctx, out, a, b, bias, shape, { residual: res, gelu: act })]);
+        const epilogue = { residual: res, gelu: act, geluGradAt: pre };
+        submitOps(ctx, [await matmul(ctx, out, a, b, bias, shape, epilogue)]);
         runs.push([await bits(out), ...(act ? [await bits(act)] : [])]);
       }
       // Any differing bit pattern differs by at least 1 as an integer: a bound of 1/2 fails it.
@@ -211,11 +238,15 @@ export const matmulChecks: KernelCheck[] = [
     matmulCheck({ M: 7, N: 129, K: 33, batch: 3, transB: true, residual: true, path }),
     matmulCheck({ M: 1, N: 1, K: 1, transB: true, bias: true, gelu: true, path }),
     matmulCheck({ M: 33, N: 129, K: 7, batch: 3, transB: true, bias: true, gelu: true, path }),
+    matmulCheck({ M: 1, N: 1, K: 1, geluGrad: true, path }),
+    matmulCheck({ M: 129, N: 33, K: 7, geluGrad: true, path }),
   ]),
+  matmulCheck({ M: 257, N: 200, K: 130, geluGrad: true }),
   biasBackwardCheck(1, 7),
   biasBackwardCheck(33, 129),
   biasBackwardCheck(300, 65),
   determinismCheck(129, 130, 200),
   determinismCheck(129, 130, 200, 'residual'),
   determinismCheck(129, 130, 200, 'gelu'),
+  determinismCheck(129, 130, 200, 'geluGrad'),
 ];

@@ -2,6 +2,7 @@ import biasBackwardCode from '../../shaders/bias_backward.wgsl?raw';
 import geluMathCode from '../../shaders/gelu_math.wgsl?raw';
 import matmulCode from '../../shaders/matmul.wgsl?raw';
 import geluCode from '../../shaders/matmul_gelu.wgsl?raw';
+import geluGradCode from '../../shaders/matmul_gelu_grad.wgsl?raw';
 import plainCode from '../../shaders/matmul_plain.wgsl?raw';
 import residualCode from '../../shaders/matmul_residual.wgsl?raw';
 import type { Buf } from '../gpu/buffers';
@@ -19,6 +20,10 @@ const residualShader: ShaderSource = {
 const geluShader: ShaderSource = {
   name: 'matmul_gelu',
   code: `${matmulCode}\n${geluMathCode}\n${geluCode}`,
+};
+const geluGradShader: ShaderSource = {
+  name: 'matmul_gelu_grad',
+  code: `${matmulCode}\n${geluMathCode}\n${geluGradCode}`,
 };
 const biasBackwardShader: ShaderSource = { name: 'bias_backward', code: biasBackwardCode };
 
@@ -50,15 +55,19 @@ export interface MatmulEpilogue {
   residual?: Buf;
   /** (batch,M,N), laid out as out: gelu(out), written beside out (the MLP's activation). */
   gelu?: Buf;
+  /** (batch,M,N), laid out as out: out = product * gelu'(geluGradAt) (GELU's backward). */
+  geluGradAt?: Buf;
 }
 
-function epilogueShader({ residual, gelu }: MatmulEpilogue): ShaderSource {
-  if (residual && gelu) throw new Error('A matmul takes one epilogue: a residual or a GELU.');
-  return residual ? residualShader : gelu ? geluShader : matmulShader;
+function epilogueShader({ residual, gelu, geluGradAt }: MatmulEpilogue): ShaderSource {
+  const chosen = [residual && residualShader, gelu && geluShader, geluGradAt && geluGradShader];
+  const shaders = chosen.filter((s): s is ShaderSource => Boolean(s));
+  if (shaders.length > 1) throw new Error('A matmul takes at most one epilogue.');
+  return shaders[0] ?? matmulShader;
 }
 
-// out (batch,M,N) = op(a) (batch,M,K) · op(b) (batch,K,N) [+ bias (N)] [+ out] [+ residual];
-// [gelu (batch,M,N) = gelu(out)]
+// out (batch,M,N) = op(a) (batch,M,K) · op(b) (batch,K,N) [+ bias (N)] [+ out] [+ residual]
+// [* gelu'(geluGradAt)]; [gelu (batch,M,N) = gelu(out)]
 export function matmul(
   ctx: GpuContext,
   out: Buf,
@@ -88,7 +97,7 @@ export function matmulVia(
   const strideOut = shape.strideOut ?? M * N;
   const tiling = TILING[path];
   const shader = epilogueShader(epilogue);
-  const extra = epilogue.residual ?? epilogue.gelu;
+  const extra = epilogue.residual ?? epilogue.gelu ?? epilogue.geluGradAt;
   const variant = `${transA ? 't' : 'n'}${transB ? 't' : 'n'}${bias ? '_bias' : ''}${accumulate ? '_acc' : ''}`;
   return createOp(ctx, {
     label: `${shader.name}_${path}_${variant}`,

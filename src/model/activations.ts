@@ -98,7 +98,8 @@ export class Activations {
     this.datty = grad('datty', BT * C);
     this.dqkv = grad('dqkv', BT * 3 * C);
     this.dfch = grad('dfch', BT * 4 * C);
-    this.dfchGelu = grad('dfchGelu', BT * 4 * C);
+    // Only GELU's standalone backward (after an adapter on mlp.c_proj) stores this gradient.
+    this.dfchGelu = grad('dfchGelu', lora ? BT * 4 * C : 1);
     this.attDelta = grad('attDelta', attentionSavedLength(B, T, NH));
     this.lora = lora
       ? {

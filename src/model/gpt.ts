@@ -272,8 +272,16 @@ function layernormBack(
   return layernormBackward(ctx, dx, dweight, dbias, dout, x, w, mean, rstd, BT, model.config.nEmbd);
 }
 
+/** A linear layer fed by GELU: its input gradient continues through GELU's backward. */
+interface GeluInput {
+  pre: Buf; // (BT,C): GELU's input, kept by the forward
+  dpre: Buf; // (BT,C): its gradient, written
+}
+
 // dinp (BT,C) = dout (BT,OC) · W (OC,C); dW (OC,C) += dout^T · inp; dbias (OC) += colsum(dout);
-// with an adapter: v (BT,r) = c dout · A, dinp += v · B^T, dA (OC,r) += dout^T · u, dB (C,r) += inp^T · v
+// with an adapter: v (BT,r) = c dout · A, dinp += v · B^T, dA (OC,r) += dout^T · u, dB (C,r) += inp^T · v.
+// With `gelu`, dpre = dinp * gelu'(pre) in the dinp product's store (dinp is then not written),
+// or, after an adapter, by GELU's own kernel adding into dpre (cleared by the caller).
 function linearBack(
   b: BackwardPass,
   l: number,
@@ -281,11 +289,20 @@ function linearBack(
   dinp: Buf,
   dout: Buf,
   inp: Buf,
+  gelu?: GeluInput,
 ): Promise<KernelOp>[] {
   const layer = `h.${l}.${target}`;
   const { ctx, model, BT: M } = b;
   const [OC, C] = linearShape(b, layer);
-  const ops = [matmul(ctx, dinp, dout, model.p(`${layer}.weight`), null, { M, N: C, K: OC })];
+  const ad = adapterOf(b, l, target);
+  const fused = gelu && !ad;
+  const w = model.p(`${layer}.weight`);
+  const shape = { M, N: C, K: OC };
+  const ops = [
+    fused
+      ? matmul(ctx, gelu.dpre, dout, w, null, shape, { geluGradAt: gelu.pre })
+      : matmul(ctx, dinp, dout, w, null, shape),
+  ];
   const acc = { transA: true, accumulate: true };
   if (b.baseLearns) {
     ops.push(
@@ -293,7 +310,6 @@ function linearBack(
       biasBackward(ctx, model.g(`${layer}.bias`), dout, M, OC),
     );
   }
-  const ad = adapterOf(b, l, target);
   if (ad) {
     ops.push(
       matmul(ctx, ad.v, dout, ad.a, null, { M, N: ad.r, K: OC }),
@@ -302,6 +318,7 @@ function linearBack(
       matmul(ctx, ad.da, dout, ad.u, null, { M: OC, N: ad.r, K: M, ...acc }),
       matmul(ctx, ad.db, inp, ad.v, null, { M: C, N: ad.r, K: M, ...acc }),
     );
+    if (gelu) ops.push(geluBackward(ctx, gelu.dpre, gelu.pre, dinp, M * C));
   }
   return ops;
 }
@@ -325,11 +342,6 @@ function attentionBack(b: BackwardPass, a: LayerActivations) {
   );
 }
 
-// dinp (BT,4C) += dout (BT,4C) · gelu'(inp (BT,4C))
-function geluBack(b: BackwardPass, dinp: Buf, inp: Buf, dout: Buf) {
-  return geluBackward(b.ctx, dinp, inp, dout, b.BT * 4 * b.model.config.nEmbd);
-}
-
 // Block l's backward, blockForward read bottom up. The residual adds need no op: dresidual
 // flows to both of their inputs unchanged, and each branch's LayerNorm adds its dx into it.
 function blockBackward(b: BackwardPass, l: number): Promise<KernelOp>[] {
@@ -338,8 +350,7 @@ function blockBackward(b: BackwardPass, l: number): Promise<KernelOp>[] {
   const x = b.acts.residualIn(l);
   const { dresidual, dln, datty, dqkv, dfch, dfchGelu } = b.acts;
   return [
-    ...linearBack(b, l, 'mlp.c_proj', dfchGelu, dresidual, a.fchGelu),
-    geluBack(b, dfch, a.fch, dfchGelu),
+    ...linearBack(b, l, 'mlp.c_proj', dfchGelu, dresidual, a.fchGelu, { pre: a.fch, dpre: dfch }),
     ...linearBack(b, l, 'mlp.c_fc', dln, dfch, a.ln2),
     layernormBack(b, `${h}ln_2`, dresidual, dln, a.residual2, a.ln2Mean, a.ln2Rstd),
     ...linearBack(b, l, 'attn.c_proj', datty, dresidual, a.atty),
@@ -398,8 +409,10 @@ export async function buildBackward(
     ])),
   ];
   for (let l = nLayer - 1; l >= 0; l--) {
+    // GELU's backward adds into dfch only when it runs as its own kernel, after an adapter.
+    const geluAlone = adapterOf(b, l, 'mlp.c_proj') !== null;
     commands.push(
-      { clear: acts.dfch },
+      ...(geluAlone ? [{ clear: acts.dfch }] : []),
       { clear: acts.dqkv },
       ...(await Promise.all(blockBackward(b, l))),
     );
