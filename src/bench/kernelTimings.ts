@@ -89,6 +89,56 @@ function linear(layer: string, C_in: number, OC: number, BT = B * T): KernelTimi
   ];
 }
 
+// The matmuls with a fused epilogue, as the model launches them (each replaces a matmul and an
+// elementwise kernel): attn.c_proj + residual, mlp.c_fc + GELU, and mlp.c_proj's dinp * gelu'.
+const FUSED: KernelTiming[] = [
+  {
+    name: 'matmul_forward_attproj_residual',
+    shape: `BT=${BT} C=${C} OC=${C}`,
+    // out (BT,C) = res (BT,C) + inp (BT,C) · W^T (C,C) + bias (C)
+    make: (ctx, alloc) =>
+      matmul(
+        ctx,
+        alloc('out', BT * C),
+        alloc('inp', BT * C),
+        alloc('w', C * C),
+        alloc('b', C),
+        { M: BT, N: C, K: C, transB: true },
+        { residual: alloc('res', BT * C) },
+      ),
+  },
+  {
+    name: 'matmul_forward_fc_gelu',
+    shape: `BT=${BT} C=${C} OC=${4 * C}`,
+    // out (BT,4C) = inp (BT,C) · W^T (4C,C) + bias (4C); act (BT,4C) = gelu(out)
+    make: (ctx, alloc) =>
+      matmul(
+        ctx,
+        alloc('out', BT * 4 * C),
+        alloc('inp', BT * C),
+        alloc('w', 4 * C * C),
+        alloc('b', 4 * C),
+        { M: BT, N: 4 * C, K: C, transB: true },
+        { gelu: alloc('act', BT * 4 * C) },
+      ),
+  },
+  {
+    name: 'matmul_backward_dinp_fcproj_gelu',
+    shape: `BT=${BT} C=${4 * C} OC=${C}`,
+    // dpre (BT,4C) = dout (BT,C) · W (C,4C) * gelu'(pre (BT,4C))
+    make: (ctx, alloc) =>
+      matmul(
+        ctx,
+        alloc('dpre', BT * 4 * C),
+        alloc('dout', BT * C),
+        alloc('w', C * 4 * C),
+        null,
+        { M: BT, N: 4 * C, K: C },
+        { geluGradAt: alloc('pre', BT * 4 * C) },
+      ),
+  },
+];
+
 // Attention forward and backward of one block; `suffix` names a shape other than the tiny one.
 function attention(suffix: string, B: number, T: number, C: number, NH: number): KernelTiming[] {
   const shape = `B=${B} T=${T} C=${C} NH=${NH}`;
@@ -219,6 +269,7 @@ export const kernelTimings: KernelTiming[] = [
         BT * 4 * C,
       ),
   },
+  ...FUSED,
   ...attention('', B, T, C, NH),
   {
     name: 'crossentropy_forward_backward',
