@@ -32,29 +32,35 @@ const BT = B * T;
 // Parameters of that model (2 layers): what AdamW and the gradient norm sweep.
 const PARAMS = 120_576;
 
+// out (BT,OC) = inp (BT,C) · W^T (OC,C) + bias (OC), with the epilogue's extra (BT,OC) buffer
+function forwardTiming(
+  name: string,
+  C_in: number,
+  OC: number,
+  BT: number,
+  extra?: 'residual' | 'gelu',
+): KernelTiming {
+  return {
+    name,
+    shape: `BT=${BT} C=${C_in} OC=${OC}`,
+    make: (ctx, alloc) =>
+      matmul(
+        ctx,
+        alloc('out', BT * OC),
+        alloc('inp', BT * C_in),
+        alloc('w', OC * C_in),
+        alloc('b', OC),
+        { M: BT, N: OC, K: C_in, transB: true },
+        extra ? { [extra]: alloc(extra, BT * OC) } : {},
+      ),
+  };
+}
+
 // A linear layer's three matmuls and its bias gradient, named after the layer.
 function linear(layer: string, C_in: number, OC: number, BT = B * T): KernelTiming[] {
   const shape = `BT=${BT} C=${C_in} OC=${OC}`;
   return [
-    {
-      name: `matmul_forward_${layer}`,
-      shape,
-      // out (BT,OC) = inp (BT,C) · W^T (OC,C) + bias (OC)
-      make: (ctx, alloc) =>
-        matmul(
-          ctx,
-          alloc('out', BT * OC),
-          alloc('inp', BT * C_in),
-          alloc('w', OC * C_in),
-          alloc('b', OC),
-          {
-            M: BT,
-            N: OC,
-            K: C_in,
-            transB: true,
-          },
-        ),
-    },
+    forwardTiming(`matmul_forward_${layer}`, C_in, OC, BT),
     {
       name: `matmul_backward_dinp_${layer}`,
       shape,
@@ -92,36 +98,10 @@ function linear(layer: string, C_in: number, OC: number, BT = B * T): KernelTimi
 // The matmuls with a fused epilogue, as the model launches them (each replaces a matmul and an
 // elementwise kernel): attn.c_proj + residual, mlp.c_fc + GELU, and mlp.c_proj's dinp * gelu'.
 const FUSED: KernelTiming[] = [
-  {
-    name: 'matmul_forward_attproj_residual',
-    shape: `BT=${BT} C=${C} OC=${C}`,
-    // out (BT,C) = res (BT,C) + inp (BT,C) · W^T (C,C) + bias (C)
-    make: (ctx, alloc) =>
-      matmul(
-        ctx,
-        alloc('out', BT * C),
-        alloc('inp', BT * C),
-        alloc('w', C * C),
-        alloc('b', C),
-        { M: BT, N: C, K: C, transB: true },
-        { residual: alloc('res', BT * C) },
-      ),
-  },
-  {
-    name: 'matmul_forward_fc_gelu',
-    shape: `BT=${BT} C=${C} OC=${4 * C}`,
-    // out (BT,4C) = inp (BT,C) · W^T (4C,C) + bias (4C); act (BT,4C) = gelu(out)
-    make: (ctx, alloc) =>
-      matmul(
-        ctx,
-        alloc('out', BT * 4 * C),
-        alloc('inp', BT * C),
-        alloc('w', 4 * C * C),
-        alloc('b', 4 * C),
-        { M: BT, N: 4 * C, K: C, transB: true },
-        { gelu: alloc('act', BT * 4 * C) },
-      ),
-  },
+  // out (BT,C) = res (BT,C) + inp (BT,C) · W^T (C,C) + bias (C)
+  forwardTiming('matmul_forward_attproj_residual', C, C, BT, 'residual'),
+  // out (BT,4C) = inp (BT,C) · W^T (4C,C) + bias (4C); gelu (BT,4C) = gelu(out)
+  forwardTiming('matmul_forward_fc_gelu', C, 4 * C, BT, 'gelu'),
   {
     name: 'matmul_backward_dinp_fcproj_gelu',
     shape: `BT=${BT} C=${4 * C} OC=${C}`,
