@@ -48,7 +48,7 @@ export class Activations {
   readonly datty: GPUBuffer; // (B,T,C)
   readonly dqkv: GPUBuffer; // (B,T,3C)
   readonly dfch: GPUBuffer; // (B,T,4C)
-  readonly dfchGelu: GPUBuffer; // (B,T,4C)
+  readonly dfchGelu: GPUBuffer; // (B,T,4C) with adapters; else unused (GELU backward is fused)
   readonly attDelta: GPUBuffer; // attentionSavedLength(B,T,NH): attention backward's scratch
   /** Set when the batch runs with adapters (`lora` given). */
   readonly lora: LoraActivations | null;
