@@ -69,10 +69,10 @@ fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
     }
   } else if (w < p.BT + p.T) {
     let t = w - p.BT;
-    let B = p.BT / p.T;
+    let batch = p.BT / p.T;
     for (var c = lid; c < p.C; c += WG) {
       var acc = 0.0;
-      for (var b = 0u; b < B; b++) { acc += dout[(b * p.T + t) * p.C + c]; }
+      for (var b = 0u; b < batch; b++) { acc += dout[(b * p.T + t) * p.C + c]; }
       dwpe[t * p.C + c] += acc;
     }
   }

@@ -1,8 +1,6 @@
 // GELU in GPT-2's tanh form, elementwise over the MLP's hidden activations, inp (n) with
 // n = B*T*4C: out (n) = gelu(inp), and backward dinp (n) += dout (n) * gelu'(inp).
-// 0.5 (1 + tanh(u)) is the logistic function of a = 2u, evaluated from exp(-|a|): that never
-// overflows, so there is no tanh of a large argument (inaccurate or NaN on some drivers) and no
-// inf * 0, for any x.
+// The functions (gelu, gelu_grad and their helpers) are gelu_math.wgsl's, prepended.
 
 struct Params { n: u32 }
 
@@ -22,24 +20,8 @@ struct Params { n: u32 }
 // workgroups over x and y when they exceed 65535 per dimension.
 override WG: u32 = 256;
 
-const TWO_S = 1.5957691216057308; // 2 sqrt(2/pi): a = 2u
-const C3 = 0.044715;
-const C33 = 0.134145; // 3 * 0.044715, for du/dx
-
 fn index(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
   return (wid.x + wid.y * nwg.x) * WG + lid;
-}
-
-// a = 2 sqrt(2/pi) (x + 0.044715 x^3)
-fn arg(x: f32) -> f32 {
-  return TWO_S * (x + C3 * (x * x * x));
-}
-
-// (sigma(a), sigma(a) (1 - sigma(a))) with sigma(a) = 1 / (1 + exp(-a)) = 0.5 (1 + tanh(a / 2))
-fn logistic(a: f32) -> vec2f {
-  let e = exp(-abs(a));
-  let r = 1.0 / (1.0 + e);
-  return vec2f(select(e * r, r, a >= 0.0), e * r * r);
 }
 
 // out (n) = x sigma(a(x)), x = inp (n)
@@ -48,20 +30,16 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
            @builtin(local_invocation_index) lid: u32) {
   let i = index(wid, nwg, lid);
   if (i < p.n) {
-    let x = inp[i];
-    out[i] = x * logistic(arg(x)).x;
+    out[i] = gelu(inp[i]);
   }
 }
 
-// dinp (n) += dout (n) * (sigma + x sigma (1 - sigma) da/dx)
+// dinp (n) += dout (n) * gelu'(inp (n))
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
             @builtin(local_invocation_index) lid: u32) {
   let i = index(wid, nwg, lid);
   if (i < p.n) {
-    let x = inp[i];
-    let s = logistic(arg(x));
-    let grad = s.x + x * (TWO_S * (1.0 + C33 * (x * x))) * s.y;
-    dinp[i] += dout[i] * grad;
+    dinp[i] += dout[i] * gelu_grad(inp[i]);
   }
 }

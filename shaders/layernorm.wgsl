@@ -22,6 +22,9 @@ struct Params { N: u32, C: u32, eps: f32 }
 @group(0) @binding(6) var<storage, read_write> dinp: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dbias: array<f32>;
 
+// 256 invocations, the most WebGPU guarantees: a workgroup serves 256 / ROW_LANES rows (or
+// 256 / COL_LANES columns), so even C = 768 with 32 lanes a row fills 8 rows per workgroup.
+// partial holds one vec2f per invocation, 2 KiB of the 16 KiB of workgroup memory.
 override WG: u32 = 256;
 // Row kernels: ROW_LANES invocations share a row (a power of two dividing WG), so a workgroup
 // holds WG / ROW_LANES rows. Few lanes for small C: every tree level costs a workgroup barrier,
@@ -35,7 +38,7 @@ var<workgroup> partial: array<vec2f, WG>;
 
 // Sum of v over the `lanes` invocations lid - lane * stride + k * stride, k < lanes, by a fixed
 // tree; all of them get the total. Called by every invocation of the workgroup (barriers).
-fn laneSum(lid: u32, lane: u32, lanes: u32, stride: u32, v: vec2f) -> vec2f {
+fn lane_sum(lid: u32, lane: u32, lanes: u32, stride: u32, v: vec2f) -> vec2f {
   partial[lid] = v;
   workgroupBarrier();
   for (var s = lanes / 2u; s > 0u; s >>= 1u) {
@@ -51,7 +54,7 @@ fn laneSum(lid: u32, lane: u32, lanes: u32, stride: u32, v: vec2f) -> vec2f {
 struct RowSlot { row: u32, lane: u32, live: bool }
 
 // Which row and lane an invocation of a row kernel serves; rows past N idle through the barriers.
-fn rowSlot(wid: vec3u, nwg: vec3u, lid: u32) -> RowSlot {
+fn row_slot(wid: vec3u, nwg: vec3u, lid: u32) -> RowSlot {
   let row = (wid.x + wid.y * nwg.x) * (WG / ROW_LANES) + lid / ROW_LANES;
   return RowSlot(row, lid % ROW_LANES, row < p.N);
 }
@@ -60,19 +63,19 @@ fn rowSlot(wid: vec3u, nwg: vec3u, lid: u32) -> RowSlot {
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
            @builtin(local_invocation_index) lid: u32) {
-  let slot = rowSlot(wid, nwg, lid);
+  let slot = row_slot(wid, nwg, lid);
   let len = select(0u, p.C, slot.live); // rows past N sum nothing
   let base = slot.row * p.C;
   var s = 0.0;
   for (var i = slot.lane; i < len; i += ROW_LANES) { s += inp[base + i]; }
-  let m = laneSum(lid, slot.lane, ROW_LANES, 1u, vec2f(s, 0.0)).x / f32(p.C);
+  let m = lane_sum(lid, slot.lane, ROW_LANES, 1u, vec2f(s, 0.0)).x / f32(p.C);
   // Two passes: squared deviations from the mean, not E[x^2] - m^2, which cancels when |m| >> std.
   var q = 0.0;
   for (var i = slot.lane; i < len; i += ROW_LANES) {
     let d = inp[base + i] - m;
     q += d * d;
   }
-  let r = inverseSqrt(laneSum(lid, slot.lane, ROW_LANES, 1u, vec2f(q, 0.0)).x / f32(p.C) + p.eps);
+  let r = inverseSqrt(lane_sum(lid, slot.lane, ROW_LANES, 1u, vec2f(q, 0.0)).x / f32(p.C) + p.eps);
   for (var i = slot.lane; i < len; i += ROW_LANES) {
     out[base + i] = (inp[base + i] - m) * r * weight[i] + bias[i];
   }
@@ -86,7 +89,7 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 @compute @workgroup_size(WG)
 fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                   @builtin(local_invocation_index) lid: u32) {
-  let slot = rowSlot(wid, nwg, lid);
+  let slot = row_slot(wid, nwg, lid);
   let len = select(0u, p.C, slot.live); // rows past N sum nothing
   let base = slot.row * p.C;
   var m = 0.0;
@@ -101,7 +104,7 @@ fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
     let xhat = (inp[base + i] - m) * r;
     s += vec2f(dnorm, dnorm * xhat);
   }
-  let t = laneSum(lid, slot.lane, ROW_LANES, 1u, s) / f32(p.C);
+  let t = lane_sum(lid, slot.lane, ROW_LANES, 1u, s) / f32(p.C);
   for (var i = slot.lane; i < len; i += ROW_LANES) {
     let dnorm = weight[i] * dout[base + i];
     let xhat = (inp[base + i] - m) * r;
@@ -123,7 +126,7 @@ fn backward_params(@builtin(workgroup_id) wid: vec3u,
       s += vec2f(g * ((inp[n * p.C + col] - mean[n]) * rstd[n]), g);
     }
   }
-  let total = laneSum(lid, lane, COL_LANES, cols, s);
+  let total = lane_sum(lid, lane, COL_LANES, cols, s);
   if (lane == 0u && col < p.C) {
     dweight[col] += total.x;
     dbias[col] += total.y;

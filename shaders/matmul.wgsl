@@ -1,4 +1,5 @@
-// Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]].
+// Batched matmul: out[b] (M,N) = op(A[b]) (M,K) . op(B[b]) (K,N) [+ bias (N)] [+ out[b]]
+// [+ res[b]] [* gelu'(pre[b])], [and act[b] = gelu(out[b])].
 // op is identity or transpose, chosen by override constants so each variant is its own pipeline
 // and the inner loop carries no branches. A workgroup computes a BM x BN tile of out
 // (BM = RM WG_Y, BN = CN WG_X); each invocation keeps an RM x CN block of sums in registers.
@@ -11,10 +12,17 @@
 //   2 a    (batch,M,K)  read        stored (batch,K,M) when TRANS_A
 //   3 b    (batch,K,N)  read        stored (batch,N,K) when TRANS_B
 //   4 bias (N)          read        read only when HAS_BIAS; the launcher binds `a` there otherwise
+//   5 res  (batch,M,N)  read        only with matmul_residual.wgsl: out = product + bias + res
+//   5 act  (batch,M,N)  read_write  only with matmul_gelu.wgsl: act = gelu(out)
+//   5 pre  (batch,M,N)  read        only with matmul_gelu_grad.wgsl: out = product * gelu'(pre)
+// The launcher appends one epilogue snippet, `fn epilogue(o, v) -> f32`, applied to each output
+// v at index o as it is stored: matmul_plain.wgsl (v itself), matmul_residual.wgsl (v + res[o],
+// a residual connection added in the same pass instead of a kernel of its own) or
+// matmul_gelu.wgsl (v, and gelu(v) into act) or matmul_gelu_grad.wgsl (v gelu'(pre[o])).
 // src/kernels/matmul.ts picks the entry point per adapter (matmulPath): matmul_direct on
 // SwiftShader or a fallback adapter, matmul (staged) on GPUs, and sets the sizes below to match.
 
-struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideOut: u32 }
+struct Params { M: u32, N: u32, K: u32, stride_a: u32, stride_b: u32, stride_out: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -28,7 +36,7 @@ override HAS_BIAS: bool = false;
 override ACCUMULATE: bool = false; // out += product (gradients), instead of out = product
 // Sizes from the launcher's TILING. staged: 16 x 16 = 256 invocations, the most WebGPU
 // guarantees, each 4 x 4 outputs, so a 64 x 64 tile of out per workgroup; TK = 16 keeps
-// As (16 * 64 f32) + Bs (16 * 16 vec4f) at 8 KiB, half the guaranteed 16 KiB of workgroup
+// a_tile (16 * 64 f32) + b_tile (16 * 16 vec4f) at 8 KiB, half the guaranteed 16 KiB of workgroup
 // memory. direct: 8 x 8 = 64 invocations of 8 x 8 outputs, again a 64 x 64 tile, no workgroup
 // memory; the fastest on SwiftShader (src/bench/tune.ts).
 // Grid: (ceil(N / BN), ceil(M / BM), batch), one workgroup per tile of out per batch item.
@@ -41,19 +49,20 @@ override CN: u32 = 4; // columns of out per invocation (staged: 4, as one vec4; 
 override BM: u32 = RM * WG_Y;
 override BN: u32 = CN * WG_X;
 
-// As[k][m] and Bs[k][n], k-major: the k-th step reads RM scalars of As and one vec4 of Bs.
-var<workgroup> As: array<f32, TK * BM>;
-var<workgroup> Bs: array<vec4f, TK * WG_X>;
+// a_tile[k][m] and b_tile[k][n], k-major: the k-th step reads RM scalars of a_tile and one vec4
+// of b_tile.
+var<workgroup> a_tile: array<f32, TK * BM>;
+var<workgroup> b_tile: array<vec4f, TK * WG_X>;
 
 // op(A)[m][k] of batch item `base`, or 0 outside the matrix (tile edges).
-fn loadA(base: u32, m: u32, k: u32) -> f32 {
+fn load_a(base: u32, m: u32, k: u32) -> f32 {
   if (m >= p.M || k >= p.K) { return 0.0; }
   if (TRANS_A) { return a[base + k * p.M + m]; }
   return a[base + m * p.K + k];
 }
 
 // op(B)[k][n] of batch item `base`, or 0 outside the matrix.
-fn loadB(base: u32, k: u32, n: u32) -> f32 {
+fn load_b(base: u32, k: u32, n: u32) -> f32 {
   if (k >= p.K || n >= p.N) { return 0.0; }
   if (TRANS_B) { return b[base + n * p.K + k]; }
   return b[base + k * p.N + n];
@@ -64,8 +73,8 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
           @builtin(local_invocation_index) li: u32) {
   let m0 = wid.y * BM;
   let n0 = wid.x * BN;
-  let baseA = wid.z * p.strideA;
-  let baseB = wid.z * p.strideB;
+  let base_a = wid.z * p.stride_a;
+  let base_b = wid.z * p.stride_b;
   var acc: array<vec4f, 4>;
   for (var k0 = 0u; k0 < p.K; k0 += TK) {
     // Consecutive invocations load consecutive addresses of the stored layout.
@@ -73,37 +82,37 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
       var m: u32;
       var k: u32;
       if (TRANS_A) { k = e / BM; m = e % BM; } else { m = e / TK; k = e % TK; }
-      As[k * BM + m] = loadA(baseA, m0 + m, k0 + k);
+      a_tile[k * BM + m] = load_a(base_a, m0 + m, k0 + k);
     }
     for (var e = li; e < BN * TK; e += WG_X * WG_Y) {
       var n: u32;
       var k: u32;
       if (TRANS_B) { n = e / TK; k = e % TK; } else { k = e / BN; n = e % BN; }
-      Bs[k * WG_X + n / 4u][n % 4u] = loadB(baseB, k0 + k, n0 + n);
+      b_tile[k * WG_X + n / 4u][n % 4u] = load_b(base_b, k0 + k, n0 + n);
     }
     workgroupBarrier();
     for (var k = 0u; k < TK; k++) {
-      let bv = Bs[k * WG_X + lid.x];
-      for (var i = 0u; i < RM; i++) { acc[i] += As[k * BM + lid.y * RM + i] * bv; }
+      let bv = b_tile[k * WG_X + lid.x];
+      for (var i = 0u; i < RM; i++) { acc[i] += a_tile[k * BM + lid.y * RM + i] * bv; }
     }
     workgroupBarrier();
   }
   store(acc, RM, wid.z, wid.y * BM + lid.y * RM, wid.x * BN + lid.x * 4u);
 }
 
-// out[z][m0 + i][n0 + j] = acc[i][j] [+ bias] [+ out] for i < rows, inside the matrix.
+// out[z][m0 + i][n0 + j] = epilogue(acc[i][j] [+ bias] [+ out]) for i < rows, inside the matrix.
 fn store(acc: array<vec4f, 4>, rows: u32, z: u32, m0: u32, n0: u32) {
-  let baseOut = z * p.strideOut;
+  let base_out = z * p.stride_out;
   for (var i = 0u; i < rows; i++) {
     let m = m0 + i;
     for (var j = 0u; j < 4u; j++) {
       let n = n0 + j;
       if (m < p.M && n < p.N) {
-        let o = baseOut + m * p.N + n;
+        let o = base_out + m * p.N + n;
         var v = acc[i][j];
         if (HAS_BIAS) { v += bias[n]; }
         if (ACCUMULATE) { v += out[o]; }
-        out[o] = v;
+        out[o] = epilogue(o, v);
       }
     }
   }
@@ -123,26 +132,26 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
   let m0 = wid.y * BM + lid.y * RM;
   let n0 = wid.x * BN + lid.x * CN;
   // Where each row of op(A) and column of op(B) starts, and the step from k to k + 1.
-  let stepA = select(1u, p.M, TRANS_A);
-  let stepB = select(p.N, 1u, TRANS_B);
-  let zA = wid.z * p.strideA;
-  let zB = wid.z * p.strideB;
-  let r0 = zA + rowStart(m0, 0u);
-  let r1 = zA + rowStart(m0, 1u);
-  let r2 = zA + rowStart(m0, 2u);
-  let r3 = zA + rowStart(m0, 3u);
-  let r4 = zA + rowStart(m0, 4u);
-  let r5 = zA + rowStart(m0, 5u);
-  let r6 = zA + rowStart(m0, 6u);
-  let r7 = zA + rowStart(m0, 7u);
-  let c0 = zB + colStart(n0, 0u);
-  let c1 = zB + colStart(n0, 1u);
-  let c2 = zB + colStart(n0, 2u);
-  let c3 = zB + colStart(n0, 3u);
-  let c4 = zB + colStart(n0, 4u);
-  let c5 = zB + colStart(n0, 5u);
-  let c6 = zB + colStart(n0, 6u);
-  let c7 = zB + colStart(n0, 7u);
+  let step_a = select(1u, p.M, TRANS_A);
+  let step_b = select(p.N, 1u, TRANS_B);
+  let z_a = wid.z * p.stride_a;
+  let z_b = wid.z * p.stride_b;
+  let r0 = z_a + row_start(m0, 0u);
+  let r1 = z_a + row_start(m0, 1u);
+  let r2 = z_a + row_start(m0, 2u);
+  let r3 = z_a + row_start(m0, 3u);
+  let r4 = z_a + row_start(m0, 4u);
+  let r5 = z_a + row_start(m0, 5u);
+  let r6 = z_a + row_start(m0, 6u);
+  let r7 = z_a + row_start(m0, 7u);
+  let c0 = z_b + col_start(n0, 0u);
+  let c1 = z_b + col_start(n0, 1u);
+  let c2 = z_b + col_start(n0, 2u);
+  let c3 = z_b + col_start(n0, 3u);
+  let c4 = z_b + col_start(n0, 4u);
+  let c5 = z_b + col_start(n0, 5u);
+  let c6 = z_b + col_start(n0, 6u);
+  let c7 = z_b + col_start(n0, 7u);
   // acc0..7 hold columns n0..n0+3 of rows m0..m0+7, acc8..15 columns n0+4..n0+7.
   var acc0 = vec4f();
   var acc1 = vec4f();
@@ -161,8 +170,8 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
   var acc14 = vec4f();
   var acc15 = vec4f();
   for (var k = 0u; k < p.K; k++) {
-    let kb = k * stepB;
-    let ka = k * stepA;
+    let kb = k * step_b;
+    let ka = k * step_a;
     let bv = vec4f(b[c0 + kb], b[c1 + kb], b[c2 + kb], b[c3 + kb]);
     let bw = vec4f(b[c4 + kb], b[c5 + kb], b[c6 + kb], b[c7 + kb]);
     let x0 = a[r0 + ka];
@@ -197,13 +206,13 @@ fn matmul_direct(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
 }
 
 // Offset of op(A)'s row m0 + i within a batch item, clamped to the last row.
-fn rowStart(m0: u32, i: u32) -> u32 {
+fn row_start(m0: u32, i: u32) -> u32 {
   let m = min(m0 + i, p.M - 1u);
   return select(m * p.K, m, TRANS_A);
 }
 
 // Offset of op(B)'s column n0 + j within a batch item, clamped to the last column.
-fn colStart(n0: u32, j: u32) -> u32 {
+fn col_start(n0: u32, j: u32) -> u32 {
   let n = min(n0 + j, p.N - 1u);
   return select(n, n * p.K, TRANS_B);
 }

@@ -8,7 +8,6 @@ import { geluBackward, geluForward } from '../kernels/gelu';
 import { gradNorm, gradNormPartialsLength } from '../kernels/gradnorm';
 import { layernormBackward, layernormForward } from '../kernels/layernorm';
 import { biasBackward, matmul } from '../kernels/matmul';
-import { residualForward } from '../kernels/residual';
 
 /**
  * Makes a storage buffer of `length` words, the caller destroys them all: f32 in [-1, 1), or
@@ -33,29 +32,35 @@ const BT = B * T;
 // Parameters of that model (2 layers): what AdamW and the gradient norm sweep.
 const PARAMS = 120_576;
 
+// out (BT,OC) = inp (BT,C) · W^T (OC,C) + bias (OC), with the epilogue's extra (BT,OC) buffer
+function forwardTiming(
+  name: string,
+  C_in: number,
+  OC: number,
+  BT: number,
+  extra?: 'residual' | 'gelu',
+): KernelTiming {
+  return {
+    name,
+    shape: `BT=${BT} C=${C_in} OC=${OC}`,
+    make: (ctx, alloc) =>
+      matmul(
+        ctx,
+        alloc('out', BT * OC),
+        alloc('inp', BT * C_in),
+        alloc('w', OC * C_in),
+        alloc('b', OC),
+        { M: BT, N: OC, K: C_in, transB: true },
+        extra ? { [extra]: alloc(extra, BT * OC) } : {},
+      ),
+  };
+}
+
 // A linear layer's three matmuls and its bias gradient, named after the layer.
 function linear(layer: string, C_in: number, OC: number, BT = B * T): KernelTiming[] {
   const shape = `BT=${BT} C=${C_in} OC=${OC}`;
   return [
-    {
-      name: `matmul_forward_${layer}`,
-      shape,
-      // out (BT,OC) = inp (BT,C) · W^T (OC,C) + bias (OC)
-      make: (ctx, alloc) =>
-        matmul(
-          ctx,
-          alloc('out', BT * OC),
-          alloc('inp', BT * C_in),
-          alloc('w', OC * C_in),
-          alloc('b', OC),
-          {
-            M: BT,
-            N: OC,
-            K: C_in,
-            transB: true,
-          },
-        ),
-    },
+    forwardTiming(`matmul_forward_${layer}`, C_in, OC, BT),
     {
       name: `matmul_backward_dinp_${layer}`,
       shape,
@@ -89,6 +94,30 @@ function linear(layer: string, C_in: number, OC: number, BT = B * T): KernelTimi
     },
   ];
 }
+
+// The matmuls with a fused epilogue, as the model launches them (each replaces a matmul and an
+// elementwise kernel): attn.c_proj + residual, mlp.c_fc + GELU, and mlp.c_proj's dinp * gelu'.
+const FUSED: KernelTiming[] = [
+  // out (BT,C) = res (BT,C) + inp (BT,C) · W^T (C,C) + bias (C)
+  forwardTiming('matmul_forward_attproj_residual', C, C, BT, 'residual'),
+  // out (BT,4C) = inp (BT,C) · W^T (4C,C) + bias (4C); gelu (BT,4C) = gelu(out)
+  forwardTiming('matmul_forward_fc_gelu', C, 4 * C, BT, 'gelu'),
+  {
+    name: 'matmul_backward_dinp_fcproj_gelu',
+    shape: `BT=${BT} C=${4 * C} OC=${C}`,
+    // dpre (BT,4C) = dout (BT,C) · W (C,4C) * gelu'(pre (BT,4C))
+    make: (ctx, alloc) =>
+      matmul(
+        ctx,
+        alloc('dpre', BT * 4 * C),
+        alloc('dout', BT * C),
+        alloc('w', C * 4 * C),
+        null,
+        { M: BT, N: 4 * C, K: C },
+        { geluGradAt: alloc('pre', BT * 4 * C) },
+      ),
+  },
+];
 
 // Attention forward and backward of one block; `suffix` names a shape other than the tiny one.
 function attention(suffix: string, B: number, T: number, C: number, NH: number): KernelTiming[] {
@@ -152,12 +181,6 @@ export const kernelTimings: KernelTiming[] = [
         K: C,
         transB: true,
       }),
-  },
-  {
-    name: 'residual_forward',
-    shape: `BT=${BT} C=${C}`,
-    make: (ctx, alloc) =>
-      residualForward(ctx, alloc('out', BT * C), alloc('a', BT * C), alloc('b', BT * C), BT * C),
   },
   {
     name: 'embedding_forward',
@@ -226,6 +249,7 @@ export const kernelTimings: KernelTiming[] = [
         BT * 4 * C,
       ),
   },
+  ...FUSED,
   ...attention('', B, T, C, NH),
   {
     name: 'crossentropy_forward_backward',

@@ -1,11 +1,12 @@
 import code from '../../shaders/gelu.wgsl?raw';
+import mathCode from '../../shaders/gelu_math.wgsl?raw';
 import type { Buf } from '../gpu/buffers';
 import { createOp, type PreparedOp } from '../gpu/createOp';
 import type { GpuContext } from '../gpu/device';
 import { grid1d } from '../gpu/ops';
 import type { ShaderSource } from '../gpu/pipelineCache';
 
-const shader: ShaderSource = { name: 'gelu', code };
+const shader: ShaderSource = { name: 'gelu', code: `${mathCode}\n${code}` };
 const WG = 256;
 
 // out (n) = gelu(inp (n)), GPT-2's tanh form

@@ -12,15 +12,13 @@ export interface LayerActivations {
   qkv: GPUBuffer; // (B,T,3C)
   atty: GPUBuffer; // (B,T,C)
   attSaved: GPUBuffer; // attentionSavedLength(B,T,NH)
-  attproj: GPUBuffer; // (B,T,C)
-  residual2: GPUBuffer; // (B,T,C)
+  residual2: GPUBuffer; // (B,T,C) = input + attn.c_proj(atty), one matmul's store
   ln2: GPUBuffer; // (B,T,C)
   ln2Mean: GPUBuffer; // (B,T)
   ln2Rstd: GPUBuffer; // (B,T)
   fch: GPUBuffer; // (B,T,4C)
   fchGelu: GPUBuffer; // (B,T,4C)
-  fcproj: GPUBuffer; // (B,T,C)
-  residual3: GPUBuffer; // (B,T,C)
+  residual3: GPUBuffer; // (B,T,C) = residual2 + mlp.c_proj(fchGelu), one matmul's store
 }
 
 /** What the adapters of a fine-tuning run keep (see buildForward's `lora`). */
@@ -50,7 +48,7 @@ export class Activations {
   readonly datty: GPUBuffer; // (B,T,C)
   readonly dqkv: GPUBuffer; // (B,T,3C)
   readonly dfch: GPUBuffer; // (B,T,4C)
-  readonly dfchGelu: GPUBuffer; // (B,T,4C)
+  readonly dfchGelu: GPUBuffer; // (B,T,4C) with adapters; else unused (GELU backward is fused)
   readonly attDelta: GPUBuffer; // attentionSavedLength(B,T,NH): attention backward's scratch
   /** Set when the batch runs with adapters (`lora` given). */
   readonly lora: LoraActivations | null;
@@ -79,14 +77,12 @@ export class Activations {
       qkv: make(`h${l}.qkv`, BT * 3 * C),
       atty: make(`h${l}.atty`, BT * C),
       attSaved: make(`h${l}.attSaved`, attentionSavedLength(B, T, NH)),
-      attproj: make(`h${l}.attproj`, BT * C),
       residual2: make(`h${l}.residual2`, BT * C),
       ln2: make(`h${l}.ln2`, BT * C),
       ln2Mean: make(`h${l}.ln2Mean`, BT),
       ln2Rstd: make(`h${l}.ln2Rstd`, BT),
       fch: make(`h${l}.fch`, BT * 4 * C),
       fchGelu: make(`h${l}.fchGelu`, BT * 4 * C),
-      fcproj: make(`h${l}.fcproj`, BT * C),
       residual3: make(`h${l}.residual3`, BT * C),
     }));
     this.lnf = make('lnf', BT * C);
@@ -102,7 +98,8 @@ export class Activations {
     this.datty = grad('datty', BT * C);
     this.dqkv = grad('dqkv', BT * 3 * C);
     this.dfch = grad('dfch', BT * 4 * C);
-    this.dfchGelu = grad('dfchGelu', BT * 4 * C);
+    // Only GELU's standalone backward (after an adapter on mlp.c_proj) stores this gradient.
+    this.dfchGelu = grad('dfchGelu', lora ? BT * 4 * C : 1);
     this.attDelta = grad('attDelta', attentionSavedLength(B, T, NH));
     this.lora = lora
       ? {

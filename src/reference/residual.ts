@@ -1,4 +1,5 @@
-// Float64 twins of shaders/residual.wgsl.
+// Float64 residual adds: the reference GPT's residual connections, and the twin of matmul.wgsl's
+// residual epilogue (shaders/matmul_residual.wgsl).
 
 // out (n) = a (n) + b (n)
 export function residualForward(

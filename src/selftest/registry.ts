@@ -6,7 +6,6 @@ import { geluChecks } from '../kernels/gelu.check';
 import { gradNormChecks } from '../kernels/gradnorm.check';
 import { layernormChecks } from '../kernels/layernorm.check';
 import { matmulChecks } from '../kernels/matmul.check';
-import { residualChecks } from '../kernels/residual.check';
 import { scaleChecks } from '../kernels/scale.check';
 import { loraAdamChecks } from '../optim/loraAdam.check';
 import { loraRiteChecks } from '../optim/loraRite.check';
@@ -14,7 +13,6 @@ import type { KernelCheck } from './types';
 
 /** Every kernel self-check, in the order the "Check kernels" panel runs them. */
 export const allChecks: readonly KernelCheck[] = [
-  ...residualChecks,
   ...matmulChecks,
   ...gradNormChecks,
   ...adamwChecks,
