@@ -63,12 +63,10 @@ function gptLoss(
   const { nLayer: L, nHead: NH, nEmbd: C, vocabSize: V } = config;
   const T = tokens.shape[0] / B;
   const hs = C / NH;
-  // (B*T,C): token embedding plus the position embedding of each row's position
-  let x = np
-    .take(p.wte.ref, tokens, 0)
-    .reshape([B, T, C])
-    .add(p.wpe)
-    .reshape([B * T, C]);
+  // (B*T,C): token embedding plus each row's position embedding. Kept 2-D: in jax-js 0.1.25,
+  // jit of take's gradient (a scatter) fails when a reshape lies between the two ("routine
+  // primitive scatter input is not imm").
+  let x = np.take(p.wte.ref, tokens, 0).add(np.tile(p.wpe, [B, 1]));
   for (let l = 0; l < L; l++) {
     const h = `h.${l}.`;
     const ln1 = layernorm(x.ref, p[`${h}ln_1.weight`], p[`${h}ln_1.bias`]);
