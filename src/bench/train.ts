@@ -1,6 +1,7 @@
 // The training benchmark (npm run bench:train): whole optimizer steps of our engine against the
-// same GPT in TensorFlow.js (src/bench/tfjsGpt.ts) on the same adapter, from the same initial
-// parameters and the same batches, per preset.
+// same GPT in TensorFlow.js (src/bench/tfjsGpt.ts) and in jax-js (src/bench/jaxGpt.ts) on the
+// same adapter, in the same page, from the same initial parameters and the same batches, per
+// preset. `?only=tiny` (npm run bench:train -- tiny) times the listed presets alone.
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchSampler, Blocks } from '../data/blocks';
@@ -20,6 +21,7 @@ import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
 import { learningRateAt } from '../train/lrSchedule';
 import { type StepResult, Trainer } from '../train/trainer';
+import { initJaxWebGpu, JaxGpt } from './jaxGpt';
 import { emit, runBench } from './report';
 import { TfjsGpt } from './tfjsGpt';
 
@@ -121,6 +123,34 @@ async function timeTfjs(plan: Plan, init: Float32Array, blocks: Blocks): Promise
   return { msPerStep, loss };
 }
 
+// jax-js queues work without waiting, like ours: queue every step and stop the clock at the last
+// step's loss, so the peer gets the same pipelining ours does.
+async function timeJax(plan: Plan, init: Float32Array, blocks: Blocks): Promise<Timing> {
+  const { model: config, train } = plan.preset;
+  const model = new JaxGpt(config, train, init);
+  const sampler = new BatchSampler(blocks, train.batchSize, train.seed);
+  const ids = new Uint32Array(train.batchSize);
+  const inputs = new Uint32Array(train.batchSize * config.blockSize);
+  const targets = new Uint32Array(train.batchSize * config.blockSize);
+  const steps = async (n: number) => {
+    let loss = Number.NaN;
+    for (let s = 0; s < n; s++) {
+      sampler.next(ids, inputs, targets);
+      const step = model.trainStep(inputs, targets);
+      step.gradNorm.dispose();
+      if (s < n - 1) step.loss.dispose();
+      else loss = (await step.loss.data())[0];
+    }
+    return loss;
+  };
+  await steps(plan.warmup);
+  const t0 = performance.now();
+  const loss = await steps(plan.steps);
+  const msPerStep = (performance.now() - t0) / plan.steps;
+  model.dispose();
+  return { msPerStep, loss };
+}
+
 /**
  * Where one of our steps spends its time: the Trainer's step (forward, backward, gradient norm,
  * AdamW) rebuilt from the same launchers, each command submitted alone and waited for, so each
@@ -213,13 +243,29 @@ async function profileOurs(ctx: GpuContext, plan: Plan, init: Float32Array, bloc
   if (errors.length) throw new Error(`Profiling our step failed: ${errors[0].message}`);
 }
 
+/** The plans the page's `?only=` names (comma-separated preset ids), or all of them. */
+function selectPlans(all: Plan[], only: string | null): Plan[] {
+  if (only === null) return all;
+  const ids = only.split(',');
+  const known = all.map((p) => p.preset.id);
+  const unknown = ids.filter((id) => !known.includes(id as Preset['id']));
+  if (unknown.length) {
+    throw new Error(
+      `Unknown preset ${unknown.join(', ')} in only=${only}: this adapter times ${known.join(', ')}.`,
+    );
+  }
+  return all.filter((p) => ids.includes(p.preset.id));
+}
+
 async function main(): Promise<void> {
   const ctx = await acquireGpu();
   await tf.setBackend('webgpu');
   await tf.ready();
+  await initJaxWebGpu();
   const { vendor, architecture } = ctx.adapter;
   emit({ bench: 'adapter', vendor, architecture });
-  for (const plan of plans(architecture === 'swiftshader')) {
+  const only = new URLSearchParams(location.search).get('only');
+  for (const plan of selectPlans(plans(architecture === 'swiftshader'), only)) {
     const { id, model, train } = plan.preset;
     const init = initParams(model, buildParamTable(model), train.seed);
     const blocks = new Blocks(await trainStream(plan.preset), model.blockSize);
@@ -236,13 +282,27 @@ async function main(): Promise<void> {
     const report = (impl: string, t: Timing) => {
       const tokensPerSec = tokens / (t.msPerStep / 1000);
       emit({ ...common, impl, msPerStep: t.msPerStep, tokensPerSec, loss: t.loss });
-      return tokensPerSec;
+      return { tokensPerSec, loss: t.loss };
     };
     const ours = report('ours', await timeOurs(ctx, plan, init, blocks));
-    const theirs = report('tfjs', await timeTfjs(plan, init, blocks));
-    // Above 1 means ours trains faster.
-    emit({ bench: 'train', preset: id, impl: 'ratio', tokensPerSecRatio: ours / theirs });
-    if (id === 'tiny' || ours / theirs < TARGET_RATIO) await profileOurs(ctx, plan, init, blocks);
+    const twins = [
+      { twin: 'tfjs', ...report('tfjs', await timeTfjs(plan, init, blocks)) },
+      { twin: 'jax-js', ...report('jax-js', await timeJax(plan, init, blocks)) },
+    ];
+    // tokensPerSecRatio above 1 means ours trains faster; lossRelDiff is how far the twin's
+    // last loss is from ours, relative (same model, same batches: f32 rounding only).
+    for (const t of twins) {
+      emit({
+        bench: 'train',
+        preset: id,
+        impl: 'ratio',
+        twin: t.twin,
+        tokensPerSecRatio: ours.tokensPerSec / t.tokensPerSec,
+        lossRelDiff: Math.abs(t.loss - ours.loss) / ours.loss,
+      });
+    }
+    const tfjsRatio = ours.tokensPerSec / twins[0].tokensPerSec;
+    if (id === 'tiny' || tfjsRatio < TARGET_RATIO) await profileOurs(ctx, plan, init, blocks);
   }
 }
 
