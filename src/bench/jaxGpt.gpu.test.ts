@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchSampler, Blocks } from '../data/blocks';
-import { tokenStream } from '../data/dataset';
-import { byteTokenizer } from '../data/tokenizer';
+import { BatchSampler } from '../data/blocks';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { presetById } from '../model/config';
 import { initParams } from '../model/init';
 import { buildParamTable } from '../model/params';
 import { referenceGpt } from '../reference/gpt';
 import { normwiseError } from '../selftest/compare';
-import { Trainer } from '../train/trainer';
+import { expectTrainsLikeOurs, ourSteps, textBlocks, twinSteps } from '../test/twinTraining';
 import { Rng } from '../util/rng';
 import { initJaxWebGpu, JaxGpt } from './jaxGpt';
 
@@ -18,15 +16,7 @@ const train = { ...preset.train, batchSize: 2 };
 const B = train.batchSize;
 const T = config.blockSize;
 const table = buildParamTable(config);
-const text =
-  'It was the best of times, it was the worst of times, it was the age of wisdom. '.repeat(20);
-const stream = tokenStream(
-  'train',
-  Uint8Array.from([...byteTokenizer.encode(text), byteTokenizer.eosId]),
-  byteTokenizer,
-);
-const blocks = new Blocks(stream, T);
-const STEPS = 3;
+const blocks = textBlocks(T);
 
 /**
  * Loss and gradients against the float64 reference, per tensor, normwise:
@@ -74,36 +64,16 @@ describe('JaxGpt', () => {
 
   it('trains like our engine from the same parameters and batches', async () => {
     const init = initParams(config, table, train.seed);
-
-    const trainer = await Trainer.create(ctx, config, train, init);
-    const ourSampler = new BatchSampler(blocks, B, train.seed);
-    const pending = [];
-    for (let s = 0; s < STEPS; s++) pending.push((await trainer.queueStep(ourSampler)).result);
-    const ours = await Promise.all(pending);
-    trainer.destroy();
-    expect(ctx.takeUncapturedErrors().map((e) => e.message)).toEqual([]);
+    const ours = await ourSteps(ctx, config, train, init, blocks);
 
     const model = new JaxGpt(config, train, init);
-    const sampler = new BatchSampler(blocks, B, train.seed);
-    const ids = new Uint32Array(B);
-    const inputs = new Uint32Array(B * T);
-    const targets = new Uint32Array(B * T);
-    const theirs: { loss: number; gradNorm: number }[] = [];
-    for (let s = 0; s < STEPS; s++) {
-      sampler.next(ids, inputs, targets);
+    const theirs = await twinSteps(config, train, blocks, async (inputs, targets) => {
       const { loss, gradNorm } = model.trainStep(inputs, targets);
-      theirs.push({ loss: (await loss.data())[0], gradNorm: (await gradNorm.data())[0] });
-    }
+      // data() reads and releases the array.
+      return { loss: (await loss.data())[0], gradNorm: (await gradNorm.data())[0] };
+    });
     model.dispose();
 
-    // 1e-4 relative, as TfjsGpt is held to: each side is an f32 evaluation (~1e-6 relative
-    // here) of the same exact loss and gradient norm. Steps 2 and 3 also compare the
-    // optimizers: an update of the wrong size or direction moves the loss by ~lr |g|_1
-    // (~1e-2 relative here), far beyond 1e-4.
-    for (let s = 0; s < STEPS; s++) {
-      expect(Math.abs(theirs[s].loss - ours[s].loss)).toBeLessThan(1e-4 * ours[s].loss);
-      expect(Math.abs(theirs[s].gradNorm - ours[s].gradNorm)).toBeLessThan(1e-4 * ours[s].gradNorm);
-    }
-    expect(ours[STEPS - 1].loss).toBeLessThan(ours[0].loss);
+    expectTrainsLikeOurs(ours, theirs);
   });
 });

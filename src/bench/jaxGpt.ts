@@ -5,8 +5,9 @@
 // they are given (reference counting), hence the `.ref` on every array used more than once.
 import { defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import type { GPTConfig, TrainConfig } from '../model/config';
-import { buildParamTable, type ParamTable } from '../model/params';
+import type { ParamTable } from '../model/params';
 import { learningRateAt } from '../train/lrSchedule';
+import { twinTable } from './twinTable';
 
 const LN_EPS = 1e-5;
 // The Trainer's AdamW epsilon.
@@ -168,15 +169,7 @@ export class JaxGpt {
     readonly train: TrainConfig,
     initialParams: Float32Array,
   ) {
-    if (train.gradAccumSteps !== 1) {
-      throw new Error(`JaxGpt takes one micro-batch per step, not ${train.gradAccumSteps}.`);
-    }
-    this.table = buildParamTable(config);
-    if (initialParams.length !== this.table.totalLength) {
-      throw new Error(
-        `Parameters have ${initialParams.length} floats; this model needs ${this.table.totalLength}.`,
-      );
-    }
+    this.table = twinTable('JaxGpt', config, train, initialParams);
     const params: Params = {};
     const m: Params = {};
     const v: Params = {};

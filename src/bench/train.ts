@@ -96,17 +96,29 @@ async function timeOurs(ctx: GpuContext, plan: Plan, init: Float32Array, blocks:
   return { msPerStep, loss };
 }
 
-// TF.js's own training loop: each step waits for its loss, which is what lets it make progress.
-async function timeTfjs(plan: Plan, init: Float32Array, blocks: Blocks): Promise<Timing> {
+/**
+ * The twins' batches: inputs and targets (B*T) of each next batch, in the order our Trainer's
+ * sampler gives them for the same blocks and seed (one pair of arrays, refilled per call).
+ */
+function batches(plan: Plan, blocks: Blocks): () => [Uint32Array, Uint32Array] {
   const { model: config, train } = plan.preset;
-  const model = new TfjsGpt(config, train, init);
   const sampler = new BatchSampler(blocks, train.batchSize, train.seed);
   const ids = new Uint32Array(train.batchSize);
   const inputs = new Uint32Array(train.batchSize * config.blockSize);
   const targets = new Uint32Array(train.batchSize * config.blockSize);
-  const step = async () => {
+  return () => {
     sampler.next(ids, inputs, targets);
-    const { loss, gradNorm } = model.trainStep(inputs, targets);
+    return [inputs, targets];
+  };
+}
+
+// TF.js's own training loop: each step waits for its loss, which is what lets it make progress.
+async function timeTfjs(plan: Plan, init: Float32Array, blocks: Blocks): Promise<Timing> {
+  const { model: config, train } = plan.preset;
+  const model = new TfjsGpt(config, train, init);
+  const nextBatch = batches(plan, blocks);
+  const step = async () => {
+    const { loss, gradNorm } = model.trainStep(...nextBatch());
     const value = (await loss.data())[0];
     loss.dispose();
     gradNorm.dispose();
@@ -128,15 +140,11 @@ async function timeTfjs(plan: Plan, init: Float32Array, blocks: Blocks): Promise
 async function timeJax(plan: Plan, init: Float32Array, blocks: Blocks): Promise<Timing> {
   const { model: config, train } = plan.preset;
   const model = new JaxGpt(config, train, init);
-  const sampler = new BatchSampler(blocks, train.batchSize, train.seed);
-  const ids = new Uint32Array(train.batchSize);
-  const inputs = new Uint32Array(train.batchSize * config.blockSize);
-  const targets = new Uint32Array(train.batchSize * config.blockSize);
+  const nextBatch = batches(plan, blocks);
   const steps = async (n: number) => {
     let loss = Number.NaN;
     for (let s = 0; s < n; s++) {
-      sampler.next(ids, inputs, targets);
-      const step = model.trainStep(inputs, targets);
+      const step = model.trainStep(...nextBatch());
       step.gradNorm.dispose();
       if (s < n - 1) step.loss.dispose();
       else loss = (await step.loss.data())[0];
