@@ -135,8 +135,8 @@ async function timeTfjs(plan: Plan, init: Float32Array, blocks: Blocks): Promise
   return { msPerStep, loss };
 }
 
-// jax-js queues work without waiting, like ours: queue every step and stop the clock at the last
-// step's loss, so the peer gets the same pipelining ours does.
+// jax-js is lazy (a step's work is submitted when a result of it is read): queue every step, read
+// only the last step's loss and stop the clock there, so the peer gets the pipelining ours does.
 async function timeJax(plan: Plan, init: Float32Array, blocks: Blocks): Promise<Timing> {
   const { model: config, train } = plan.preset;
   const model = new JaxGpt(config, train, init);
