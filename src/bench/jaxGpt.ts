@@ -86,9 +86,13 @@ function gptLoss(
   const lnf = layernorm(x, p['ln_f.weight'], p['ln_f.bias']);
   // The head is tied to the token embedding, as in ours.
   const logits = np.matmul(lnf, p.wte.transpose()); // (B*T,V)
-  return nn
-    .logSoftmax(logits)
-    .mul(nn.oneHot(targets, V))
+  // Each row's target picked by an equality mask, which jit fuses into the reduction:
+  // nn.oneHot builds eye(V) first, 10 GB for GPT-2's vocabulary.
+  const isTarget = targets
+    .reshape([B * T, 1])
+    .equal(np.arange(V, undefined, undefined, { dtype: np.int32 }));
+  return np
+    .where(isTarget, nn.logSoftmax(logits), 0)
     .sum()
     .mul(-1 / (B * T));
 }
