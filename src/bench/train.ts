@@ -251,18 +251,27 @@ async function profileOurs(ctx: GpuContext, plan: Plan, init: Float32Array, bloc
   if (errors.length) throw new Error(`Profiling our step failed: ${errors[0].message}`);
 }
 
-/** The plans the page's `?only=` names (comma-separated preset ids), or all of them. */
-function selectPlans(all: Plan[], only: string | null): Plan[] {
-  if (only === null) return all;
-  const ids = only.split(',');
-  const known = all.map((p) => p.preset.id);
-  const unknown = ids.filter((id) => !known.includes(id as Preset['id']));
+const TWINS = ['tfjs', 'jax-js'] as const;
+type Twin = (typeof TWINS)[number];
+
+/**
+ * What the page's `?only=` names (comma-separated preset ids and twins, e.g. `small,jax-js`):
+ * the named presets, or all; the named twins, or both. Ours always runs.
+ */
+function select(all: Plan[], only: string | null): { plans: Plan[]; twins: Twin[] } {
+  const names = only === null ? [] : only.split(',');
+  const presets = all.map((p): string => p.preset.id);
+  const unknown = names.filter(
+    (n) => !presets.includes(n) && !(TWINS as readonly string[]).includes(n),
+  );
   if (unknown.length) {
     throw new Error(
-      `Unknown preset ${unknown.join(', ')} in only=${only}: this adapter times ${known.join(', ')}.`,
+      `Unknown name ${unknown.join(', ')} in only=${only}: this adapter times the presets ${presets.join(', ')} against the twins ${TWINS.join(', ')}.`,
     );
   }
-  return all.filter((p) => ids.includes(p.preset.id));
+  const plans = all.filter((p) => names.includes(p.preset.id));
+  const twins = TWINS.filter((t) => names.includes(t));
+  return { plans: plans.length ? plans : all, twins: twins.length ? twins : [...TWINS] };
 }
 
 async function main(): Promise<void> {
@@ -273,7 +282,8 @@ async function main(): Promise<void> {
   const { vendor, architecture } = ctx.adapter;
   emit({ bench: 'adapter', vendor, architecture });
   const only = new URLSearchParams(location.search).get('only');
-  for (const plan of selectPlans(plans(architecture === 'swiftshader'), only)) {
+  const selected = select(plans(architecture === 'swiftshader'), only);
+  for (const plan of selected.plans) {
     const { id, model, train } = plan.preset;
     const init = initParams(model, buildParamTable(model), train.seed);
     const blocks = new Blocks(await trainStream(plan.preset), model.blockSize);
@@ -293,10 +303,10 @@ async function main(): Promise<void> {
       return { tokensPerSec, loss: t.loss };
     };
     const ours = report('ours', await timeOurs(ctx, plan, init, blocks));
-    const twins = [
-      { twin: 'tfjs', ...report('tfjs', await timeTfjs(plan, init, blocks)) },
-      { twin: 'jax-js', ...report('jax-js', await timeJax(plan, init, blocks)) },
-    ];
+    const time = (twin: Twin) =>
+      twin === 'tfjs' ? timeTfjs(plan, init, blocks) : timeJax(plan, init, blocks);
+    const twins = [];
+    for (const twin of selected.twins) twins.push({ twin, ...report(twin, await time(twin)) });
     // tokensPerSecRatio above 1 means ours trains faster; lossRelDiff is how far the twin's
     // last loss is from ours, relative (same model, same batches: f32 rounding only).
     for (const t of twins) {
@@ -309,7 +319,8 @@ async function main(): Promise<void> {
         lossRelDiff: Math.abs(t.loss - ours.loss) / ours.loss,
       });
     }
-    const tfjsRatio = ours.tokensPerSec / twins[0].tokensPerSec;
+    const tfjs = twins.find((t) => t.twin === 'tfjs');
+    const tfjsRatio = tfjs ? ours.tokensPerSec / tfjs.tokensPerSec : Number.NaN;
     if (id === 'tiny' || tfjsRatio < TARGET_RATIO) await profileOurs(ctx, plan, init, blocks);
   }
 }
