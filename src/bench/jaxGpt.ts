@@ -86,8 +86,8 @@ function gptLoss(
   const lnf = layernorm(x, p['ln_f.weight'], p['ln_f.bias']);
   // The head is tied to the token embedding, as in ours.
   const logits = np.matmul(lnf, p.wte.transpose()); // (B*T,V)
-  // Each row's target picked by an equality mask, which jit fuses into the reduction:
-  // nn.oneHot builds eye(V) first, 10 GB for GPT-2's vocabulary.
+  // Each row's target picked by an equality mask: nn.oneHot takes rows of eye(V), a 10 GB
+  // array for GPT-2's vocabulary, past WebGPU's 1 GiB buffer limit.
   const isTarget = targets
     .reshape([B * T, 1])
     .equal(np.arange(V, undefined, undefined, { dtype: np.int32 }));
