@@ -1,5 +1,7 @@
 // Runs one benchmark page in headless Chromium and prints its figures as JSON lines:
-//   node scripts/bench.mjs <name>      (opens src/bench/<name>.html)
+//   node scripts/bench.mjs <name> [only]   (opens src/bench/<name>.html[?only=<only>])
+// `only` narrows what the page measures, e.g. `train tiny` (npm run bench:train -- tiny) times
+// the tiny preset alone; the page checks the value.
 // A page reports through console.log: each line that starts with '{' is forwarded to stdout;
 // {"done":true} ends the run, {"error":"..."} or an uncaught page error fails it (exit 1).
 import { existsSync } from 'node:fs';
@@ -11,11 +13,19 @@ import { chromiumArgs, chromiumPath } from '../e2e/chromium-flags.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const name = process.argv[2];
+const only = process.argv[3];
 // SwiftShader benchmarks take minutes on two shared cores.
 const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 40 * 60_000);
 
-if (!name || !/^[\w-]+$/.test(name) || !existsSync(resolve(root, `src/bench/${name}.html`))) {
-  console.error(`usage: node scripts/bench.mjs <name>, with src/bench/<name>.html present`);
+if (
+  !name ||
+  !/^[\w-]+$/.test(name) ||
+  !existsSync(resolve(root, `src/bench/${name}.html`)) ||
+  (only !== undefined && !/^[\w,-]+$/.test(only))
+) {
+  console.error(
+    'usage: node scripts/bench.mjs <name> [only], with src/bench/<name>.html present and only made of letters, digits, commas and dashes',
+  );
   process.exit(2);
 }
 
@@ -75,7 +85,8 @@ try {
         finish(1);
       } else process.stdout.write(`${JSON.stringify(line)}\n`);
     });
-    page.goto(`http://127.0.0.1:${port}/src/bench/${name}.html`).catch((e) => {
+    const query = only === undefined ? '' : `?only=${only}`;
+    page.goto(`http://127.0.0.1:${port}/src/bench/${name}.html${query}`).catch((e) => {
       console.error(`bench ${name}: cannot open the page: ${e.message}`);
       finish(1);
     });

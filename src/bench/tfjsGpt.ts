@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients (the @tensorflow/tfjs bundle does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { GPTConfig, TrainConfig } from '../model/config';
-import { buildParamTable, type ParamTable } from '../model/params';
+import type { ParamTable } from '../model/params';
 import { learningRateAt } from '../train/lrSchedule';
+import { twinTable } from './twinTable';
 
 const LN_EPS = 1e-5;
 // The Trainer's AdamW epsilon.
@@ -62,15 +63,7 @@ export class TfjsGpt {
     readonly train: TrainConfig,
     initialParams: Float32Array,
   ) {
-    if (train.gradAccumSteps !== 1) {
-      throw new Error(`TfjsGpt takes one micro-batch per step, not ${train.gradAccumSteps}.`);
-    }
-    this.table = buildParamTable(config);
-    if (initialParams.length !== this.table.totalLength) {
-      throw new Error(
-        `Parameters have ${initialParams.length} floats; this model needs ${this.table.totalLength}.`,
-      );
-    }
+    this.table = twinTable('TfjsGpt', config, train, initialParams);
     const tensors = this.table.tensors;
     this.names = tensors.map((t) => t.name);
     this.decays = tensors.map((t) => t.decay);
