@@ -13,6 +13,14 @@ export type LfrArm = 'lfr' | 'baseline' | 'randomDrop' | 'noReview';
 
 export const LFR_ARMS: readonly LfrArm[] = ['lfr', 'baseline', 'randomDrop', 'noReview'];
 
+/** How the page names each arm. */
+export const ARM_LABELS: Record<LfrArm, string> = {
+  lfr: 'LFR',
+  baseline: 'random baseline',
+  randomDrop: 'random drop',
+  noReview: 'LFR without Review',
+};
+
 /** The schedule kind an arm trains by. */
 export const kindOfArm = (arm: LfrArm): ScheduleKind => (arm === 'baseline' ? 'random' : arm);
 

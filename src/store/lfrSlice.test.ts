@@ -7,7 +7,13 @@ import { countingBlocks } from '../test/lfrRun';
 import type { StudioApi } from '../worker/client';
 import type { RunProgress, StartResult, TokenizerName, TrainSettings } from '../worker/protocol';
 import { setWorkerFactory, startTraining } from './actions';
-import { chooseSchedule, editComparisonSeeds, editLfrField, runComparison } from './lfrActions';
+import {
+  chooseComparisonArm,
+  chooseSchedule,
+  editComparisonSeeds,
+  editLfrField,
+  runComparison,
+} from './lfrActions';
 import { armSummary, lfrMirror } from './lfrSlice';
 import { resumeRun } from './runsActions';
 import { editSetting } from './settingsActions';
@@ -203,7 +209,7 @@ describe('LFR runs in the store', () => {
     expect(lfrMirror('lfr')).toBeUndefined();
   });
 
-  it('the comparison trains LFR, then the random baseline, and keeps both curves', async () => {
+  it('the comparison trains LFR, then the random baseline and the two control arms, and keeps every curve', async () => {
     const w = fakeWorker();
     setWorkerFactory(w.factory);
     chooseSchedule('lfr');
@@ -217,11 +223,21 @@ describe('LFR runs in the store', () => {
     expect(w.started.map((s) => s.schedule?.role)).toEqual(['lfr', 'baseline']);
     expect(useStudio.getState().lfrRole).toBe('baseline');
     w.emits[1](progress(4, { state: 'done', val: [val(2, 2.1), val(4, 1.7)] }));
+    for (const run of [2, 3]) {
+      await new Promise((r) => setTimeout(r, 0));
+      w.emits[run](progress(4, { state: 'done', val: [val(4, 1.6)] }));
+    }
     await done;
+    expect(w.started.map((s) => s.schedule?.role)).toEqual([
+      'lfr',
+      'baseline',
+      'randomDrop',
+      'noReview',
+    ]);
     const c = useStudio.getState().comparison;
     expect(c.status).toBe('done');
     // 8 blocks of 64 tokens per step in the tiny preset.
-    expect(c.runs.map((r) => r.role)).toEqual(['lfr', 'baseline']);
+    expect(c.runs.map((r) => r.role)).toEqual(['lfr', 'baseline', 'randomDrop', 'noReview']);
     expect(c.runs[0].val.map((p) => [p.tokens, p.loss])).toEqual([
       [1024, 2],
       [2048, 1.5],
@@ -238,6 +254,9 @@ describe('LFR runs in the store', () => {
     editSetting('evalInterval', '2');
     editSetting('seed', '7');
     editComparisonSeeds('3');
+    chooseComparisonArm('randomDrop', false);
+    chooseComparisonArm('noReview', false);
+    chooseComparisonArm('lfr', false);
     const done = runComparison();
     const val = (loss: number) => [{ step: 2, loss, perplexity: Math.exp(loss) }];
     for (let run = 0; run < 6; run++) {
