@@ -3,9 +3,9 @@
 // the caller hands back (observe) and makes each Focus cut from them.
 import { type Blocks, fillBatch } from '../data/blocks';
 import type { StepResult } from '../train/trainer';
-import { Rng } from '../util/rng';
 import { BlockScores, type BlockScoresState, type ScoreStoreOptions } from './scores';
 import { dropCount, LfrError, type LfrSettings, validateLfrSettings } from './settings';
+import { fisherYates } from './shuffle';
 import { VisitLog } from './visitLog';
 
 /**
@@ -144,14 +144,10 @@ export function randomCut(
   seed: number,
   phase: number,
 ): Pick<CutDecision, 'dropped' | 'kept' | 'cutValue'> {
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  const rng = new Rng(cutSeed(seed, phase));
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const swap = order[i];
-    order[i] = order[j];
-    order[j] = swap;
-  }
+  const order = fisherYates(
+    Uint32Array.from({ length: n }, (_, i) => i),
+    cutSeed(seed, phase),
+  );
   const drop = dropCount(n, percent);
   return {
     dropped: order.slice(0, drop).sort(),
@@ -455,13 +451,7 @@ export class Schedule {
     const order = this.order.subarray(0, kept.length);
     if (this.orderOf.phase === phase && this.orderOf.epoch === epoch) return order;
     order.set(kept);
-    const rng = new Rng(epochSeed(this.seed, phase, epoch));
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const swap = order[i];
-      order[i] = order[j];
-      order[j] = swap;
-    }
+    fisherYates(order, epochSeed(this.seed, phase, epoch));
     this.orderOf = { phase, epoch };
     return order;
   }
