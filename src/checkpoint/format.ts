@@ -73,6 +73,8 @@ export interface CheckpointLfrPlan {
   lfr: LfrSettings;
   /** Trained on the first maxBlocks blocks; 0 for all. */
   maxBlocks: number;
+  /** The maxBlocks blocks were a random sample drawn from the run's seed (false in older saves). */
+  sampleBlocks?: boolean;
 }
 
 /** A scheduled run's lfr field: how to rebuild its schedule (null: not known), and where it was. */
@@ -503,6 +505,9 @@ function checkPlan(v: unknown): CheckpointLfrPlan | null {
     throw damaged(`${path}.role is ${preview(value)}, not one of ${previewList(LFR_ARMS)}`);
   const s = object(own(o, 'lfr'), `${path}.lfr`);
   const at = `${path}.lfr`;
+  const sampleBlocks = Object.hasOwn(o, 'sampleBlocks') ? own(o, 'sampleBlocks') : false;
+  if (typeof sampleBlocks !== 'boolean')
+    throw damaged(`${path}.sampleBlocks is ${preview(sampleBlocks)}, not true or false`);
   return {
     role,
     lfr: {
@@ -515,6 +520,7 @@ function checkPlan(v: unknown): CheckpointLfrPlan | null {
       reps: whole(s, 'reps', at),
     },
     maxBlocks: whole(o, 'maxBlocks', path),
+    sampleBlocks,
   };
 }
 

@@ -23,6 +23,11 @@ export function chooseSchedule(schedule: ScheduleChoice): void {
   revalidate();
 }
 
+/** Whether the blocks field takes a random sample (from the run's seed) instead of the first N. */
+export function chooseBlockSample(sample: boolean): void {
+  useStudio.setState((s) => ({ lfrForm: { ...s.lfrForm, sample } }));
+}
+
 /** One LFR field as typed; the messages follow on every keystroke. */
 export function editLfrField(key: LfrFieldKey, value: string): void {
   useStudio.setState((s) => ({

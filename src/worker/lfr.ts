@@ -17,6 +17,7 @@ export function scheduledRun(plan: RunSchedule, train: TrainConfig) {
   let outbox: ScheduleOutbox | undefined;
   const options: SessionOptions = {
     maxBlocks: plan.maxBlocks,
+    sampleSeed: plan.sampleBlocks ? train.seed : undefined,
     schedule: (blocks) => {
       const order = {
         batchSize: train.batchSize,

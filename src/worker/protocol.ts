@@ -93,6 +93,8 @@ export interface RunSchedule {
   lfr: LfrSettings;
   /** Train on the first maxBlocks blocks; 0 for all. */
   maxBlocks: number;
+  /** The maxBlocks blocks are a random sample of the split's, drawn from the run's seed. */
+  sampleBlocks?: boolean;
 }
 
 /** Everything a run is built from: a preset's tokenizer plus the edited model and train settings. */
