@@ -505,8 +505,9 @@ function checkPlan(v: unknown): CheckpointLfrPlan | null {
     throw damaged(`${path}.role is ${preview(value)}, not one of ${previewList(LFR_ARMS)}`);
   const s = object(own(o, 'lfr'), `${path}.lfr`);
   const at = `${path}.lfr`;
-  const sampleBlocks = Object.hasOwn(o, 'sampleBlocks') ? own(o, 'sampleBlocks') : false;
-  if (typeof sampleBlocks !== 'boolean')
+  // Absent in saves from before samples (the first blocks): left absent.
+  const sampleBlocks = Object.hasOwn(o, 'sampleBlocks') ? own(o, 'sampleBlocks') : undefined;
+  if (sampleBlocks !== undefined && typeof sampleBlocks !== 'boolean')
     throw damaged(`${path}.sampleBlocks is ${preview(sampleBlocks)}, not true or false`);
   return {
     role,
@@ -520,7 +521,7 @@ function checkPlan(v: unknown): CheckpointLfrPlan | null {
       reps: whole(s, 'reps', at),
     },
     maxBlocks: whole(o, 'maxBlocks', path),
-    sampleBlocks,
+    ...(sampleBlocks === undefined ? {} : { sampleBlocks }),
   };
 }
 

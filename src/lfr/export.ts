@@ -20,7 +20,9 @@ export const SCHEDULE_EXPORT_VERSION = 2;
 /** How the studio turns (seed, phase, epoch) into batches: what a replayer must reproduce. */
 export const SHUFFLE_RULE = {
   blocks:
-    'Block id i is train tokens [i*blockSize, i*blockSize + blockSize + 1): inputs the first blockSize, targets the last blockSize.',
+    'Block id i is train tokens [start, start + blockSize + 1) with start = blockStarts[i] when the file lists blockStarts (a sample of the split), else i*blockSize: inputs the first blockSize, targets the last blockSize.',
+  sample:
+    "A sample of n blocks: the generator starts at state (seed ^ 0x5bd1e995) mod 2^32, shuffles the split's ids 0..floor((tokens - 1) / blockSize) - 1 by the order rule, and keeps the first n, ascending; block i starts at id * blockSize.",
   generator:
     'mulberry32 over a u32 state: state = (state + 0x6d2b79f5) mod 2^32; t = state; t = imul(t ^ (t >>> 15), t | 1); t = t ^ ((t + imul(t ^ (t >>> 7), t | 61)) mod 2^32); u32 = t ^ (t >>> 14); int(n) = floor(u32 / 2^32 * n) in float64. imul is 32-bit wrapping multiplication.',
   seeding:
@@ -81,6 +83,8 @@ export interface ScheduleExport {
   accumSteps: number;
   blockSize: number;
   blockCount: number;
+  /** Each block's stream position when the blocks are a sample of the split; null: i * blockSize. */
+  blockStarts: number[] | null;
   /** The trainer's step number of the schedule's step 0 (the visit log's steps count from it). */
   firstStep: number;
   shuffle: typeof SHUFFLE_RULE;
@@ -122,6 +126,7 @@ export function exportSchedule(schedule: Schedule, data: ReplayData | null = nul
     accumSteps: schedule.accumSteps,
     blockSize: schedule.blocks.blockSize,
     blockCount: schedule.blocks.count,
+    blockStarts: schedule.blocks.starts ? Array.from(schedule.blocks.starts) : null,
     firstStep: schedule.firstStep,
     shuffle: SHUFFLE_RULE,
     data,
@@ -199,6 +204,21 @@ function checkScheduleExport(v: unknown): string[] {
   const kind = SCHEDULE_KINDS.find((k) => k === v.kind);
   if (kind === undefined) {
     errors.push(`kind must be one of ${SCHEDULE_KINDS.join(', ')}, not ${JSON.stringify(v.kind)}.`);
+  }
+  const starts = v.blockStarts;
+  // Absent in files saved before samples existed: the first blocks.
+  if (
+    starts !== null &&
+    starts !== undefined &&
+    !(
+      Array.isArray(starts) &&
+      starts.length === v.blockCount &&
+      starts.every((p, i) => isWhole(p) && (i === 0 || p > starts[i - 1]))
+    )
+  ) {
+    errors.push(
+      'blockStarts must be null or the blockCount stream positions of the blocks, ascending.',
+    );
   }
   if (!Array.isArray(v.phases)) errors.push('phases must be an array.');
   if (!Array.isArray(v.steps)) errors.push("steps must be an array (each step's block ids).");
