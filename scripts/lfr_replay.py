@@ -6,7 +6,8 @@
 Reads an LFR (or random baseline) schedule file saved by the studio ("Schedule (JSON)", format
 version 2) and the token .bin its block ids index, checks the tokens against the file's sha256,
 rebuilds every step's block ids from the shuffle rule the file spells out (mulberry32, Fisher-Yates,
-padding into the next epoch), checks them against the file's own list and its visit log, and
+padding into the next epoch), takes a block's tokens from its start position (the file's blockStarts
+for a sampled run, else id * blockSize), checks them against the file's own list and its visit log, and
 prints a summary; --dump prints one JSON line per step: {"step", "ids", "inputs", "targets"}.
 
 A PyTorch data loader imports it: `schedule_batches(schedule, tokens)` yields (step, ids, inputs,
