@@ -45,7 +45,7 @@ export const LFR_FIELDS: readonly LfrFieldSpec[] = [
 
 export interface LfrForm {
   schedule: ScheduleChoice;
-  /** The blocks field takes a random sample (from the run's seed) instead of the first N. */
+  /** The blocks field takes a random sample (from the run's seed) instead of the first N; absent: off. */
   sample?: boolean;
   values: Record<LfrFieldKey, string>;
 }
@@ -54,7 +54,7 @@ export function defaultLfrForm(): LfrForm {
   const values = Object.fromEntries(
     Object.entries(DEFAULT_LFR_SETTINGS).map(([k, v]) => [k, String(v)]),
   ) as Record<keyof LfrSettings, string>;
-  return { schedule: 'random', sample: false, values: { ...values, blocks: '0' } };
+  return { schedule: 'random', values: { ...values, blocks: '0' } };
 }
 
 const parse = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
@@ -71,7 +71,9 @@ export function scheduleFromForm(form: LfrForm, role: LfrRole): RunSchedule {
     p4: parse(v.p4),
     reps: parse(v.reps),
   };
-  return { role, lfr, maxBlocks: parse(v.blocks), sampleBlocks: form.sample === true };
+  // Left out unless ticked, so a default run's plan (and its checkpoint) is as before samples.
+  const sample = form.sample === true ? { sampleBlocks: true } : {};
+  return { role, lfr, maxBlocks: parse(v.blocks), ...sample };
 }
 
 /** Blocks a run trains on: those of the loaded data (if known), capped by the blocks field. */
