@@ -8,6 +8,7 @@ import type { StudioApi } from '../worker/client';
 import type { RunProgress, StartResult, TokenizerName, TrainSettings } from '../worker/protocol';
 import { setWorkerFactory, startTraining } from './actions';
 import {
+  chooseBlockSample,
   chooseComparisonArm,
   chooseSchedule,
   editComparisonSeeds,
@@ -135,6 +136,17 @@ describe('LFR settings', () => {
 describe('LFR runs in the store', () => {
   beforeEach(resetStudio);
   afterEach(resetStudio);
+
+  it('a run with sample blocks ticked asks the worker for a sample of the blocks', async () => {
+    const w = fakeWorker();
+    setWorkerFactory(w.factory);
+    chooseSchedule('lfr');
+    editLfrField('blocks', '12');
+    chooseBlockSample(true);
+    editSetting('batchSize', '4');
+    await startTraining();
+    expect(w.started[0].schedule).toMatchObject({ maxBlocks: 12, sampleBlocks: true });
+  });
 
   it('an LFR run sends the schedule and its events fill the page mirror', async () => {
     const w = fakeWorker();
