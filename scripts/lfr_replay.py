@@ -6,7 +6,8 @@
 Reads an LFR (or random baseline) schedule file saved by the studio ("Schedule (JSON)", format
 version 2) and the token .bin its block ids index, checks the tokens against the file's sha256,
 rebuilds every step's block ids from the shuffle rule the file spells out (mulberry32, Fisher-Yates,
-padding into the next epoch), checks them against the file's own list and its visit log, and
+padding into the next epoch), takes a block's tokens from its start position (the file's blockStarts
+for a sampled run, else id * blockSize), checks them against the file's own list and its visit log, and
 prints a summary; --dump prints one JSON line per step: {"step", "ids", "inputs", "targets"}.
 
 A PyTorch data loader imports it: `schedule_batches(schedule, tokens)` yields (step, ids, inputs,
@@ -135,13 +136,17 @@ def schedule_step_ids(schedule):
             yield ids
 
 
-def block_batch(tokens, ids, block_size):
-    """inputs, targets (len(ids), blockSize) int64 of the blocks `ids` (block i starts at i*T)."""
+def block_batch(tokens, ids, block_size, starts=None):
+    """inputs, targets (len(ids), blockSize) int64 of the blocks `ids`.
+
+    Block i starts at starts[i] (the file's blockStarts, for a sampled run) or else at i*T.
+    """
     T = block_size
     inputs = np.empty((len(ids), T), dtype=np.int64)
     targets = np.empty((len(ids), T), dtype=np.int64)
     for b, i in enumerate(ids):
-        window = tokens[i * T : i * T + T + 1]
+        start = i * T if starts is None else starts[i]
+        window = tokens[start : start + T + 1]
         inputs[b] = window[:T]
         targets[b] = window[1:]
     return inputs, targets
@@ -158,7 +163,7 @@ def schedule_batches(schedule, tokens, from_step=0):
         step = first + s
         if step < from_step:
             continue
-        inputs, targets = block_batch(tokens, ids, T)
+        inputs, targets = block_batch(tokens, ids, T, schedule.get("blockStarts"))
         yield step, ids, inputs.reshape(A, B, T), targets.reshape(A, B, T)
 
 

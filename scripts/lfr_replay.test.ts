@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Blocks } from '../src/data/blocks';
 import { byteTokenizer } from '../src/data/tokenizer';
 import { exportSchedule, replayData, type ScheduleExport } from '../src/lfr/export';
+import { sampledBlocks } from '../src/lfr/firstBlocks';
 import { Schedule } from '../src/lfr/schedule';
 import { Rng } from '../src/util/rng';
 
@@ -29,8 +30,7 @@ const tokens = Uint8Array.from(new Rng(3).uniformArray(47 * T + 1, 0, 255), Math
 tokens[tokens.length - 1] = byteTokenizer.eosId;
 const stream = { split: 'train' as const, tokens, docStarts: Uint32Array.of(0) };
 
-function playedRun(): { schedule: Schedule; batches: StudioStep[] } {
-  const blocks = new Blocks(stream, T);
+function playedRun(blocks = new Blocks(stream, T)): { schedule: Schedule; batches: StudioStep[] } {
   const settings = { p1: 1, s1: 40, p2: 2, p3: 1, s2: 55, p4: 1, reps: 2 };
   const schedule = Schedule.lfr(blocks, settings, { batchSize: B, accumSteps: A, seed: 2024 });
   const batches: StudioStep[] = [];
@@ -89,6 +89,24 @@ describe('lfr_replay.py', { timeout: 60_000 }, () => {
     // Padding happened: some step repeats a block or spans two epochs' orders.
     expect(file.steps).toEqual(batches.map((b) => b.ids));
     expect(file.visits.rows).toHaveLength(batches.length * A * B);
+  });
+
+  it("rebuilds a sampled run's batches from the file's block start positions", async () => {
+    const sampled = playedRun(sampledBlocks(stream, T, 20, 11));
+    const file = exportSchedule(sampled.schedule, await replayData(stream, byteTokenizer));
+    expect(file.blockStarts).toHaveLength(20);
+    expect(file.blockStarts).not.toEqual([...Array(20).keys()].map((i) => i * T));
+    const run = replay(file, tokens, '--dump');
+    expect(run.stderr).toBe('');
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as StudioStep);
+    expect(lines).toHaveLength(sampled.batches.length);
+    lines.forEach((l, s) => {
+      expect(l.inputs).toEqual(sampled.batches[s].inputs);
+      expect(l.targets).toEqual(sampled.batches[s].targets);
+    });
   });
 
   it('checks the file against its visit log and its tokens against the sha256', async () => {

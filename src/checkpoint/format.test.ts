@@ -295,6 +295,19 @@ describe('checkpoint format', () => {
     expect(decodeCheckpoint(encodeCheckpoint(p)).lfr).toEqual(p.lfr);
   });
 
+  it("keeps a control arm's role and a sampled run's sampleBlocks, and refuses an unknown role", () => {
+    const p = lfrParts();
+    const plan = { ...p.lfr!.plan!, role: 'noReview' as const, sampleBlocks: true };
+    const q = { ...p, lfr: { ...p.lfr!, plan } };
+    expect(decodeCheckpoint(encodeCheckpoint(q)).lfr?.plan).toEqual(plan);
+    expect(refusal(withLfr((l) => Object.assign(l.plan!, { sampleBlocks: 1 })))).toMatch(
+      /lfr\.plan\.sampleBlocks is 1, not true or false/,
+    );
+    expect(refusal(withLfr((l) => Object.assign(l.plan!, { role: 'lfr2' })))).toMatch(
+      /lfr\.plan\.role is "lfr2", not one of \["lfr", "baseline", "randomDrop", "noReview"\]/,
+    );
+  });
+
   it('refuses a malformed lfr payload, naming the field (issue 14)', () => {
     expect(refusal(withLfr((l) => Object.assign(l, { plan: true })))).toMatch(
       /malformed: lfr\.plan is not an object\./,

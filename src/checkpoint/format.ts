@@ -8,7 +8,8 @@
 //  16 + H + D  u32 LE    CRC-32 of every byte before it
 //
 // Decoding checks all of it before handing anything back, so a bad file loads nothing.
-import type { ScheduleState } from '../lfr/schedule';
+import { LFR_ARMS, type LfrArm } from '../lfr/arms';
+import { SCHEDULE_KINDS, type ScheduleState } from '../lfr/schedule';
 import { DEFAULT_SLICES, MAX_PHASES } from '../lfr/scores';
 import { type LfrSettings, validateLfrSettings } from '../lfr/settings';
 import type { GPTConfig, TokenizerName, TrainConfig } from '../model/config';
@@ -66,12 +67,14 @@ export interface TensorEntry {
   byteLength: number;
 }
 
-/** How a scheduled run was planned: LFR, or the random baseline at LFR's budget. */
+/** How a scheduled run was planned: LFR, the random baseline or a control arm at LFR's budget. */
 export interface CheckpointLfrPlan {
-  role: 'lfr' | 'baseline';
+  role: LfrArm;
   lfr: LfrSettings;
   /** Trained on the first maxBlocks blocks; 0 for all. */
   maxBlocks: number;
+  /** The maxBlocks blocks were a random sample drawn from the run's seed (false in older saves). */
+  sampleBlocks?: boolean;
 }
 
 /** A scheduled run's lfr field: how to rebuild its schedule (null: not known), and where it was. */
@@ -496,11 +499,16 @@ function checkPlan(v: unknown): CheckpointLfrPlan | null {
   if (v === null) return null;
   const path = 'lfr.plan';
   const o = object(v, path);
-  const role = own(o, 'role');
-  if (role !== 'lfr' && role !== 'baseline')
-    throw damaged(`${path}.role is ${preview(role)}, not "lfr" or "baseline"`);
+  const value = own(o, 'role');
+  const role = LFR_ARMS.find((a) => a === value);
+  if (role === undefined)
+    throw damaged(`${path}.role is ${preview(value)}, not one of ${previewList(LFR_ARMS)}`);
   const s = object(own(o, 'lfr'), `${path}.lfr`);
   const at = `${path}.lfr`;
+  // Absent in saves from before samples (the first blocks): left absent.
+  const sampleBlocks = Object.hasOwn(o, 'sampleBlocks') ? own(o, 'sampleBlocks') : undefined;
+  if (sampleBlocks !== undefined && typeof sampleBlocks !== 'boolean')
+    throw damaged(`${path}.sampleBlocks is ${preview(sampleBlocks)}, not true or false`);
   return {
     role,
     lfr: {
@@ -513,6 +521,7 @@ function checkPlan(v: unknown): CheckpointLfrPlan | null {
       reps: whole(s, 'reps', at),
     },
     maxBlocks: whole(o, 'maxBlocks', path),
+    ...(sampleBlocks === undefined ? {} : { sampleBlocks }),
   };
 }
 
@@ -521,9 +530,12 @@ function checkLfr(v: unknown): CheckpointLfr | null {
   const o = object(v, 'lfr');
   const path = 'lfr.state';
   const s = object(own(o, 'state'), path);
-  const kind = own(s, 'kind');
-  if (kind !== 'lfr' && kind !== 'random')
-    throw damaged(`${path}.kind is ${preview(kind)}, not "lfr" or "random"`);
+  const kindValue = own(s, 'kind');
+  const kind = SCHEDULE_KINDS.find((k) => k === kindValue);
+  if (kind === undefined)
+    throw damaged(
+      `${path}.kind is ${preview(kindValue)}, not one of ${previewList(SCHEDULE_KINDS)}`,
+    );
   const blockCount = whole(s, 'blockCount', path, 1);
   const accumSteps = whole(s, 'accumSteps', path, 1);
   const totalSteps = whole(s, 'totalSteps', path);

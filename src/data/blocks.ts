@@ -26,9 +26,14 @@ export interface BlockInfo {
 export class Blocks {
   readonly count: number;
 
+  /**
+   * `starts`, when given, are the stream positions of the blocks (a sample of the split's
+   * windows, for LFR's `blocks`): block id i is tokens [starts[i], starts[i] + T + 1).
+   */
   constructor(
     readonly stream: TokenStream,
     readonly blockSize: number,
+    readonly starts?: Uint32Array,
   ) {
     if (!Number.isInteger(blockSize) || blockSize < 1) {
       throw new DataError(`block_size must be a whole number of at least 1, not ${blockSize}.`);
@@ -40,11 +45,14 @@ export class Blocks {
         `The ${stream.split} split has ${n} tokens, fewer than one block of block_size + 1 = ${blockSize + 1} needs: ${fix}.`,
       );
     }
-    this.count = Math.floor((n - 1) / blockSize);
+    this.count = starts?.length ?? Math.floor((n - 1) / blockSize);
+    if (starts?.some((p) => p + blockSize >= n)) {
+      throw new DataError(`A block start lies past the ${stream.split} split's last block.`);
+    }
   }
 
   start(id: number): number {
-    return id * this.blockSize;
+    return this.starts ? this.starts[id] : id * this.blockSize;
   }
 
   info(id: number): BlockInfo {

@@ -6,9 +6,9 @@ import type { CheckpointLfr, CheckpointLfrPlan, CheckpointParts } from '../check
 import { BatchSampler } from '../data/blocks';
 import { type Manifest, streamFromEntry, type TokenStream, tokenStream } from '../data/dataset';
 import type { Tokenizer } from '../data/tokenizerTypes';
+import { scheduleForArm } from '../lfr/arms';
 import { exportSchedule, replayData, SHUFFLE_RULE } from '../lfr/export';
-import { firstBlocks } from '../lfr/firstBlocks';
-import { Schedule } from '../lfr/schedule';
+import { chosenBlocks, firstBlocks } from '../lfr/firstBlocks';
 import { buildParamTable } from '../model/params';
 import { learningRateAt } from '../train/lrSchedule';
 import { exportHfGpt2 } from './hfGpt2';
@@ -55,10 +55,15 @@ function savedSchedule(lfr: CheckpointLfr | null | undefined): SavedSchedule | n
 // The schedule rebuilt at the checkpoint's position: its cuts so far and every decided step.
 function rebuiltSchedule(parts: CheckpointParts, data: PytorchRunData, saved: SavedSchedule) {
   const { model, train } = parts.settings;
-  const blocks = firstBlocks(data.train, model.blockSize, saved.plan.maxBlocks);
+  const { maxBlocks, sampleBlocks } = saved.plan;
+  const blocks = chosenBlocks(
+    data.train,
+    model.blockSize,
+    maxBlocks,
+    sampleBlocks ? train.seed : null,
+  );
   const order = { batchSize: train.batchSize, accumSteps: train.gradAccumSteps, seed: train.seed };
-  const lfr = Schedule.lfr(blocks, saved.plan.lfr, order);
-  const schedule = saved.plan.role === 'lfr' ? lfr : Schedule.baseline(lfr);
+  const schedule = scheduleForArm(saved.plan.role, blocks, saved.plan.lfr, order);
   schedule.restoreState(saved.state);
   return schedule;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countingBlocks, play } from '../test/lfrRun';
+import { scheduleForArm } from './arms';
 import {
   exportSchedule,
   historiesCsv,
@@ -65,6 +66,35 @@ describe('schedule export', () => {
     expect(base.kind).toBe('random');
     expect(base.settings).toBeNull();
     expect(base.phases[0].keptIds).toHaveLength(20);
+  });
+
+  it("checks a control arm's cuts by its own rule: the seed's random drop, the latest scores without Review", () => {
+    const loss = (id: number, phase: number) => ((id * 13 + phase * 5) % 7) / 3;
+    for (const arm of ['randomDrop', 'noReview'] as const) {
+      const s = scheduleForArm(arm, countingBlocks(20), DEFAULT_LFR_SETTINGS, {
+        batchSize: 3,
+        seed: 8,
+      });
+      play(s, loss);
+      const parsed = parseScheduleJson(scheduleToJson(s));
+      expect(parsed.kind).toBe(arm);
+      expect(parsed.phases[3].keptIds).toEqual(Array.from(s.keptIds(3)!));
+    }
+    const s = scheduleForArm('randomDrop', countingBlocks(20), DEFAULT_LFR_SETTINGS, {
+      batchSize: 3,
+      seed: 8,
+    });
+    play(s, loss);
+    const e = exportSchedule(s);
+    const kept = e.phases[1].keptIds!;
+    const dropped = [...Array(20).keys()].find((id) => !kept.includes(id))!;
+    e.phases[1].keptIds = [...kept.slice(1), dropped].sort((a, b) => a - b);
+    expect(() => parseScheduleJson(JSON.stringify(e))).toThrow(
+      /phases\[1\]\.keptIds are not the blocks left by the random drop of 50% that the seed gives/,
+    );
+    expect(() => parseScheduleJson(JSON.stringify({ ...exportSchedule(s), kind: 'lfr2' }))).toThrow(
+      /kind must be one of random, lfr, randomDrop, noReview, not "lfr2"/,
+    );
   });
 
   it('refuses a bad file with a clear message', () => {

@@ -4,7 +4,14 @@
 // the token stream the ids index; the raw visit log. Also the per-block histories.
 import { sha256Hex, type TokenStream } from '../data/dataset';
 import type { Tokenizer, TokenizerName } from '../data/tokenizerTypes';
-import { focusCut, type PhaseName, type Schedule, type ScheduleKind } from './schedule';
+import {
+  focusCut,
+  type PhaseName,
+  randomCut,
+  SCHEDULE_KINDS,
+  type Schedule,
+  type ScheduleKind,
+} from './schedule';
 import { type BlockScores, NAN_VISIT } from './scores';
 import { LfrError, type LfrSettings, validateLfrSettings } from './settings';
 
@@ -13,13 +20,17 @@ export const SCHEDULE_EXPORT_VERSION = 2;
 /** How the studio turns (seed, phase, epoch) into batches: what a replayer must reproduce. */
 export const SHUFFLE_RULE = {
   blocks:
-    'Block id i is train tokens [i*blockSize, i*blockSize + blockSize + 1): inputs the first blockSize, targets the last blockSize.',
+    'Block id i is train tokens [start, start + blockSize + 1) with start = blockStarts[i] when the file lists blockStarts (a sample of the split), else i*blockSize: inputs the first blockSize, targets the last blockSize.',
+  sample:
+    "A sample of n blocks: the generator starts at state (seed ^ 0x5bd1e995) mod 2^32, shuffles the split's ids 0..floor((tokens - 1) / blockSize) - 1 by the order rule, and keeps the first n, ascending; block i starts at id * blockSize.",
   generator:
     'mulberry32 over a u32 state: state = (state + 0x6d2b79f5) mod 2^32; t = state; t = imul(t ^ (t >>> 15), t | 1); t = t ^ ((t + imul(t ^ (t >>> 7), t | 61)) mod 2^32); u32 = t ^ (t >>> 14); int(n) = floor(u32 / 2^32 * n) in float64. imul is 32-bit wrapping multiplication.',
   seeding:
     'The generator of epoch e (from 0, within its phase) of phase p (its index in phases) starts at state (seed ^ imul(p + 1, 0x85ebca6b) ^ imul(e + 1, 0x9e3779b9)) mod 2^32.',
   order:
     "Fisher-Yates from the phase's keptIds, ascending: for i = n - 1 down to 1: j = int(i + 1); swap order[i] and order[j].",
+  randomDrop:
+    'A randomDrop schedule ignores the scores at a cut: the generator starts at state (seed ^ imul(p + 1, 0x85ebca6b)) mod 2^32 for the Focus of phase index p, shuffles 0..blockCount-1 by the order rule, and drops the first round(blockCount * dropPercent / 100) ids (halves up).',
   padding:
     "A phase's visits are its epochs' orders one after another. Micro-batch m of the phase (from 0) is visits [m*batchSize, (m + 1)*batchSize); step s of the phase is micro-batches [s*accumSteps, (s + 1)*accumSteps). The phase's last step continues into the next epoch's order, so it may repeat blocks; they are trained like any other.",
 } as const;
@@ -72,6 +83,8 @@ export interface ScheduleExport {
   accumSteps: number;
   blockSize: number;
   blockCount: number;
+  /** Each block's stream position when the blocks are a sample of the split; null: i * blockSize. */
+  blockStarts: number[] | null;
   /** The trainer's step number of the schedule's step 0 (the visit log's steps count from it). */
   firstStep: number;
   shuffle: typeof SHUFFLE_RULE;
@@ -113,6 +126,7 @@ export function exportSchedule(schedule: Schedule, data: ReplayData | null = nul
     accumSteps: schedule.accumSteps,
     blockSize: schedule.blocks.blockSize,
     blockCount: schedule.blocks.count,
+    blockStarts: schedule.blocks.starts ? Array.from(schedule.blocks.starts) : null,
     firstStep: schedule.firstStep,
     shuffle: SHUFFLE_RULE,
     data,
@@ -146,7 +160,12 @@ export function scheduleToJson(schedule: Schedule, data: ReplayData | null = nul
 }
 
 const PHASE_NAMES: readonly PhaseName[] = ['random', 'learn', 'focus', 'review', 'focusAgain'];
-const LFR_ORDER: readonly PhaseName[] = ['learn', 'focus', 'review', 'focusAgain'];
+const PHASE_ORDERS: Record<ScheduleKind, readonly PhaseName[]> = {
+  random: ['random'],
+  lfr: ['learn', 'focus', 'review', 'focusAgain'],
+  randomDrop: ['learn', 'focus', 'review', 'focusAgain'],
+  noReview: ['learn', 'focus', 'focus', 'focusAgain'],
+};
 
 const isRecord = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -182,16 +201,32 @@ function checkScheduleExport(v: unknown): string[] {
     if (!isWhole(v[key]))
       errors.push(`${key} must be a whole number, not ${JSON.stringify(v[key])}.`);
   }
-  if (v.kind !== 'lfr' && v.kind !== 'random') {
-    errors.push(`kind must be "lfr" or "random", not ${JSON.stringify(v.kind)}.`);
+  const kind = SCHEDULE_KINDS.find((k) => k === v.kind);
+  if (kind === undefined) {
+    errors.push(`kind must be one of ${SCHEDULE_KINDS.join(', ')}, not ${JSON.stringify(v.kind)}.`);
+  }
+  const starts = v.blockStarts;
+  // Absent in files saved before samples existed: the first blocks.
+  if (
+    starts !== null &&
+    starts !== undefined &&
+    !(
+      Array.isArray(starts) &&
+      starts.length === v.blockCount &&
+      starts.every((p, i) => isWhole(p) && (i === 0 || p > starts[i - 1]))
+    )
+  ) {
+    errors.push(
+      'blockStarts must be null or the blockCount stream positions of the blocks, ascending.',
+    );
   }
   if (!Array.isArray(v.phases)) errors.push('phases must be an array.');
   if (!Array.isArray(v.steps)) errors.push("steps must be an array (each step's block ids).");
-  if (errors.length > 0) return errors;
+  if (errors.length > 0 || kind === undefined) return errors;
   const n = v.blockCount as number;
   const phases = v.phases as unknown[];
-  const expected = v.kind === 'lfr' ? LFR_ORDER : (['random'] as const);
-  if (v.kind === 'lfr') {
+  const expected = PHASE_ORDERS[kind];
+  if (kind !== 'random') {
     if (!isRecord(v.settings)) {
       errors.push('settings must be the LFR settings object.');
     } else {
@@ -243,7 +278,8 @@ function checkScheduleExport(v: unknown): string[] {
       errors.push(`${at} is not a Focus, so it has no decidingScores.`);
       return;
     }
-    checkCut(p.decidingScores, kept, n, at, errors);
+    const random = kind === 'randomDrop' ? { seed: v.seed as number, phase: i } : null;
+    checkCut(p.decidingScores, kept, n, random, at, errors);
   });
   if (errors.length === 0)
     checkSteps(v.steps as unknown[], phases as ExportedPhase[], keptOf, v, errors);
@@ -303,10 +339,12 @@ function checkIds(ids: unknown, n: number, at: string, errors: string[]): number
   return ids as number[];
 }
 
+// A random drop's kept ids are the generator's (seed, phase); any other Focus's, its scores'.
 function checkCut(
   cut: unknown,
   kept: number[] | null,
   n: number,
+  random: { seed: number; phase: number } | null,
   at: string,
   errors: string[],
 ): void {
@@ -328,12 +366,18 @@ function checkCut(
     errors.push(`${at} has decidingScores but no keptIds.`);
     return;
   }
-  const ranked = focusCut(
-    Float64Array.from(scores, (s) => (s === null ? Number.NaN : s)),
-    cut.dropPercent,
-  );
+  const ranked = random
+    ? randomCut(n, cut.dropPercent, random.seed, random.phase)
+    : focusCut(
+        Float64Array.from(scores, (s) => (s === null ? Number.NaN : s)),
+        cut.dropPercent,
+      );
   const same = ranked.kept.length === kept.length && ranked.kept.every((id, i) => id === kept[i]);
-  if (!same) {
+  if (random && !same) {
+    errors.push(
+      `${at}.keptIds are not the blocks left by the random drop of ${cut.dropPercent}% that the seed gives.`,
+    );
+  } else if (!same) {
     errors.push(
       `${at}.keptIds are not the blocks left when the ${cut.dropPercent}% lowest of its decidingScores are dropped (ties by id).`,
     );

@@ -3,12 +3,18 @@
 // the caller hands back (observe) and makes each Focus cut from them.
 import { type Blocks, fillBatch } from '../data/blocks';
 import type { StepResult } from '../train/trainer';
-import { Rng } from '../util/rng';
 import { BlockScores, type BlockScoresState, type ScoreStoreOptions } from './scores';
 import { dropCount, LfrError, type LfrSettings, validateLfrSettings } from './settings';
+import { fisherYates } from './shuffle';
 import { VisitLog } from './visitLog';
 
-export type ScheduleKind = 'random' | 'lfr';
+/**
+ * 'lfr' cuts the easiest; the two controls keep LFR's phases and budget: 'randomDrop' drops a
+ * seeded random s % at each cut (no scores used), 'noReview' spends Review's budget on the first
+ * Focus's blocks and makes the second cut by each block's latest score.
+ */
+export type ScheduleKind = 'random' | 'lfr' | 'randomDrop' | 'noReview';
+export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['random', 'lfr', 'randomDrop', 'noReview'];
 export type PhaseName = 'random' | 'learn' | 'focus' | 'review' | 'focusAgain';
 
 /** How the views name each phase. */
@@ -53,9 +59,13 @@ export interface CutDecision {
   phase: number;
   decidedBy: number;
   dropPercent: number;
-  /** (blockCount) the deciding phase's mean score of each block, by id. */
+  /**
+   * (blockCount) each block's mean score in the latest phase up to the deciding one that visited
+   * it, by id: the deciding phase's own for LFR (it visits every block), older ones for blocks
+   * the no-Review arm had dropped.
+   */
   scores: Float64Array;
-  /** Dropped ids from the lowest score up (ties: the lower id first). */
+  /** Dropped ids from the lowest score up (ties: the lower id first); a random drop's ascending. */
   dropped: Uint32Array;
   /** Kept ids, ascending. */
   kept: Uint32Array;
@@ -97,6 +107,11 @@ function epochSeed(seed: number, phase: number, epoch: number): number {
   return (seed ^ Math.imul(phase + 1, 0x85ebca6b) ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0;
 }
 
+// A random drop's generator: a stream apart from every epoch's (whose epoch term is never 0).
+function cutSeed(seed: number, phase: number): number {
+  return (seed ^ Math.imul(phase + 1, 0x85ebca6b)) >>> 0;
+}
+
 // NaN (a diverged sequence) ranks as the hardest, so a cut never drops a block for it.
 function byScoreThenId(scores: Float64Array) {
   return (a: number, b: number): number => {
@@ -119,15 +134,41 @@ export function focusCut(
   return { dropped, kept, cutValue: drop > 0 ? scores[dropped[drop - 1]] : Number.NaN };
 }
 
-// Learn, Focus, Review, Focus again over `n` blocks: what each phase visits and keeps.
-function lfrPlans(n: number, settings: LfrSettings): PhasePlan[] {
+/**
+ * The control arm's cut: `percent` % of the `n` ids dropped at random, the first dropCount of a
+ * Fisher-Yates shuffle of 0..n-1 seeded by (seed, phase); no score is read. cutValue is NaN.
+ */
+export function randomCut(
+  n: number,
+  percent: number,
+  seed: number,
+  phase: number,
+): Pick<CutDecision, 'dropped' | 'kept' | 'cutValue'> {
+  const order = fisherYates(
+    Uint32Array.from({ length: n }, (_, i) => i),
+    cutSeed(seed, phase),
+  );
+  const drop = dropCount(n, percent);
+  return {
+    dropped: order.slice(0, drop).sort(),
+    kept: order.slice(drop).sort(),
+    cutValue: Number.NaN,
+  };
+}
+
+// Learn, Focus, Review, Focus again over `n` blocks: what each phase visits and keeps. Without
+// Review, its visits go to the first Focus's blocks (a second Focus phase decided by the same
+// Learn scores, so it keeps the same blocks): every arm has the same phases and steps.
+function lfrPlans(n: number, settings: LfrSettings, kind: ScheduleKind = 'lfr'): PhasePlan[] {
   const kept1 = n - dropCount(n, settings.s1);
   const kept2 = n - dropCount(n, settings.s2);
   const { p1, p2, p3, p4, reps } = settings;
   return [
     { name: 'learn', visits: p1 * n, keptCount: n, decidedBy: null, dropPercent: 0 },
     { name: 'focus', visits: p2 * kept1, keptCount: kept1, decidedBy: 0, dropPercent: settings.s1 },
-    { name: 'review', visits: p3 * n, keptCount: n, decidedBy: null, dropPercent: 0 },
+    kind === 'noReview'
+      ? { name: 'focus', visits: p3 * n, keptCount: kept1, decidedBy: 0, dropPercent: settings.s1 }
+      : { name: 'review', visits: p3 * n, keptCount: n, decidedBy: null, dropPercent: 0 },
     {
       name: 'focusAgain',
       visits: reps * p4 * kept2,
@@ -219,12 +260,21 @@ export class Schedule {
     this.starts.push(step);
   }
 
-  /** LFR with `settings` over `blocks`; throws an LfrError listing every problem. */
-  static lfr(blocks: Blocks, settings: LfrSettings, options: ScheduleOptions): Schedule {
+  /**
+   * LFR with `settings` over `blocks` (or one of its control arms, same phases and steps);
+   * throws an LfrError listing every problem.
+   */
+  static lfr(
+    blocks: Blocks,
+    settings: LfrSettings,
+    options: ScheduleOptions,
+    kind: Exclude<ScheduleKind, 'random'> = 'lfr',
+  ): Schedule {
     checkOptions(options);
     const errors = validateLfrSettings(settings, blocks.count, options.batchSize);
     if (errors.length > 0) throw new LfrError(errors.join('\n'));
-    return new Schedule('lfr', blocks, { ...settings }, lfrPlans(blocks.count, settings), options);
+    const plans = lfrPlans(blocks.count, settings, kind);
+    return new Schedule(kind, blocks, { ...settings }, plans, options);
   }
 
   /** The baseline: shuffled epochs over every block for `epochs` passes (may be fractional). */
@@ -401,13 +451,7 @@ export class Schedule {
     const order = this.order.subarray(0, kept.length);
     if (this.orderOf.phase === phase && this.orderOf.epoch === epoch) return order;
     order.set(kept);
-    const rng = new Rng(epochSeed(this.seed, phase, epoch));
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const swap = order[i];
-      order[i] = order[j];
-      order[j] = swap;
-    }
+    fisherYates(order, epochSeed(this.seed, phase, epoch));
     this.orderOf = { phase, epoch };
     return order;
   }
@@ -499,15 +543,36 @@ export class Schedule {
     this.plans.forEach((p, phase) => {
       if (p.decidedBy === null || this.cuts[phase] !== null) return;
       if (this.observed < this.starts[p.decidedBy + 1]) return;
-      const scores = this.scores.phaseMeans(p.decidedBy);
+      const scores = this.latestMeans(p.decidedBy);
+      const cut =
+        this.kind === 'randomDrop'
+          ? randomCut(this.blocks.count, p.dropPercent, this.seed, phase)
+          : focusCut(scores, p.dropPercent);
       this.cuts[phase] = {
         phase,
         decidedBy: p.decidedBy,
         dropPercent: p.dropPercent,
         scores,
-        ...focusCut(scores, p.dropPercent),
+        ...cut,
       };
     });
+  }
+
+  // Each block's mean in the latest phase up to `last` that visited it (NaN if none did).
+  private latestMeans(last: number): Float64Array {
+    const out = this.scores.phaseMeans(last);
+    const seen = this.scores.phaseVisits(last);
+    for (let phase = last - 1; phase >= 0; phase--) {
+      const means = this.scores.phaseMeans(phase);
+      const visits = this.scores.phaseVisits(phase);
+      for (let id = 0; id < out.length; id++) {
+        if (seen[id] === 0 && visits[id] > 0) {
+          out[id] = means[id];
+          seen[id] = visits[id];
+        }
+      }
+    }
+    return out;
   }
 }
 

@@ -2,7 +2,8 @@
 // when each arrived, the run's settings and form, the adapter it ran on, the samples taken during
 // the run and the texts of its blocks. JSON, versioned, and checked field by field on load, so a
 // bad file is refused with a message naming the field instead of breaking a view halfway.
-import type { PhaseName, PhaseSpan } from '../lfr/schedule';
+import { LFR_ARMS } from '../lfr/arms';
+import { type PhaseName, type PhaseSpan, SCHEDULE_KINDS } from '../lfr/schedule';
 import { MAX_PHASES } from '../lfr/scores';
 import type { LfrPlan, LfrProgress } from '../lfr/stream';
 import { FIELDS } from '../store/settingsForm';
@@ -284,7 +285,7 @@ function lfrPlan(path: string, v: unknown): LfrPlan {
     );
   }
   const head = {
-    kind: oneOf(`${path}.kind`, o.kind, ['random', 'lfr'] as const),
+    kind: oneOf(`${path}.kind`, o.kind, SCHEDULE_KINDS),
     blockCount,
     blockSize: between(`${path}.blockSize`, o.blockSize, 1, 1024),
     batchSize: between(`${path}.batchSize`, o.batchSize, 1, blockCount),
@@ -458,7 +459,7 @@ export function checkRecording(v: unknown): Recording {
       tokenizer: oneOf('recording.form.tokenizer', form.tokenizer, ['byte', 'gpt2'] as const),
       values: formValues(strings('recording.form.values', form.values)),
     },
-    role: o.role === null ? null : oneOf('recording.role', o.role, ['lfr', 'baseline'] as const),
+    role: o.role === null ? null : oneOf('recording.role', o.role, LFR_ARMS),
     events,
     blockTexts: arr('recording.blockTexts', o.blockTexts).map((b, i) =>
       blockText(`recording.blockTexts[${i}]`, b),

@@ -1,11 +1,14 @@
 // LFR actions: the schedule fields, the clicked block, the exports, and the comparison of LFR
 // with random sampling at equal tokens (two runs in turn, same model, seed and token budget).
+
+import type { LfrArm } from '../lfr/arms';
 import { errorMessage as message } from '../worker/errorMessage';
 import type { LfrExportKind, LfrRole } from '../worker/protocol';
 import { currentWorker, startTraining } from './actions';
 import {
   type Comparison,
   type ComparisonRun,
+  comparisonArms,
   comparisonSeeds,
   type LfrFieldKey,
   type ScheduleChoice,
@@ -18,6 +21,11 @@ import type { RunPhase } from './trainingSlice';
 export function chooseSchedule(schedule: ScheduleChoice): void {
   useStudio.setState((s) => ({ lfrForm: { ...s.lfrForm, schedule } }));
   revalidate();
+}
+
+/** Whether the blocks field takes a random sample (from the run's seed) instead of the first N. */
+export function chooseBlockSample(sample: boolean): void {
+  useStudio.setState((s) => ({ lfrForm: { ...s.lfrForm, sample } }));
 }
 
 /** One LFR field as typed; the messages follow on every keystroke. */
@@ -90,6 +98,12 @@ function setRun(run: ComparisonRun): void {
 const setComparison = (c: Partial<Comparison>) =>
   useStudio.setState((s) => ({ comparison: { ...s.comparison, ...c } }));
 
+/** Adds or removes a control arm of the comparison (LFR always runs). */
+export function chooseComparisonArm(arm: LfrArm, on: boolean): void {
+  const arms = useStudio.getState().comparison.arms.filter((a) => a !== arm);
+  setComparison({ arms: comparisonArms(on ? [...arms, arm] : arms) });
+}
+
 /** The comparison's seeds field as typed. */
 export function editComparisonSeeds(text: string): void {
   setComparison({ seeds: text });
@@ -116,9 +130,10 @@ function snapshot(
 }
 
 /**
- * Trains the form's model with LFR, then with random sampling for the same tokens (the same
- * seed, so the same initial weights), for each of the seeds asked (the form's seed, seed + 1, ...),
- * and keeps each run's validation curve, tokens and time. The form's seed is put back at the end.
+ * Trains the form's model with LFR, then each chosen control arm for the same tokens (random
+ * sampling, random drop, LFR without Review; the same seed, so the same initial weights), for
+ * each of the seeds asked (the form's seed, seed + 1, ...), and keeps each run's validation
+ * curve, tokens and time. The form's seed is put back at the end.
  */
 export async function runComparison(): Promise<void> {
   const s0 = useStudio.getState();
@@ -139,7 +154,7 @@ export async function runComparison(): Promise<void> {
   try {
     for (let i = 0; i < seeds.seeds; i++) {
       editSetting('seed', String(base + i));
-      for (const role of ['lfr', 'baseline'] as const) {
+      for (const role of comparisonArms(s0.comparison.arms)) {
         const status = await comparisonRun(role, base + i, tokensPerStep);
         if (status !== 'done') {
           setComparison({ status });

@@ -76,7 +76,7 @@ export async function runForgettingProfile(): Promise<boolean> {
   const maxBlocks = Number(s.lfrForm.values.blocks) || 0;
   try {
     const started = await currentWorker().startForgettingProfile(
-      { settings, epochs, maxBlocks },
+      { settings, epochs, maxBlocks, sampleBlocks: s.lfrForm.sample === true },
       callback((p: ProfileProgress) => applyProfileProgress(id, p)),
     );
     if (!started.ok && id === profileId) setProfile({ status: 'failed', error: started.message });

@@ -7,7 +7,14 @@ import { countingBlocks } from '../test/lfrRun';
 import type { StudioApi } from '../worker/client';
 import type { RunProgress, StartResult, TokenizerName, TrainSettings } from '../worker/protocol';
 import { setWorkerFactory, startTraining } from './actions';
-import { chooseSchedule, editComparisonSeeds, editLfrField, runComparison } from './lfrActions';
+import {
+  chooseBlockSample,
+  chooseComparisonArm,
+  chooseSchedule,
+  editComparisonSeeds,
+  editLfrField,
+  runComparison,
+} from './lfrActions';
 import { armSummary, lfrMirror } from './lfrSlice';
 import { resumeRun } from './runsActions';
 import { editSetting } from './settingsActions';
@@ -130,6 +137,17 @@ describe('LFR runs in the store', () => {
   beforeEach(resetStudio);
   afterEach(resetStudio);
 
+  it('a run with sample blocks ticked asks the worker for a sample of the blocks', async () => {
+    const w = fakeWorker();
+    setWorkerFactory(w.factory);
+    chooseSchedule('lfr');
+    editLfrField('blocks', '12');
+    chooseBlockSample(true);
+    editSetting('batchSize', '4');
+    await startTraining();
+    expect(w.started[0].schedule).toMatchObject({ maxBlocks: 12, sampleBlocks: true });
+  });
+
   it('an LFR run sends the schedule and its events fill the page mirror', async () => {
     const w = fakeWorker();
     setWorkerFactory(w.factory);
@@ -203,7 +221,7 @@ describe('LFR runs in the store', () => {
     expect(lfrMirror('lfr')).toBeUndefined();
   });
 
-  it('the comparison trains LFR, then the random baseline, and keeps both curves', async () => {
+  it('the comparison trains LFR, then the random baseline and the two control arms, and keeps every curve', async () => {
     const w = fakeWorker();
     setWorkerFactory(w.factory);
     chooseSchedule('lfr');
@@ -217,11 +235,21 @@ describe('LFR runs in the store', () => {
     expect(w.started.map((s) => s.schedule?.role)).toEqual(['lfr', 'baseline']);
     expect(useStudio.getState().lfrRole).toBe('baseline');
     w.emits[1](progress(4, { state: 'done', val: [val(2, 2.1), val(4, 1.7)] }));
+    for (const run of [2, 3]) {
+      await new Promise((r) => setTimeout(r, 0));
+      w.emits[run](progress(4, { state: 'done', val: [val(4, 1.6)] }));
+    }
     await done;
+    expect(w.started.map((s) => s.schedule?.role)).toEqual([
+      'lfr',
+      'baseline',
+      'randomDrop',
+      'noReview',
+    ]);
     const c = useStudio.getState().comparison;
     expect(c.status).toBe('done');
     // 8 blocks of 64 tokens per step in the tiny preset.
-    expect(c.runs.map((r) => r.role)).toEqual(['lfr', 'baseline']);
+    expect(c.runs.map((r) => r.role)).toEqual(['lfr', 'baseline', 'randomDrop', 'noReview']);
     expect(c.runs[0].val.map((p) => [p.tokens, p.loss])).toEqual([
       [1024, 2],
       [2048, 1.5],
@@ -238,6 +266,9 @@ describe('LFR runs in the store', () => {
     editSetting('evalInterval', '2');
     editSetting('seed', '7');
     editComparisonSeeds('3');
+    chooseComparisonArm('randomDrop', false);
+    chooseComparisonArm('noReview', false);
+    chooseComparisonArm('lfr', false);
     const done = runComparison();
     const val = (loss: number) => [{ step: 2, loss, perplexity: Math.exp(loss) }];
     for (let run = 0; run < 6; run++) {

@@ -1,6 +1,7 @@
 // LFR in the page: the schedule fields of the training form and their checks, the mirror of each
 // scheduled run's scores (kept outside zustand's immutable state, with a version number in it),
 // the block the user clicked, and the LFR-against-random comparison.
+import { armOfKind, LFR_ARMS, type LfrArm } from '../lfr/arms';
 import { plannedLfrSize } from '../lfr/schedule';
 import { DEFAULT_LFR_SETTINGS, type LfrSettings, validateLfrSettings } from '../lfr/settings';
 import { type LfrPlan, type LfrProgress, ScheduleMirror } from '../lfr/stream';
@@ -44,6 +45,8 @@ export const LFR_FIELDS: readonly LfrFieldSpec[] = [
 
 export interface LfrForm {
   schedule: ScheduleChoice;
+  /** The blocks field takes a random sample (from the run's seed) instead of the first N; absent: off. */
+  sample?: boolean;
   values: Record<LfrFieldKey, string>;
 }
 
@@ -68,7 +71,9 @@ export function scheduleFromForm(form: LfrForm, role: LfrRole): RunSchedule {
     p4: parse(v.p4),
     reps: parse(v.reps),
   };
-  return { role, lfr, maxBlocks: parse(v.blocks) };
+  // Left out unless ticked, so a default run's plan (and its checkpoint) is as before samples.
+  const sample = form.sample === true ? { sampleBlocks: true } : {};
+  return { role, lfr, maxBlocks: parse(v.blocks), ...sample };
 }
 
 /** Blocks a run trains on: those of the loaded data (if known), capped by the blocks field. */
@@ -137,12 +142,18 @@ export interface Comparison {
   status: 'idle' | 'running' | 'done' | 'stopped' | 'failed';
   /** The seeds field as typed: each arm runs from seeds seed, seed + 1, ... */
   seeds: string;
+  /** The arms each seed trains, in LFR_ARMS order (LFR always). */
+  arms: readonly LfrArm[];
   /** In the order they ran. */
   runs: ComparisonRun[];
   error: string | undefined;
 }
 
-/** Most seeds a comparison runs: each one is two whole training runs. */
+/** The arms `chosen` names, in run order, LFR first whatever was chosen. */
+export const comparisonArms = (chosen: readonly LfrArm[]): LfrArm[] =>
+  LFR_ARMS.filter((a) => a === 'lfr' || chosen.includes(a));
+
+/** Most seeds a comparison runs: each one is a whole training run per arm. */
 export const MAX_COMPARISON_SEEDS = 10;
 
 /** The seeds field's count, or the message saying what is wrong with it. */
@@ -155,7 +166,7 @@ export function comparisonSeeds(
   }
   return {
     ok: false,
-    message: `seeds must be a whole number in [1, ${MAX_COMPARISON_SEEDS}] (each seed trains both runs), not ${text.trim() || 'empty'}.`,
+    message: `seeds must be a whole number in [1, ${MAX_COMPARISON_SEEDS}] (each seed trains every arm), not ${text.trim() || 'empty'}.`,
   };
 }
 
@@ -208,7 +219,7 @@ export function initialLfr(): LfrSlice {
     lfrVersion: 0,
     lfrBlock: undefined,
     lfrExportError: undefined,
-    comparison: { status: 'idle', seeds: '1', runs: [], error: undefined },
+    comparison: { status: 'idle', seeds: '1', arms: LFR_ARMS, runs: [], error: undefined },
   };
 }
 
@@ -242,8 +253,8 @@ export function applyToMirror(role: LfrRole, p: LfrProgress): boolean {
   );
 }
 
-/** The role a plan's run plays: an LFR schedule is the LFR run, a random one the baseline. */
-export const roleOfPlan = (plan: LfrPlan): LfrRole => (plan.kind === 'lfr' ? 'lfr' : 'baseline');
+/** The role a plan's run plays: a random schedule is the baseline, any other its own arm. */
+export const roleOfPlan = (plan: LfrPlan): LfrRole => armOfKind(plan.kind);
 
 /** What one progress event did to the LFR views: whether a mirror changed, and whose. */
 export interface LfrNews {

@@ -1,5 +1,6 @@
 // The live run's recorder: the training actions tell it what the page received (each progress
 // event and sample), so a run can be downloaded as a recording once it ended.
+import { ARM_LABELS } from '../lfr/arms';
 import type { RecordedSample } from '../replay/format';
 import { RunRecorder } from '../replay/recorder';
 import type { LfrRole, RunProgress, TrainSettings } from '../worker/protocol';
@@ -23,7 +24,7 @@ export function beginRecording(
   const s = useStudio.getState();
   const adapter = selectAdapter(s);
   recorder = new RunRecorder({
-    title: `${s.presetId}${role ? ` ${role === 'lfr' ? 'LFR' : 'random baseline'}` : ''} run`,
+    title: `${s.presetId}${role ? ` ${ARM_LABELS[role]}` : ''} run`,
     adapter: {
       vendor: adapter?.vendor ?? '',
       architecture: adapter?.architecture ?? '',

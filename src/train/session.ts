@@ -7,7 +7,7 @@ import type {
 import { BatchSampler, Blocks } from '../data/blocks';
 import type { Dataset } from '../data/dataset';
 import type { GpuContext } from '../gpu/device';
-import { firstBlocks } from '../lfr/firstBlocks';
+import { chosenBlocks } from '../lfr/firstBlocks';
 import type { Schedule, ScheduleState } from '../lfr/schedule';
 import type { GPTConfig, TrainConfig } from '../model/config';
 import { Generator, type SampleOptions } from '../model/generator';
@@ -81,6 +81,8 @@ export interface SessionOptions {
   schedule?: (blocks: Blocks) => Schedule;
   /** Trains on the first `maxBlocks` blocks of the split; 0 or absent for all. */
   maxBlocks?: number;
+  /** Given: the maxBlocks blocks are a random sample of the split's from this seed instead. */
+  sampleSeed?: number;
   /** What a checkpoint says the run was built from; checkpoint() needs it. */
   settings?: RunSettings;
   /** Saved with the schedule's state (CheckpointLfr.plan) so the worker can rebuild the schedule. */
@@ -172,7 +174,12 @@ export class TrainingSession {
     }
     if (errors.length > 0) throw new Error(errors.join('\n'));
     // Data errors surface here, before any GPU buffer exists.
-    const blocks = firstBlocks(dataset.train, model.blockSize, options.maxBlocks ?? 0);
+    const blocks = chosenBlocks(
+      dataset.train,
+      model.blockSize,
+      options.maxBlocks ?? 0,
+      options.sampleSeed ?? null,
+    );
     const restore = options.restore;
     const schedule = options.schedule?.(blocks) ?? null;
     if (schedule && restore) schedule.restoreState(scheduleStateOf(restore));

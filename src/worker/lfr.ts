@@ -1,8 +1,9 @@
 // Scheduled runs (LFR and its random baseline): the schedule a run trains by, the news its
 // progress events carry, and the latest run of each role, kept for its blocks and exports.
 import type { Dataset } from '../data/dataset';
+import { ARM_LABELS, scheduleForArm } from '../lfr/arms';
 import { historiesCsv, historiesJson, replayData, scheduleToJson } from '../lfr/export';
-import { Schedule } from '../lfr/schedule';
+import type { Schedule } from '../lfr/schedule';
 import { ScheduleOutbox } from '../lfr/stream';
 import type { TrainConfig } from '../model/config';
 import type { SessionOptions } from '../train/session';
@@ -16,14 +17,14 @@ export function scheduledRun(plan: RunSchedule, train: TrainConfig) {
   let outbox: ScheduleOutbox | undefined;
   const options: SessionOptions = {
     maxBlocks: plan.maxBlocks,
+    sampleSeed: plan.sampleBlocks ? train.seed : undefined,
     schedule: (blocks) => {
       const order = {
         batchSize: train.batchSize,
         accumSteps: train.gradAccumSteps,
         seed: train.seed,
       };
-      const lfr = Schedule.lfr(blocks, plan.lfr, order);
-      const schedule = plan.role === 'lfr' ? lfr : Schedule.baseline(lfr);
+      const schedule = scheduleForArm(plan.role, blocks, plan.lfr, order);
       outbox = new ScheduleOutbox(schedule);
       return schedule;
     },
@@ -39,7 +40,7 @@ export function rememberSchedule(role: LfrRole, schedule: Schedule, data: Datase
 
 export function requireSchedule(role: LfrRole): { schedule: Schedule; data: Dataset } {
   const run = schedules.get(role);
-  if (!run) throw new Error(`No ${role === 'lfr' ? 'LFR' : 'baseline'} run yet: train one first.`);
+  if (!run) throw new Error(`No ${ARM_LABELS[role]} run yet: train one first.`);
   return run;
 }
 

@@ -20,6 +20,8 @@ export interface ProfileRequest {
   epochs: number;
   /** The first maxBlocks blocks; 0 for all. */
   maxBlocks: number;
+  /** Instead a random sample of maxBlocks blocks, drawn from the run's seed. */
+  sampleBlocks?: boolean;
 }
 
 export interface ProfileProgress {
@@ -70,6 +72,7 @@ export const lfrExperimentsApi = {
       };
       const run = await TrainingSession.create(gpu, settings.model, train, data, report, {
         maxBlocks: request.maxBlocks,
+        sampleSeed: request.sampleBlocks ? train.seed : undefined,
         schedule: (blocks) => {
           scores = new EpochScores(blocks.count, request.epochs, perStep);
           return profileSchedule(blocks, request.epochs, {

@@ -1,6 +1,7 @@
 // The plain data that crosses the worker boundary: no WebGPU object ever reaches the UI thread.
 import type { RunMeta } from '../checkpoint/store';
 import type { AdapterReport } from '../gpu/device';
+import type { LfrArm } from '../lfr/arms';
 import type { CutDecision, PhaseSpan } from '../lfr/schedule';
 import type { LfrSettings } from '../lfr/settings';
 import type { LfrObservation, LfrPlan, LfrProgress } from '../lfr/stream';
@@ -80,8 +81,11 @@ export interface UserDataSummary {
   valTokens: number;
 }
 
-/** A scheduled run: LFR, or the random baseline at the LFR plan's token budget. */
-export type LfrRole = 'lfr' | 'baseline';
+/**
+ * A scheduled run: LFR, the random baseline at the LFR plan's token budget, or one of LFR's
+ * control arms (random drop, no Review) at the same budget.
+ */
+export type LfrRole = LfrArm;
 
 /** How a scheduled run picks its blocks; its length is the schedule's, not train.maxSteps. */
 export interface RunSchedule {
@@ -89,6 +93,8 @@ export interface RunSchedule {
   lfr: LfrSettings;
   /** Train on the first maxBlocks blocks; 0 for all. */
   maxBlocks: number;
+  /** The maxBlocks blocks are a random sample of the split's, drawn from the run's seed. */
+  sampleBlocks?: boolean;
 }
 
 /** Everything a run is built from: a preset's tokenizer plus the edited model and train settings. */

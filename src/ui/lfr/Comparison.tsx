@@ -1,5 +1,16 @@
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
-import { editComparisonSeeds, runComparison } from '../../store/lfrActions';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ErrorBar,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { ARM_LABELS, LFR_ARMS } from '../../lfr/arms';
+import { chooseComparisonArm, editComparisonSeeds, runComparison } from '../../store/lfrActions';
 import {
   type ArmSummary,
   armSummary,
@@ -16,13 +27,15 @@ import { LfrExports } from './LfrExports';
 const RUNS: { role: LfrRole; label: string; color: string }[] = [
   { role: 'lfr', label: 'LFR', color: '#2f5fd0' },
   { role: 'baseline', label: 'random, same tokens', color: '#d0672f' },
+  { role: 'randomDrop', label: 'random drop, same s%', color: '#2f7d4a' },
+  { role: 'noReview', label: 'LFR without Review', color: '#8a3fb8' },
 ];
 
 const STATUS_TEXT = {
   idle: '',
   running: 'running…',
   done: 'done',
-  stopped: 'stopped before both runs finished',
+  stopped: 'stopped before every run finished',
   failed: 'failed',
 };
 
@@ -68,6 +81,35 @@ function SummaryRow({ label, summary }: { label: string; summary: ArmSummary }) 
   );
 }
 
+// Each arm's mean final perplexity, its whiskers the range over the seeds (none for one seed).
+function SummaryChart({ summaries }: { summaries: (ArmSummary & { label: string })[] }) {
+  const data = summaries
+    .filter((a) => a.n > 0)
+    .map((a) => ({
+      label: a.label,
+      mean: a.mean,
+      range: a.n > 1 ? [a.mean - a.min, a.max - a.mean] : [0, 0],
+    }));
+  return (
+    <figure data-testid="lfr-summary-chart" data-arms={data.length}>
+      <figcaption>
+        Final validation perplexity of each arm: the bar is the mean over the seeds that finished,
+        the whiskers their lowest and highest.
+      </figcaption>
+      <ResponsiveContainer width="100%" height={160}>
+        <BarChart data={data} margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke="#eef0f3" />
+          <XAxis dataKey="label" />
+          <YAxis width={48} domain={[0, 'auto']} />
+          <Bar dataKey="mean" fill="#9db3e8" isAnimationActive={false}>
+            <ErrorBar dataKey="range" width={6} stroke="#1f2937" />
+          </Bar>
+        </BarChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
 /**
  * LFR against random sampling at equal tokens: the form's model trained twice from the same
  * seed, LFR first, then random batches for the LFR plan's token budget; for each seed asked.
@@ -79,6 +121,8 @@ export function Comparison() {
   const arms = RUNS.filter((r) => comparison.runs.some((run) => run.role === r.role));
   const armOf = (role: LfrRole) => RUNS.find((r) => r.role === role)!;
   const seedsProblem = comparisonSeeds(comparison.seeds);
+  const running = comparison.status === 'running';
+  const summaries = arms.map((r) => ({ ...armSummary(comparison.runs, r.role), label: r.label }));
   return (
     <section
       className="lfr-comparison"
@@ -98,17 +142,31 @@ export function Comparison() {
             style={{ width: '4rem' }}
           />
         </label>
+        {LFR_ARMS.filter((a) => a !== 'lfr').map((arm) => (
+          <label key={arm}>
+            <input
+              type="checkbox"
+              data-testid={`lfr-compare-arm-${arm}`}
+              checked={comparison.arms.includes(arm)}
+              disabled={running}
+              onChange={(e) => chooseComparisonArm(arm, e.target.checked)}
+            />{' '}
+            {ARM_LABELS[arm]}
+          </label>
+        ))}
         <button
           type="button"
           data-testid="lfr-compare-button"
-          disabled={!ready || busy || comparison.status === 'running' || !seedsProblem.ok}
+          disabled={!ready || busy || running || !seedsProblem.ok}
           onClick={() => void runComparison()}
         >
           Compare with random
         </button>
         <span className="muted">
-          Trains this model with LFR, then with random batches for the same tokens and seed, for
-          each seed from the form's. {STATUS_TEXT[comparison.status]}
+          Trains this model with LFR, then each arm ticked for the same tokens and seed: random
+          batches; LFR's phases with each cut a random s% (no scores); LFR with Review's budget
+          spent on the first Focus's blocks. For each seed from the form's.{' '}
+          {STATUS_TEXT[comparison.status]}
         </span>
       </div>
       {comparison.error && (
@@ -151,6 +209,7 @@ export function Comparison() {
               </LineChart>
             </ResponsiveContainer>
           </figure>
+          <SummaryChart summaries={summaries} />
           <table className="lfr-results" data-testid="lfr-summary">
             <caption>Final validation perplexity over the seeds that finished</caption>
             <thead>
@@ -163,12 +222,8 @@ export function Comparison() {
               </tr>
             </thead>
             <tbody>
-              {arms.map((r) => (
-                <SummaryRow
-                  key={r.role}
-                  label={r.label}
-                  summary={armSummary(comparison.runs, r.role)}
-                />
+              {summaries.map((s) => (
+                <SummaryRow key={s.role} label={s.label} summary={s} />
               ))}
             </tbody>
           </table>

@@ -1,4 +1,5 @@
 import './lfr.css';
+import { ARM_LABELS } from '../../lfr/arms';
 import { PHASE_LABELS } from '../../lfr/schedule';
 import type { ScheduleMirror } from '../../lfr/stream';
 import { selectLfrForm } from '../../store/lfrSlice';
@@ -39,7 +40,7 @@ function RunViews({
       data-dropped-count={cut?.dropped.length ?? 0}
     >
       <p className="muted">
-        {role === 'lfr' ? 'LFR run' : 'Random baseline run'}, now in{' '}
+        {ARM_LABELS[role].replace(/^./, (c) => c.toUpperCase())} run, now in{' '}
         <strong>{PHASE_LABELS[phase.name]}</strong>
         {cut && `, training on ${cut.kept.length} of ${mirror.plan.blockCount} blocks`}.
       </p>

@@ -1,4 +1,4 @@
-import { chooseSchedule, editLfrField } from '../../store/lfrActions';
+import { chooseBlockSample, chooseSchedule, editLfrField } from '../../store/lfrActions';
 import {
   LFR_FIELDS,
   type LfrFieldSpec,
@@ -35,6 +35,28 @@ function LfrField({ spec, disabled }: { spec: LfrFieldSpec; disabled: boolean })
         {spec.hint}
       </span>
       {rule.fixed && <FixedNote id={`${id}-fixed`} />}
+    </div>
+  );
+}
+
+/** Whether `blocks` takes the first N blocks (the default) or a random sample of N. */
+function BlockSample() {
+  const sample = useStudio((s) => s.lfrForm.sample === true);
+  return (
+    <div className="field">
+      <label htmlFor="setting-lfr-sample">sample blocks</label>
+      <input
+        id="setting-lfr-sample"
+        type="checkbox"
+        data-testid="setting-lfr-sample"
+        checked={sample}
+        aria-describedby="setting-lfr-sample-hint"
+        onChange={(e) => chooseBlockSample(e.target.checked)}
+      />
+      <span className="hint" id="setting-lfr-sample-hint">
+        With blocks = N: N blocks drawn at random over the whole data (from the seed) instead of the
+        first N.
+      </span>
     </div>
   );
 }
@@ -102,6 +124,7 @@ export function LfrSettings({ disabled }: { disabled: boolean }) {
           {LFR_FIELDS.map((f) => (
             <LfrField key={f.key} spec={f} disabled={disabled} />
           ))}
+          <BlockSample />
           <Budget />
         </>
       )}

@@ -44,7 +44,7 @@ export function PhaseTimeline({ mirror }: { mirror: ScheduleMirror }) {
         ))}
       </ol>
       <div className="lfr-now" style={{ marginLeft: percent(used) }} aria-hidden="true" />
-      {plan.kind === 'lfr' && (
+      {plan.kind !== 'random' && (
         <ol className="lfr-bar baseline" aria-label="the random baseline">
           <li className="lfr-phase planned" style={{ width: '100%' }}>
             random baseline: the same {formatCount(total)} tokens, {(total / pass).toFixed(1)}{' '}
