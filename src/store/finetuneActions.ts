@@ -15,6 +15,7 @@ import {
   requestFromForm,
   selectFinetuneReady,
 } from './finetuneSlice';
+import { streamedStep } from './invarianceSteps';
 import { settingsFromForm } from './settingsForm';
 import { useStudio } from './store';
 
@@ -157,7 +158,7 @@ export async function exportFinetuned(
 
 let demoId = 0;
 
-/** The invariance demo with the form's settings and S; its series arrive per optimizer. */
+/** The invariance demo with the form's settings and S; its series grow step by step. */
 export async function runInvarianceDemo(): Promise<void> {
   await checkFinetune();
   const s = useStudio.getState();
@@ -168,12 +169,9 @@ export async function runInvarianceDemo(): Promise<void> {
     const result = await currentWorker().runInvariance(
       invarianceFromForm(s.finetuneForm),
       s.finetuneForm.text,
-      callback((series) => {
-        // A callback can come after the reply, which already carried every series.
-        if (id !== demoId || useStudio.getState().invariance.status !== 'running') return;
-        useStudio.setState((st) => ({
-          invariance: { ...st.invariance, series: [...st.invariance.series, series] },
-        }));
+      callback((step) => {
+        if (id === demoId)
+          useStudio.setState((st) => ({ invariance: streamedStep(st.invariance, step) }));
       }),
     );
     if (id !== demoId) return;
