@@ -87,9 +87,13 @@ export function InvarianceChart({ series }: { series: readonly InvarianceSeries[
         </LineChart>
       </ResponsiveContainer>
       <p className="finetune-explain" data-testid="invariance-explain">
-        Both runs start from the same product Z, yet Adam’s two copies drift apart by orders of
-        magnitude more than LoRA-RITE’s, which stay at float32 rounding (about 1e-5 × cond(S) at
-        most): RITE’s update depends on Z alone, Adam’s on how Z is split into A and B.
+        Largest difference here:{' '}
+        {series
+          .map((s) => `${OPTIMIZER_LABEL[s.kind]} ${extent(s, Math.max)?.toExponential(1)}`)
+          .join(', ')}
+        . Both runs start from the same product Z. A transformation-invariant optimizer keeps its
+        two copies at float32 rounding (about 1e-5 × cond(S)), orders of magnitude below Adam’s
+        drift: LoRA-RITE’s update depends on Z alone, Adam’s on how Z is split into A and B.
       </p>
     </figure>
   );
