@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { watchFinetuneCrash } from '../store/finetuneCrash';
 import { applySettingsUrl, watchSettingsUrl } from '../store/linkActions';
 import { watchFinetuneRecording } from '../store/replayFinetune';
 import { selectFinetuneReplay } from '../store/replaySlice';
@@ -37,6 +38,7 @@ export function App() {
   }, []);
   useEffect(watchFailures, []);
   useEffect(watchFinetuneRecording, []);
+  useEffect(watchFinetuneCrash, []);
   const finetuneReplay = useStudio(selectFinetuneReplay);
   const gpuHidden = useStudio((s) => isHidden(s.classroom, 'gpu'));
   const checksHidden = useStudio((s) => isHidden(s.classroom, 'checks'));
