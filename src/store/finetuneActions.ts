@@ -89,8 +89,10 @@ export async function startFinetune(): Promise<boolean> {
     finetuneSample: { busy: false, kind: undefined, text: undefined, error: undefined },
     finetuneExportError: undefined,
   });
+  // After a worker crash the run has failed (finetuneCrash.ts), whatever the worker still sends.
   const onProgress = (p: FinetuneProgress) => {
-    if (id === runId) useStudio.setState((st) => applyFinetuneProgress(st, p));
+    if (id === runId && !useStudio.getState().workerCrash)
+      useStudio.setState((st) => applyFinetuneProgress(st, p));
   };
   try {
     const started = await currentWorker().startFinetune(
