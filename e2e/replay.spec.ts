@@ -98,6 +98,72 @@ test('without WebGPU, the shipped LFR recording replays into every view, labelle
   expect(pageErrors).toEqual([]);
 });
 
+interface ShippedFinetune {
+  events: {
+    progress?: { points: { kind: 'adam' | 'rite' }[] };
+    invariance?: { kind: string };
+    sample?: { kind: string; text: string };
+  }[];
+}
+
+const finetuneRecording = JSON.parse(
+  readFileSync(new URL('../public/recordings/tiny-finetune.json', import.meta.url), 'utf8'),
+) as ShippedFinetune;
+const finetunePoints = (kind: 'adam' | 'rite') =>
+  finetuneRecording.events.reduce(
+    (n, e) => n + (e.progress?.points.filter((p) => p.kind === kind).length ?? 0),
+    0,
+  );
+
+test('without WebGPU, the shipped fine-tune recording replays both loss curves, the schedule, the samples and the invariance series', async ({
+  page,
+}) => {
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  await watch(page, 'tiny-finetune.json');
+  const banner = page.getByTestId('replay-banner');
+  await expect(banner).toHaveAttribute('data-status', 'done');
+  await expect(banner).toContainText('LoRA fine-tune');
+  await expect(page.getByTestId('train-button')).toHaveCount(0);
+
+  const panel = page.getByTestId('finetune-panel');
+  await expect(panel).toHaveAttribute('data-replay', 'true');
+  await expect(panel.getByTestId('finetune-start')).toHaveCount(0);
+  await expect(panel.getByTestId('finetune-base')).toContainText('a training run at step 40');
+  await expect(panel.getByTestId('finetune-status')).toHaveAttribute('data-phase', 'done');
+
+  // Both curves, every recorded step, with each optimizer's peak rate on the legend.
+  const chart = panel.getByTestId('finetune-loss-chart');
+  expect(finetunePoints('adam')).toBe(24);
+  await expect(chart).toHaveAttribute('data-adam-points', String(finetunePoints('adam')));
+  await expect(chart).toHaveAttribute('data-rite-points', String(finetunePoints('rite')));
+  await expect(chart.locator('path.recharts-line-curve')).toHaveCount(2);
+  await expect(panel.getByTestId('finetune-legend-rite')).toHaveText(/LoRA-RITE \(peak lr 0\.03\)/);
+  await expect(panel.getByTestId('finetune-schedule')).toHaveText(
+    'Learning rate: peak Adam 1e-3, LoRA-RITE 3e-2; linear warmup over 3 steps, then cosine decay to step 24.',
+  );
+
+  // The invariance demo's series, both optimizers, every recorded step.
+  const demoSteps = finetuneRecording.events.filter((e) => e.invariance).length;
+  expect(demoSteps).toBe(10);
+  const demo = panel.getByTestId('invariance-chart');
+  await expect(demo).toHaveAttribute('data-points', String(demoSteps));
+  await expect(demo.locator('path.recharts-line-curve')).toHaveCount(2);
+  await expect(panel.getByTestId('invariance-explain')).toContainText('Largest difference here');
+
+  const lastSample = finetuneRecording.events.filter((e) => e.sample).at(-1)?.sample;
+  await expect(panel.getByTestId('finetune-sample-text')).toHaveText(lastSample!.text);
+
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Back to the studio: the live fine-tune view, folded and empty.
+  await page.getByTestId('replay-leave').click();
+  await expect(banner).toHaveCount(0);
+  await expect(page.getByTestId('finetune-panel')).not.toHaveAttribute('data-replay', 'true');
+  await expect(page.getByTestId('finetune-open')).toBeVisible();
+  expect(pageErrors).toEqual([]);
+});
+
 test('a file that is not a recording is refused with a message, and the page stays as it was', async ({
   page,
 }) => {

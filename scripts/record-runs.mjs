@@ -1,7 +1,9 @@
 // Records the runs the studio ships for browsers without WebGPU: drives the real studio in
 // headless Chromium (WebGPU on whatever adapter it finds; SwiftShader here), trains each run from
 // the form as a user would, takes a sample mid-run, presses "Download recording" and writes the
-// file and the index to public/recordings/.
+// file and the index to public/recordings/. The fine-tune recording trains its tiny base first
+// (as a user would), then fine-tunes it with Adam and LoRA-RITE side by side, samples each, runs
+// the invariance demo and presses "Download fine-tune recording".
 //   node scripts/record-runs.mjs            (all runs)
 //   node scripts/record-runs.mjs tiny-lfr   (one, by file name without .json)
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -37,6 +39,26 @@ const RUNS = [
     lfr: { blocks: '32', s1: '50', s2: '50', reps: '2' },
     sampleAt: 14,
   },
+  {
+    file: 'tiny-finetune.json',
+    title: 'LoRA fine-tune: Adam and LoRA-RITE side by side, invariance demo',
+    description:
+      'A tiny base (40 steps of random batches) fine-tuned with rank-4 LoRA on the held-out text for 24 steps of batch 4, Adam at 1e-3 and LoRA-RITE at its own 3e-2, 3 warmup steps then cosine decay; a sample of each, then the invariance demo with S = 10 I for 5 steps.',
+    fields: { maxSteps: '40', evalInterval: '0', warmupSteps: '4' },
+    finetune: {
+      fields: {
+        rank: '4',
+        alpha: '8',
+        steps: '24',
+        batchSize: '4',
+        warmup: '3',
+        lr: '1e-3',
+        riteLr: '3e-2',
+        demoSteps: '5',
+      },
+      decay: 'cosine',
+    },
+  },
 ];
 
 async function takeSample(page) {
@@ -48,6 +70,68 @@ async function takeSample(page) {
   await expect(page.getByTestId('sample-button')).toBeEnabled({ timeout: RUN_TIMEOUT });
   await page.getByTestId('sample-button').click();
   await expect(page.getByTestId('sample-text')).not.toHaveText(before ?? '', { timeout: 120_000 });
+}
+
+// The base's pretraining is not recorded: the fine-tune view is.
+async function fineTune(page, run) {
+  await expect(page.getByTestId('training-panel')).toHaveAttribute('data-phase', 'done', {
+    timeout: RUN_TIMEOUT,
+  });
+  await page.getByTestId('finetune-open').click();
+  await expect(page.getByTestId('finetune-base')).toContainText('at step');
+  await page.getByTestId('finetune-decay').selectOption(run.finetune.decay);
+  await page.getByTestId('finetune-separateRates').check();
+  for (const [key, value] of Object.entries(run.finetune.fields)) {
+    await page.getByTestId(`finetune-${key}`).fill(value);
+  }
+  await expect(page.getByTestId('finetune-errors')).toHaveCount(0, { timeout: 60_000 });
+  await expect(page.getByTestId('finetune-start')).toBeEnabled();
+  await page.getByTestId('finetune-start').click();
+  await expect(page.getByTestId('finetune-status')).toHaveAttribute('data-phase', 'done', {
+    timeout: RUN_TIMEOUT,
+  });
+  await page.getByTestId('finetune-prompt').fill('The ');
+  for (const kind of ['adam', 'rite']) {
+    const before = await page
+      .getByTestId('finetune-sample-text')
+      .textContent()
+      .catch(() => null);
+    await page.getByTestId(`finetune-sample-${kind}`).click();
+    await expect(page.getByTestId('finetune-sample-output')).toContainText(
+      kind === 'adam' ? 'Adam:' : 'LoRA-RITE:',
+      { timeout: 120_000 },
+    );
+    await expect(page.getByTestId('finetune-sample-text')).not.toHaveText(before ?? '', {
+      timeout: 120_000,
+    });
+  }
+  await page.getByTestId('invariance-button').click();
+  await expect(page.getByTestId('invariance-demo')).toHaveAttribute('data-status', 'done', {
+    timeout: RUN_TIMEOUT,
+  });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('download-finetune-recording').click(),
+  ]);
+  return download;
+}
+
+// A pretraining run: a sample mid-run and one at the end, then its recording.
+async function pretrain(page, run) {
+  const steps = page.getByTestId('run-steps');
+  await expect
+    .poll(async () => Number(await steps.getAttribute('data-step')), { timeout: RUN_TIMEOUT })
+    .toBeGreaterThanOrEqual(run.sampleAt);
+  await takeSample(page);
+  await expect(page.getByTestId('training-panel')).toHaveAttribute('data-phase', 'done', {
+    timeout: RUN_TIMEOUT,
+  });
+  await takeSample(page);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('download-recording').click(),
+  ]);
+  return download;
 }
 
 async function record(browser, baseUrl, run) {
@@ -68,19 +152,7 @@ async function record(browser, baseUrl, run) {
   await expect(page.getByTestId('settings-errors')).toHaveCount(0);
   const started = Date.now();
   await page.getByTestId('train-button').click();
-  const steps = page.getByTestId('run-steps');
-  await expect
-    .poll(async () => Number(await steps.getAttribute('data-step')), { timeout: RUN_TIMEOUT })
-    .toBeGreaterThanOrEqual(run.sampleAt);
-  await takeSample(page);
-  await expect(page.getByTestId('training-panel')).toHaveAttribute('data-phase', 'done', {
-    timeout: RUN_TIMEOUT,
-  });
-  await takeSample(page);
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByTestId('download-recording').click(),
-  ]);
+  const download = run.finetune ? await fineTune(page, run) : await pretrain(page, run);
   const path = await download.path();
   const text = (await readFile(path, 'utf8')).replace(
     /"title": "[^"]*"/,

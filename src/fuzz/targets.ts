@@ -23,7 +23,10 @@ import { ScheduleMirror } from '../lfr/stream';
 import type { GPTConfig } from '../model/config';
 import { PRESETS } from '../model/config';
 import { buildParamTable } from '../model/params';
-import { parseRecording, RecordingError } from '../replay/format';
+import type { FinetuneRecording } from '../replay/finetuneFormat';
+import { isFinetuneRecording, parseRecording, RecordingError } from '../replay/format';
+import { applyFinetuneProgress, initialFinetune } from '../store/finetuneSlice';
+import { appendInvarianceStep } from '../store/invarianceSteps';
 import { MAX_LINK_MESSAGES, parseSettingsUrl } from '../store/urlSettings';
 import { countingBlocks, play } from '../test/lfrRun';
 import type { Rng } from '../util/rng';
@@ -193,36 +196,56 @@ const checkpoint: FuzzTarget = {
   run: (input) => restoreSchedule(decodeCheckpoint(asBytes(input))),
 };
 
-// ---- recordings, and the LFR views fed from them ----
+// ---- recordings, and the views fed from them ----
 
-const RECORDINGS = ['tiny-lfr.json', 'tiny.json'].map((f) =>
-  readFileSync(fixture(`public/recordings/${f}`), 'utf8'),
-);
+const shippedRecording = (f: string) => readFileSync(fixture(`public/recordings/${f}`), 'utf8');
+const RECORDINGS = ['tiny-lfr.json', 'tiny.json'].map(shippedRecording);
+const FINETUNE_RECORDINGS = ['tiny-finetune.json'].map(shippedRecording);
 
-const recording: FuzzTarget = {
-  name: 'recording',
-  refusals: [RecordingError],
-  testCases: 200,
-  fixed: () => RECORDINGS.map((value, i) => ({ value, what: `shipped recording ${i}` })),
-  mutate(rng) {
-    const text = RECORDINGS[rng.int(RECORDINGS.length)];
-    if (rng.int(8) === 0) {
-      const cut = truncate(new TextEncoder().encode(text), rng.int(text.length));
-      return { value: new TextDecoder().decode(cut.value), what: cut.what };
-    }
-    return mutateJson(rng, JSON.parse(text));
-  },
-  run(input) {
-    const r = parseRecording(asText(input), 'run.json');
-    let mirror: ScheduleMirror | undefined;
-    for (const e of r.events) {
-      const lfr = e.progress?.lfr;
-      if (!lfr) continue;
-      if (lfr.plan) mirror = new ScheduleMirror(lfr.plan);
-      mirror?.apply(lfr);
-    }
-  },
-};
+/** A recording target: the shipped files, mutated, parsed, then played into the views' state. */
+function recordingTarget(name: string, files: readonly string[]): FuzzTarget {
+  return {
+    name,
+    refusals: [RecordingError],
+    testCases: 200,
+    fixed: () => files.map((value, i) => ({ value, what: `shipped recording ${i}` })),
+    mutate(rng) {
+      const text = files[rng.int(files.length)];
+      if (rng.int(8) === 0) {
+        const cut = truncate(new TextEncoder().encode(text), rng.int(text.length));
+        return { value: new TextDecoder().decode(cut.value), what: cut.what };
+      }
+      return mutateJson(rng, JSON.parse(text));
+    },
+    run(input) {
+      const r = parseRecording(asText(input), 'run.json');
+      if (isFinetuneRecording(r)) {
+        playFinetune(r);
+        return;
+      }
+      let mirror: ScheduleMirror | undefined;
+      for (const e of r.events) {
+        const lfr = e.progress?.lfr;
+        if (!lfr) continue;
+        if (lfr.plan) mirror = new ScheduleMirror(lfr.plan);
+        mirror?.apply(lfr);
+      }
+    },
+  };
+}
+
+// The fine-tune view's state as a replay builds it: the curves, the run, the demo's series.
+function playFinetune(r: FinetuneRecording): void {
+  const slice = initialFinetune();
+  for (const e of r.events) {
+    if ('progress' in e) Object.assign(slice, applyFinetuneProgress(slice, e.progress));
+    else if ('invariance' in e)
+      slice.invariance.series = appendInvarianceStep(slice.invariance.series, e.invariance);
+  }
+}
+
+const recording = recordingTarget('recording', RECORDINGS);
+const finetuneRecording = recordingTarget('finetune-recording', FINETUNE_RECORDINGS);
 
 // ---- links ----
 
@@ -340,6 +363,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   hfConfig,
   checkpoint,
   recording,
+  finetuneRecording,
   link,
   userText,
   dataCli,

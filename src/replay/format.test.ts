@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RunProgress } from '../worker/protocol';
-import { parseRecording, type Recording, RecordingError, recordingToJson } from './format';
+import {
+  isFinetuneRecording,
+  parseRecording,
+  type Recording,
+  RecordingError,
+  recordingToJson,
+} from './format';
 import { RunRecorder } from './recorder';
 
 const PLAN = {
@@ -101,10 +107,17 @@ function sampleRecording(): Recording {
   return rec.recording([{ id: 0, doc: 0, offset: 0, lastDoc: 0, text: 'hello' }], '{"version":1}');
 }
 
+/** A pretraining recording read back (a fine-tune's would fail the test). */
+function parsePretraining(text: string): Recording {
+  const r = parseRecording(text, 'run.json');
+  if (isFinetuneRecording(r)) throw new Error('read back as a fine-tune recording');
+  return r;
+}
+
 describe('recording files', () => {
   it('round-trip every event exactly, typed arrays and float32 losses included', () => {
     const rec = sampleRecording();
-    const back = parseRecording(recordingToJson(rec), 'run.json');
+    const back = parsePretraining(recordingToJson(rec));
     expect(back.events.map((e) => e.t)).toEqual([120, 300, 450]);
     expect(back.events[1].sample).toEqual({ prompt: 'The', text: ' cat' });
     const obs = back.events[0].progress?.lfr?.observations[0];
@@ -124,7 +137,7 @@ describe('recording files', () => {
   it('keep a diverged loss (NaN) as null and read it back as NaN', () => {
     const rec = sampleRecording();
     rec.events[2].progress!.points[0].loss = Number.NaN;
-    const back = parseRecording(recordingToJson(rec), 'run.json');
+    const back = parsePretraining(recordingToJson(rec));
     expect(back.events[2].progress?.points[0].loss).toBeNaN();
   });
 
@@ -147,8 +160,11 @@ describe('recording files', () => {
       j.format = 'schedule';
     }, 'run.json: This file is not a studio recording (its "format" is "schedule", not "webgpu-training-studio/recording")');
     refused((j) => {
+      j.version = 3;
+    }, 'run.json: This recording has version 3, made by a newer studio; this one reads versions 1 and 2: update the studio.');
+    refused((j) => {
       j.version = 2;
-    }, 'run.json: This recording has version 2, made by a newer studio; this one reads version 1: update the studio.');
+    }, 'run.json: recording.kind must be one of finetune, not undefined.');
   });
 
   it('name the field that is wrong', () => {
@@ -251,7 +267,7 @@ describe('recording files', () => {
       ...point,
       step: i,
     }));
-    const back = parseRecording(recordingToJson(rec), 'run.json');
+    const back = parsePretraining(recordingToJson(rec));
     expect(back.events[0].progress?.points).toHaveLength(200_000);
   });
 });

@@ -8,7 +8,7 @@ import { MAX_PHASES } from '../lfr/scores';
 import type { LfrPlan, LfrProgress } from '../lfr/stream';
 import { FIELDS } from '../store/settingsForm';
 import { fits, URL_RULES } from '../store/urlSettings';
-import { clip, preview } from '../util/preview';
+import { preview } from '../util/preview';
 import type {
   BlockText,
   CutDecision,
@@ -21,16 +21,30 @@ import type {
   TrainSettings,
   ValPoint,
 } from '../worker/protocol';
+import {
+  arr,
+  between,
+  count,
+  fail,
+  loss,
+  num,
+  obj,
+  oneOf,
+  RECORDING_FORMAT,
+  type RecordedAdapter,
+  RecordingError,
+  str,
+  strings,
+} from './fields';
+import {
+  checkFinetuneRecording,
+  FINETUNE_RECORDING_VERSION,
+  type FinetuneRecording,
+} from './finetuneFormat';
 
-export const RECORDING_FORMAT = 'webgpu-training-studio/recording';
 export const RECORDING_VERSION = 1;
 
-/** The adapter the run trained on, as the GPU panel showed it. */
-export interface RecordedAdapter {
-  vendor: string;
-  architecture: string;
-  description: string;
-}
+export { RECORDING_FORMAT, type RecordedAdapter, RecordingError };
 
 /** The training form as typed when Train was pressed: the replay shows the same settings. */
 export interface RecordedForm {
@@ -73,14 +87,6 @@ export interface Recording {
   schedule?: string;
 }
 
-/** A file that is not a recording this studio can replay; the message says what is wrong. */
-export class RecordingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RecordingError';
-  }
-}
-
 // Typed arrays become plain arrays in JSON (JSON.stringify would write them as objects keyed by
 // index); float32 and float64 values survive the round trip exactly, and NaN becomes null.
 function lfrToJson(p: LfrProgress): unknown {
@@ -113,12 +119,6 @@ export function recordingToJson(r: Recording): string {
 
 // ---- checking a loaded file: each helper names the path of what it checks ----
 
-type Json = Record<string, unknown>;
-
-function fail(path: string, what: string, v: unknown): never {
-  throw new RecordingError(`${path} must be ${what}, not ${preview(v)}.`);
-}
-
 /**
  * Bounds on what a replay allocates from a recording: the LFR mirror keeps (slices x blocks)
  * floats of history, so 2^26 cells (256 MiB) is the most a file may ask for, far above any run
@@ -127,60 +127,6 @@ function fail(path: string, what: string, v: unknown): never {
 const MAX_HISTORY_CELLS = 2 ** 26;
 const MAX_SLICES = 4096;
 const PHASE_NAMES: readonly PhaseName[] = ['random', 'learn', 'focus', 'review', 'focusAgain'];
-
-function obj(path: string, v: unknown): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
-  return v as Json;
-}
-
-function arr(path: string, v: unknown): unknown[] {
-  if (!Array.isArray(v)) fail(path, 'a list', v);
-  return v;
-}
-
-function num(path: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'a number', v);
-  return v;
-}
-
-/** A loss or score may be NaN or infinite (a diverged run, an unscored block); JSON writes null. */
-function loss(path: string, v: unknown): number {
-  if (v === null) return Number.NaN;
-  return num(path, v);
-}
-
-function count(path: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) < 0) fail(path, 'a whole number of at least 0', v);
-  return v as number;
-}
-
-/** A whole number in [min, max]. */
-function between(path: string, v: unknown, min: number, max: number): number {
-  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
-    fail(path, `a whole number from ${min} to ${max}`, v);
-  return v as number;
-}
-
-function str(path: string, v: unknown): string {
-  if (typeof v !== 'string') fail(path, 'a string', v);
-  return v;
-}
-
-function strings(path: string, v: unknown): Record<string, string> {
-  const o = obj(path, v);
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(o)) {
-    if (k === '__proto__')
-      throw new RecordingError(`${path} has a key "__proto__", which no recording writes.`);
-    out[k] = str(`${path}.${clip(k)}`, x);
-  }
-  return out;
-}
-
-function oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(v as T)) fail(path, `one of ${allowed.join(', ')}`, v);
-  return v as T;
-}
 
 const STATES: readonly SessionState[] = ['ready', 'running', 'paused', 'done', 'stopped', 'failed'];
 
@@ -403,23 +349,34 @@ function formValues(values: Record<string, string>): Record<string, string> {
   return values;
 }
 
+/** A pretraining run's recording (version 1) or a fine-tune's (version 2, kind "finetune"). */
+export type AnyRecording = Recording | FinetuneRecording;
+
+/** A fine-tune's recording, told apart from a pretraining run's. */
+export const isFinetuneRecording = (r: AnyRecording): r is FinetuneRecording =>
+  'kind' in r && r.kind === 'finetune';
+
 /**
  * Checks a parsed recording and returns it with its arrays typed again. Throws RecordingError
  * naming the first field that is wrong.
  */
-export function checkRecording(v: unknown): Recording {
+export function checkRecording(v: unknown): AnyRecording {
   const o = obj('The recording', v);
   if (o.format !== RECORDING_FORMAT) {
     throw new RecordingError(
       `This file is not a studio recording (its "format" is ${preview(o.format)}, not "${RECORDING_FORMAT}"): open a file made by "Download recording".`,
     );
   }
+  if (o.version === FINETUNE_RECORDING_VERSION) {
+    oneOf('recording.kind', o.kind, ['finetune'] as const);
+    return checkFinetuneRecording(o);
+  }
   if (o.version !== RECORDING_VERSION) {
-    const newer = typeof o.version === 'number' && o.version > RECORDING_VERSION;
+    const newer = typeof o.version === 'number' && o.version > FINETUNE_RECORDING_VERSION;
     throw new RecordingError(
       newer
-        ? `This recording has version ${o.version}, made by a newer studio; this one reads version ${RECORDING_VERSION}: update the studio.`
-        : `recording.version must be ${RECORDING_VERSION}, not ${preview(o.version)}.`,
+        ? `This recording has version ${o.version}, made by a newer studio; this one reads versions ${RECORDING_VERSION} and ${FINETUNE_RECORDING_VERSION}: update the studio.`
+        : `recording.version must be ${RECORDING_VERSION} or ${FINETUNE_RECORDING_VERSION}, not ${preview(o.version)}.`,
     );
   }
   const adapter = obj('recording.adapter', o.adapter);
@@ -476,7 +433,7 @@ export function checkRecording(v: unknown): Recording {
 }
 
 /** Parses and checks a recording file's text; `name` says which file in the messages. */
-export function parseRecording(text: string, name: string): Recording {
+export function parseRecording(text: string, name: string): AnyRecording {
   let v: unknown;
   try {
     v = JSON.parse(text);

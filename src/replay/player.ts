@@ -1,7 +1,6 @@
 // Plays a recording's events back at their recorded times (scaled by a speed), or all at once.
 // Plain TypeScript: the sink decides what an event does (the store feeds its actions), and the
 // clock is injectable so tests step through time without waiting.
-import type { RecordedEvent } from './format';
 
 /** How fast a replay runs: the recorded pace, four times it, or every event at once. */
 export type ReplaySpeed = 1 | 4 | 'instant';
@@ -21,7 +20,12 @@ export const realClock: Clock = {
 
 export type PlayerState = 'playing' | 'paused' | 'done';
 
-export class ReplayPlayer {
+/** A recorded event: anything that says when (ms after the start) it came. */
+export interface Timed {
+  t: number;
+}
+
+export class ReplayPlayer<E extends Timed = Timed> {
   private next = 0;
   private timer: unknown;
   /** Recorded time reached; it moves with the clock while playing. */
@@ -31,8 +35,8 @@ export class ReplayPlayer {
   state: PlayerState = 'paused';
 
   constructor(
-    private readonly events: readonly RecordedEvent[],
-    private readonly sink: (e: RecordedEvent) => void,
+    private readonly events: readonly E[],
+    private readonly sink: (e: E) => void,
     private speed: ReplaySpeed,
     private readonly onState: (state: PlayerState, played: number) => void = () => {},
     private readonly clock: Clock = realClock,

@@ -15,6 +15,7 @@ import {
   requestFromForm,
   selectFinetuneReady,
 } from './finetuneSlice';
+import { streamedStep } from './invarianceSteps';
 import { settingsFromForm } from './settingsForm';
 import { useStudio } from './store';
 
@@ -88,8 +89,10 @@ export async function startFinetune(): Promise<boolean> {
     finetuneSample: { busy: false, kind: undefined, text: undefined, error: undefined },
     finetuneExportError: undefined,
   });
+  // After a worker crash the run has failed (finetuneCrash.ts), whatever the worker still sends.
   const onProgress = (p: FinetuneProgress) => {
-    if (id === runId) useStudio.setState((st) => applyFinetuneProgress(st, p));
+    if (id === runId && !useStudio.getState().workerCrash)
+      useStudio.setState((st) => applyFinetuneProgress(st, p));
   };
   try {
     const started = await currentWorker().startFinetune(
@@ -157,7 +160,7 @@ export async function exportFinetuned(
 
 let demoId = 0;
 
-/** The invariance demo with the form's settings and S; its series arrive per optimizer. */
+/** The invariance demo with the form's settings and S; its series grow step by step. */
 export async function runInvarianceDemo(): Promise<void> {
   await checkFinetune();
   const s = useStudio.getState();
@@ -168,12 +171,9 @@ export async function runInvarianceDemo(): Promise<void> {
     const result = await currentWorker().runInvariance(
       invarianceFromForm(s.finetuneForm),
       s.finetuneForm.text,
-      callback((series) => {
-        // A callback can come after the reply, which already carried every series.
-        if (id !== demoId || useStudio.getState().invariance.status !== 'running') return;
-        useStudio.setState((st) => ({
-          invariance: { ...st.invariance, series: [...st.invariance.series, series] },
-        }));
+      callback((step) => {
+        if (id === demoId)
+          useStudio.setState((st) => ({ invariance: streamedStep(st.invariance, step) }));
       }),
     );
     if (id !== demoId) return;

@@ -4,6 +4,7 @@ import type {
   FinetuneProgress,
   FinetuneRequest,
   InvarianceSeries,
+  InvarianceStep,
   StartResult,
 } from '../worker/protocol';
 import { setWorkerFactory } from './actions';
@@ -48,7 +49,7 @@ const progress = (over: Partial<FinetuneProgress>): FinetuneProgress => ({
 function fakeWorker(options: {
   check?: (r: FinetuneRequest) => string[] | Promise<string[]>;
   start?: (onProgress: (p: FinetuneProgress) => void) => StartResult;
-  demo?: (onSeries: (s: InvarianceSeries) => void) => InvarianceSeries[];
+  demo?: (onStep: (s: InvarianceStep) => void) => InvarianceSeries[];
 }) {
   const fake: FakeVerbs = {
     finetuneBase: () => base,
@@ -58,9 +59,9 @@ function fakeWorker(options: {
       _t: string,
       onProgress: (p: FinetuneProgress) => void,
     ) => (options.start ?? (() => ({ ok: true })))(onProgress),
-    runInvariance: async (_r: unknown, _t: string, onSeries: (s: InvarianceSeries) => void) => ({
+    runInvariance: async (_r: unknown, _t: string, onStep: (s: InvarianceStep) => void) => ({
       ok: true as const,
-      series: (options.demo ?? (() => []))(onSeries),
+      series: (options.demo ?? (() => []))(onStep),
     }),
   };
   setWorkerFactory(() => fakeRemote(fake));
@@ -194,20 +195,26 @@ describe('fine-tune actions', () => {
     });
   });
 
-  it('the demo keeps the reply’s series, whatever order the callbacks come in', async () => {
-    const adam = { kind: 'adam' as const, diffs: [0.9], cond: 10 };
+  it('the demo draws each step as it comes, then keeps the reply’s series whatever comes late', async () => {
+    const adam = { kind: 'adam' as const, diffs: [0.9, 0.8], cond: 10 };
     const rite = { kind: 'rite' as const, diffs: [1e-7], cond: 10 };
-    let late: ((s: InvarianceSeries) => void) | undefined;
+    let late: ((s: InvarianceStep) => void) | undefined;
+    const drawn: number[] = [];
     fakeWorker({
-      demo: (onSeries) => {
-        onSeries(adam);
-        late = onSeries;
+      demo: (onStep) => {
+        adam.diffs.forEach((diff, i) => {
+          onStep({ kind: 'adam', step: i + 1, diff, cond: 10 });
+          drawn.push(useStudio.getState().invariance.series[0]?.diffs.length ?? 0);
+        });
+        late = onStep;
         return [adam, rite];
       },
     });
     await refreshFinetuneBase();
     await runInvarianceDemo();
-    late?.(rite);
+    late?.({ kind: 'rite', step: 1, diff: 1e-7, cond: 10 });
+    late?.({ kind: 'adam', step: 3, diff: 0.7, cond: 10 });
+    expect(drawn).toEqual([1, 2]);
     expect(useStudio.getState().invariance).toEqual({
       status: 'done',
       series: [adam, rite],

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRecording } from '../replay/format';
+import { isFinetuneRecording, parseRecording, type Recording } from '../replay/format';
 import { fakeRemote } from '../test/fakeWorker';
 import type { StudioApi } from '../worker/client';
 import type { RunProgress } from '../worker/protocol';
@@ -11,10 +11,19 @@ import { leaveReplay, recordingJson, startReplay } from './replayActions';
 import { resetStudio, useStudio } from './store';
 
 // The shipped LFR recording: a real run, so the replay meets real plans, scores and cuts.
-const RECORDING = parseRecording(
-  readFileSync(new URL('../../public/recordings/tiny-lfr.json', import.meta.url), 'utf8'),
-  'tiny-lfr.json',
-);
+function pretraining(text: string, file: string): Recording {
+  const r = parseRecording(text, file);
+  if (isFinetuneRecording(r)) throw new Error(`${file} is a fine-tune recording`);
+  return r;
+}
+
+const shipped = (file: string) =>
+  pretraining(
+    readFileSync(new URL(`../../public/recordings/${file}`, import.meta.url), 'utf8'),
+    file,
+  );
+
+const RECORDING = shipped('tiny-lfr.json');
 const progress = RECORDING.events.flatMap((e) => (e.progress ? [e.progress] : []));
 const recordedSteps = progress.flatMap((p) => p.points);
 
@@ -75,10 +84,7 @@ describe('replaying a recording', () => {
   });
 });
 
-const PLAIN = parseRecording(
-  readFileSync(new URL('../../public/recordings/tiny.json', import.meta.url), 'utf8'),
-  'tiny.json',
-);
+const PLAIN = shipped('tiny.json');
 
 // A worker whose run sends the plain recording's events, in order, before Train resolves.
 function replayingWorker() {
@@ -120,7 +126,7 @@ describe('recording a run', () => {
     // A replay shown afterwards goes through the same progress path: it is not this run's.
     startReplay(RECORDING, 'instant');
     leaveReplay();
-    const back = parseRecording((await recordingJson())!, 'mine.json');
+    const back = pretraining((await recordingJson())!, 'mine.json');
     const sent = PLAIN.events.flatMap((e) => (e.progress ? [e.progress] : []));
     expect(back.events.flatMap((e) => (e.progress ? [e.progress] : []))).toEqual(sent);
     expect(back.events.at(-1)?.sample).toEqual({ prompt: 'The', text: ' sampled' });

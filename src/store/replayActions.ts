@@ -3,16 +3,25 @@
 // write the live run out as a recording. While a replay is shown the studio trains nothing.
 import { historiesCsv, historiesJson } from '../lfr/export';
 import { rankedIds, rankingAt } from '../lfr/ranking';
-import { parseRecording, type Recording, RecordingError, recordingToJson } from '../replay/format';
-import { type PlayerState, ReplayPlayer, type ReplaySpeed } from '../replay/player';
+import {
+  type AnyRecording,
+  isFinetuneRecording,
+  parseRecording,
+  type Recording,
+  RecordingError,
+  recordingToJson,
+} from '../replay/format';
+import { type PlayerState, ReplayPlayer, type ReplaySpeed, type Timed } from '../replay/player';
 import { errorMessage as message } from '../worker/errorMessage';
 import type { BlockText, LfrExportKind, LfrRole } from '../worker/protocol';
 import { currentWorker, progressListener } from './actions';
 import { defaultLfrForm, type LfrFieldKey, lfrMirror, resetMirror } from './lfrSlice';
+import { clearedFinetune, finetuneReplayStart, playFinetuneEvent } from './replayFinetune';
 import { currentRecorder } from './replayRecording';
+import type { ReplayState } from './replaySlice';
 import { revalidate } from './settingsActions';
 import { FIELDS, type FieldKey, formFromPreset, type PresetId, presetOf } from './settingsForm';
-import { useStudio } from './store';
+import { type StudioState, useStudio } from './store';
 import { freshRun } from './trainingSlice';
 
 /** A recording shipped in public/recordings/, as its index lists it. */
@@ -27,12 +36,13 @@ const RECORDINGS_URL = `${import.meta.env.BASE_URL}recordings/`;
 /** An LFR run's block texts go into its recording up to this many blocks (all of a small run). */
 export const MAX_BLOCK_TEXTS = 256;
 
-let player: ReplayPlayer | undefined;
-let shown: Recording | undefined;
+// The player of either kind of recording: the controls do not depend on its events' type.
+let player: Pick<ReplayPlayer<Timed>, 'play' | 'pause' | 'setSpeed' | 'stop'> | undefined;
+let shown: AnyRecording | undefined;
 
-/** The recording on screen, while a replay is shown. */
+/** The pretraining recording on screen, while one is shown. */
 export const shownRecording = (): Recording | undefined =>
-  useStudio.getState().replay ? shown : undefined;
+  useStudio.getState().replay && shown && !isFinetuneRecording(shown) ? shown : undefined;
 
 /** The recordings the studio ships (public/recordings/index.json). */
 export async function listShippedRecordings(): Promise<ShippedRecording[]> {
@@ -44,7 +54,7 @@ export async function listShippedRecordings(): Promise<ShippedRecording[]> {
   return index.recordings;
 }
 
-async function open(read: () => Promise<Recording>, speed: ReplaySpeed): Promise<boolean> {
+async function open(read: () => Promise<AnyRecording>, speed: ReplaySpeed): Promise<boolean> {
   useStudio.setState({ replayLoading: true, replayError: undefined });
   try {
     const recording = await read();
@@ -97,23 +107,40 @@ function recordedForm(r: Recording) {
   return { presetId, tokenizer: r.form.tokenizer, form, lfrForm };
 }
 
-/**
- * Shows `recording` as the studio's run: its settings in the form, and its events fed through
- * the live run's progress path at the recorded times (scaled by `speed`). A live run's events
- * are ignored from here on.
- */
-export function startReplay(recording: Recording, speed: ReplaySpeed): void {
-  player?.stop();
-  shown = recording;
+// A pretraining recording's start: its settings in the form, its events through the live run's
+// progress path (a replayed LFR run feeds its mirror as a live one does).
+function pretrainingReplay(recording: Recording) {
   const role = recording.role ?? undefined;
   const listener = progressListener(role);
   if (role) resetMirror(role);
+  const sink = (e: Recording['events'][number]) => {
+    if (e.progress) listener(e.progress);
+    else useStudio.setState({ sample: { busy: false, ...e.sample, error: undefined } });
+  };
+  return { state: { ...recordedForm(recording), lfrRole: role }, sink };
+}
+
+/** What a replay shows of a recording of either kind, and the events it plays. */
+interface Shown<E extends Timed> {
+  title: string;
+  adapter: Recording['adapter'];
+  recordedAt: string;
+  events: readonly E[];
+}
+
+function show<E extends Timed>(
+  recording: Shown<E>,
+  kind: ReplayState['kind'],
+  state: Partial<StudioState>,
+  sink: (e: E) => void,
+  speed: ReplaySpeed,
+): void {
   const s = useStudio.getState();
   useStudio.setState(
     freshRun(s, {
-      ...recordedForm(recording),
-      lfrRole: role,
+      ...state,
       replay: {
+        kind,
         title: recording.title,
         adapter: recording.adapter,
         recordedAt: recording.recordedAt,
@@ -128,16 +155,27 @@ export function startReplay(recording: Recording, speed: ReplaySpeed): void {
   revalidate();
   const onState = (status: PlayerState, played: number) =>
     useStudio.setState((st) => ({ replay: st.replay && { ...st.replay, status, played } }));
-  player = new ReplayPlayer(
-    recording.events,
-    (e) => {
-      if (e.progress) listener(e.progress);
-      else useStudio.setState({ sample: { busy: false, ...e.sample, error: undefined } });
-    },
-    speed,
-    onState,
-  );
-  player.play();
+  const playing = new ReplayPlayer(recording.events, sink, speed, onState);
+  player = playing;
+  playing.play();
+}
+
+/**
+ * Shows `recording` as the studio's run (or its fine-tune): its settings in the form, and its
+ * events fed through the live path at the recorded times (scaled by `speed`). A live run's
+ * events are ignored from here on.
+ */
+export function startReplay(recording: AnyRecording, speed: ReplaySpeed): void {
+  player?.stop();
+  shown = recording;
+  if (isFinetuneRecording(recording)) {
+    // A live pretraining run's events are not the replay's.
+    progressListener();
+    show(recording, 'finetune', finetuneReplayStart(recording), playFinetuneEvent, speed);
+    return;
+  }
+  const { state, sink } = pretrainingReplay(recording);
+  show(recording, 'pretrain', state, sink, speed);
 }
 
 export function setReplaySpeed(speed: ReplaySpeed): void {
@@ -167,7 +205,10 @@ export function leaveReplay(): void {
   shown = undefined;
   // Any later event of the replay's listener is ignored.
   progressListener();
-  useStudio.setState((s) => freshRun(s, { replay: undefined }));
+  const finetune = useStudio.getState().replay?.kind === 'finetune';
+  useStudio.setState((s) =>
+    freshRun(s, { ...(finetune ? clearedFinetune() : {}), replay: undefined }),
+  );
 }
 
 /** A block's text as the replayed run recorded it. */

@@ -4,6 +4,8 @@ import type { RecordedAdapter } from '../replay/format';
 import type { PlayerState, ReplaySpeed } from '../replay/player';
 
 export interface ReplayState {
+  /** Which view the recording plays into: the training run's or the fine-tune's. */
+  kind: 'pretrain' | 'finetune';
   title: string;
   adapter: RecordedAdapter;
   recordedAt: string;
@@ -22,6 +24,8 @@ export interface ReplaySlice {
   replayError: string | undefined;
   /** Why "Download recording" failed. */
   recordingError: string | undefined;
+  /** Why "Download fine-tune recording" failed. */
+  finetuneRecordingError: string | undefined;
 }
 
 export function initialReplay(): ReplaySlice {
@@ -30,8 +34,10 @@ export function initialReplay(): ReplaySlice {
     replayLoading: false,
     replayError: undefined,
     recordingError: undefined,
+    finetuneRecordingError: undefined,
   };
 }
 
 export const selectReplay = (s: ReplaySlice) => s.replay;
 export const selectReplaying = (s: ReplaySlice) => s.replay !== undefined;
+export const selectFinetuneReplay = (s: ReplaySlice) => s.replay?.kind === 'finetune';

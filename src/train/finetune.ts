@@ -324,7 +324,8 @@ export function zRelativeDifference(table: LoraTable, w1: Float32Array, w2: Floa
  * The invariance demo: two runs with the same batches, one from the adapters `start` (the
  * seeded init when omitted) and one from (A S, B S^-T); after each of `steps` steps, the relative
  * difference of their Z. A transformation-invariant optimizer (RITE) keeps it at rounding level,
- * Adam does not. `makeSource` must give the same batches each time it is called.
+ * Adam does not. `makeSource` must give the same batches each time it is called. `onStep` gets
+ * each step's difference (and its 1-based step) as soon as it is known (the demo's chart grows with it).
  */
 export async function zInvariance(
   ctx: GpuContext,
@@ -335,6 +336,7 @@ export async function zInvariance(
   steps: number,
   makeSource: () => BatchSource,
   start?: Float32Array,
+  onStep: (diff: number, step: number) => void = () => {},
 ): Promise<number[]> {
   const table = buildLoraTable(config, settings.lora);
   const w1 = start ?? initLora(table, settings.seed);
@@ -355,6 +357,7 @@ export async function zInvariance(
         );
       const [a, b] = await Promise.all(runs.map((t) => t.readAdapters()));
       out.push(zRelativeDifference(table, a, b));
+      onStep(out[k], k + 1);
     }
     return out;
   } finally {

@@ -96,6 +96,14 @@ export interface InvarianceSeries {
   cond: number;
 }
 
+/** One step of the invariance demo, streamed as it is known: `step` is 1-based. */
+export interface InvarianceStep {
+  kind: LoraOptimizerKind;
+  step: number;
+  diff: number;
+  cond: number;
+}
+
 /** Steps and batch size a run may ask for. */
 export const MAX_FINETUNE_STEPS = 100_000;
 export const MAX_FINETUNE_BATCH = 256;
@@ -381,7 +389,8 @@ export class FinetuneSession {
 /**
  * The invariance demo, one optimizer after the other: the request's run from the seeded adapters
  * (A = 0, B random) and from (A S, B S^-T), the relative difference of Z after each step handed
- * to `onSeries` as each optimizer finishes. Both runs of an optimizer see the same batches.
+ * to `onStep` as it is known and to `onSeries` as each optimizer finishes. Both runs of an
+ * optimizer see the same batches.
  */
 export async function runInvariance(
   ctx: GpuContext,
@@ -390,6 +399,7 @@ export async function runInvariance(
   blocks: Blocks,
   request: InvarianceRequest,
   onSeries: (series: InvarianceSeries) => void,
+  onStep: (step: InvarianceStep) => void = () => {},
 ): Promise<void> {
   const errors = finetuneProblems(config, request, base);
   if (errors.length > 0) throw new Error(errors.join('\n'));
@@ -398,7 +408,17 @@ export async function runInvariance(
   const makeSource = () => new BatchSampler(blocks, request.batchSize, request.seed);
   for (const kind of request.optimizers) {
     const settings = trainerSettings(kind, request);
-    const diffs = await zInvariance(ctx, config, base, settings, s, request.steps, makeSource);
+    const diffs = await zInvariance(
+      ctx,
+      config,
+      base,
+      settings,
+      s,
+      request.steps,
+      makeSource,
+      undefined,
+      (diff, step) => onStep({ kind, step, diff, cond }),
+    );
     onSeries({ kind, diffs, cond });
   }
 }

@@ -1,5 +1,8 @@
 import { useEffect } from 'react';
+import { watchFinetuneCrash } from '../store/finetuneCrash';
 import { applySettingsUrl, watchSettingsUrl } from '../store/linkActions';
+import { watchFinetuneRecording } from '../store/replayFinetune';
+import { selectFinetuneReplay } from '../store/replaySlice';
 import { watchFailures } from '../store/runsActions';
 import { useStudio } from '../store/store';
 import { applyTourLink, splitTourLink } from '../store/tour';
@@ -7,6 +10,7 @@ import { isHidden } from '../store/urlSettings';
 import { CheckPanel } from './CheckPanel';
 import { FinetunePanel } from './finetune/FinetunePanel';
 import { GpuPanel } from './GpuPanel';
+import { FinetuneReplay } from './replay/FinetuneReplay';
 import { ReplayBanner } from './replay/ReplayBanner';
 import { ReplayEntry } from './replay/ReplayEntry';
 import { TrainingPanel } from './TrainingPanel';
@@ -33,6 +37,9 @@ export function App() {
     return watchSettingsUrl(writeQuery);
   }, []);
   useEffect(watchFailures, []);
+  useEffect(watchFinetuneRecording, []);
+  useEffect(watchFinetuneCrash, []);
+  const finetuneReplay = useStudio(selectFinetuneReplay);
   const gpuHidden = useStudio((s) => isHidden(s.classroom, 'gpu'));
   const checksHidden = useStudio((s) => isHidden(s.classroom, 'checks'));
   // Without WebGPU the GPU panel offers the replay; otherwise (or when it is hidden) the header does.
@@ -59,7 +66,7 @@ export function App() {
       </header>
       <main>
         <TrainingPanel />
-        <FinetunePanel />
+        {finetuneReplay ? <FinetuneReplay /> : <FinetunePanel />}
         {!gpuHidden && <GpuPanel />}
         {!checksHidden && <CheckPanel />}
       </main>

@@ -19,6 +19,7 @@ import type {
   InvarianceRequest,
   InvarianceResult,
   InvarianceSeries,
+  InvarianceStep,
   PeftFiles,
   SampleRequest,
   StartResult,
@@ -175,13 +176,13 @@ export const finetuneApi = {
 
   /**
    * The invariance demo on the current base: each optimizer's run from (A, B) and from
-   * (A S, B S^-T), its Z difference per step handed to `onSeries` as each optimizer ends (and
-   * all of them in the reply, which comlink does not order with the callbacks).
+   * (A S, B S^-T), its Z difference handed to `onStep` after each step (and every series in the
+   * reply, which comlink does not order with the callbacks: late steps may follow it).
    */
   async runInvariance(
     request: InvarianceRequest,
     text: FinetuneText,
-    onSeries: (series: InvarianceSeries) => void,
+    onStep: (step: InvarianceStep) => void,
   ): Promise<InvarianceResult> {
     try {
       const gpu = requireGpu();
@@ -195,10 +196,15 @@ export const finetuneApi = {
       invarianceRunning = true;
       const series: InvarianceSeries[] = [];
       try {
-        await runInvariance(gpu, base.config, base.params, blocks, request, (one) => {
-          series.push(one);
-          onSeries(one);
-        });
+        await runInvariance(
+          gpu,
+          base.config,
+          base.params,
+          blocks,
+          request,
+          (one) => series.push(one),
+          onStep,
+        );
       } finally {
         invarianceRunning = false;
       }

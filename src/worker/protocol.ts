@@ -17,6 +17,7 @@ import type {
   FinetuneState,
   InvarianceRequest,
   InvarianceSeries,
+  InvarianceStep,
 } from '../train/finetuneSession';
 import type { StepPoint, ValPoint } from '../train/history';
 import type { InvarianceMatrixKind } from '../train/invarianceMatrix';
@@ -222,6 +223,7 @@ export type {
   InvarianceMatrixKind,
   InvarianceRequest,
   InvarianceSeries,
+  InvarianceStep,
   LfrObservation,
   LfrPlan,
   LfrProgress,

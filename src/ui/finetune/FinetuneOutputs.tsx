@@ -3,6 +3,7 @@ import { exportFinetuned, sampleFinetuned } from '../../store/finetuneActions';
 import { OPTIMIZER_LABEL, selectFinetuneTrained } from '../../store/finetuneSlice';
 import { parseSampleForm, SAMPLE_DEFAULTS } from '../../store/settingsForm';
 import { useStudio } from '../../store/store';
+import { DownloadFinetuneRecording } from '../replay/DownloadRecording';
 import { downloadBytes } from '../runs/download';
 
 const save = (name: string, data: Uint8Array | string) =>
@@ -11,6 +12,18 @@ const save = (name: string, data: Uint8Array | string) =>
     data,
     name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
   );
+
+/** The latest sample of a fine-tuned model, live or replayed. */
+export function FinetuneSampleText() {
+  const sample = useStudio((s) => s.finetuneSample);
+  if (sample.text === undefined || !sample.kind) return null;
+  return (
+    <pre className="sample-output" data-testid="finetune-sample-output">
+      <span className="muted">{OPTIMIZER_LABEL[sample.kind]}: </span>
+      <span data-testid="finetune-sample-text">{sample.text}</span>
+    </pre>
+  );
+}
 
 /** Sample from each fine-tuned (merged) model, and export each optimizer's adapters for PEFT. */
 export function FinetuneOutputs({ busy }: { busy: boolean }) {
@@ -59,6 +72,7 @@ export function FinetuneOutputs({ busy }: { busy: boolean }) {
             Export {OPTIMIZER_LABEL[k]} adapters (PEFT)
           </button>
         ))}
+        <DownloadFinetuneRecording busy={busy} />
       </div>
       <p className="hint">
         Sampling merges the adapters into the base (W + (alpha / r) A Bᵀ). The export is
@@ -75,12 +89,7 @@ export function FinetuneOutputs({ busy }: { busy: boolean }) {
           Export failed: {exportError}
         </p>
       )}
-      {sample.text !== undefined && sample.kind && (
-        <pre className="sample-output" data-testid="finetune-sample-output">
-          <span className="muted">{OPTIMIZER_LABEL[sample.kind]}: </span>
-          <span data-testid="finetune-sample-text">{sample.text}</span>
-        </pre>
-      )}
+      <FinetuneSampleText />
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { recordingJson } from '../../store/replayActions';
+import { finetuneRecordingJson } from '../../store/replayFinetune';
 import { selectReplaying } from '../../store/replaySlice';
 import { useStudio } from '../../store/store';
 import { downloadText } from '../lfr/download';
@@ -32,6 +33,41 @@ export function DownloadRecording() {
       </button>
       {error && (
         <span className="alert" role="alert" data-testid="recording-error">
+          {error}
+        </span>
+      )}
+    </>
+  );
+}
+
+/**
+ * "Download fine-tune recording": the fine-tune view's run (both curves, the demo's series, the
+ * samples) as a file any studio replays, even without WebGPU. Off while the GPU is busy with it.
+ */
+export function DownloadFinetuneRecording({ busy }: { busy: boolean }) {
+  const error = useStudio((s) => s.finetuneRecordingError);
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary"
+        data-testid="download-finetune-recording"
+        disabled={busy}
+        title="Both optimizers' losses, the learning rates, the invariance demo's steps and the samples, to replay later"
+        onClick={() => {
+          const text = finetuneRecordingJson();
+          if (text !== undefined)
+            downloadText(
+              `recording-finetune-${useStudio.getState().finetuneRun.steps}-steps.json`,
+              text,
+              'application/json',
+            );
+        }}
+      >
+        Download fine-tune recording
+      </button>
+      {error && (
+        <span className="alert" role="alert" data-testid="finetune-recording-error">
           {error}
         </span>
       )}

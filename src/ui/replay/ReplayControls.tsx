@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { REPLAY_SPEEDS, type ReplaySpeed } from '../../replay/player';
+import { selectFinetuneBusy } from '../../store/finetuneSlice';
 import {
   listShippedRecordings,
   openRecordingFile,
@@ -55,7 +56,9 @@ export function ReplayPicker({ intro }: { intro: string }) {
   const loading = useStudio((s) => s.replayLoading);
   const error = useStudio((s) => s.replayError);
   // A live run owns the views: it must end before a replay takes them (a replay may be replaced).
-  const busy = useStudio((s) => !s.replay && (selectRunLive(s) || selectRunStarting(s)));
+  const busy = useStudio(
+    (s) => !s.replay && (selectRunLive(s) || selectRunStarting(s) || selectFinetuneBusy(s)),
+  );
   const ids = { choice: useId(), file: useId() };
   useEffect(() => {
     listShippedRecordings().then(
@@ -112,7 +115,7 @@ export function ReplayPicker({ intro }: { intro: string }) {
           }}
         />
       </div>
-      {busy && <p className="muted">A run is going: stop it to watch a recording.</p>}
+      {busy && <p className="muted">A run or fine-tune is going: stop it to watch a recording.</p>}
       {(listError || error) && (
         <p className="alert" role="alert" data-testid="replay-error">
           {error ?? listError}
