@@ -130,7 +130,8 @@ export class FinetuneTrainer {
     restore?: FinetuneTrainerState,
   ): Promise<FinetuneTrainer> {
     const errors = validateLora(config, settings.lora, { params: base });
-    if (restore) errors.push(...stateProblems(buildLoraTable(config, settings.lora), settings, restore));
+    if (restore)
+      errors.push(...stateProblems(buildLoraTable(config, settings.lora), settings, restore));
     if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1)
       errors.push(`Batch size (${settings.batchSize}) must be a whole number from 1.`);
     if (errors.length > 0) throw new Error(errors.join('\n'));
