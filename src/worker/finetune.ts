@@ -406,7 +406,10 @@ export const finetuneApi = {
    * After a device loss: the fine-tune again from its last checkpoint on the new device (its base
    * was kept), paused; restoredSteps is null when it had none.
    */
-  async recoverFinetune(): Promise<{ lostAtSteps: number; restoredSteps: number | null }> {
+  async recoverFinetune(
+    onProgress: (p: FinetuneProgress) => void,
+    onSaved: (news: SaveNews) => void,
+  ): Promise<{ lostAtSteps: number; restoredSteps: number | null }> {
     const lost = requireFinetune();
     const lostAtSteps = lost.session.stepsDone;
     // Its loop fails on the lost device; do not wait forever on a driver that never answers.
@@ -415,7 +418,7 @@ export const finetuneApi = {
     finetune = undefined;
     if (!lost.savedAs.id) return { lostAtSteps, restoredSteps: null };
     const parts = decodeFinetuneCheckpoint(await (await runs()).load(lost.savedAs.id));
-    const session = await openFinetune({ ...lost, restore: parts });
+    const session = await openFinetune({ ...lost, restore: parts, onProgress, onSaved });
     return { lostAtSteps, restoredSteps: session.stepsDone };
   },
 
