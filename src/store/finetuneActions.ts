@@ -132,6 +132,8 @@ export async function startFinetune(): Promise<boolean> {
       useStudio.setState({ finetuneRun: { ...initialFinetuneRun, error: started.message } });
       return false;
     }
+    // A run's base was saved as the fine-tune started (so it can be found again): list it.
+    useStudio.setState({ runs: await currentWorker().listRuns() });
     return true;
   } catch (e) {
     useStudio.setState({ finetuneRun: { ...initialFinetuneRun, error: message(e) } });
