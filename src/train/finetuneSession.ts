@@ -351,6 +351,12 @@ export class FinetuneSession {
   async stepOnce(): Promise<void> {
     if (this.state !== 'paused' || this.nonFinite || this.cursor >= this.order.length) return;
     await this.loop;
+    // As the loop's: a checkpoint asked for meanwhile waits for the step's result.
+    this.loop = this.stepNext();
+    await this.loop;
+  }
+
+  private async stepNext(): Promise<void> {
     this.startedAt = performance.now();
     this.timed = 0;
     const kind = this.order[this.cursor];
