@@ -304,11 +304,11 @@ export class FinetuneSession {
     }
     const session = new FinetuneSession(ctx, config, request, runs, onProgress, options);
     if (restore) {
-      // The restored run waits, paused, with its curves drawn, until it is continued.
+      // The restored run waits, paused, with its curves, until it is continued; report() or its
+      // first step's progress draws them.
       session.state = session.cursor < session.order.length ? 'paused' : 'done';
       for (const [kind, run] of runs)
         session.outbox.push(...run.losses.map((p) => ({ kind, ...p })));
-      session.flush();
     }
     return session;
   }
@@ -326,6 +326,11 @@ export class FinetuneSession {
       for (const request of this.captures.splice(0)) request.reject(e);
       this.flush();
     });
+  }
+
+  /** Sends the run's state and any points not yet sent (a restored run's curves). */
+  report(): void {
+    this.flush();
   }
 
   /** Resolves when the run's loop has ended. */

@@ -212,6 +212,8 @@ async function openFinetune(start: FinetuneStart): Promise<FinetuneSession> {
     finetune.session.destroy();
   }
   finetune = { session, tokenizer: base.tokenizer, ...start };
+  // Only now: a page told "paused" may press Continue at once, and must find this session.
+  if (restore) session.report();
   return session;
 }
 
