@@ -211,7 +211,7 @@ async function openFinetune(start: FinetuneStart): Promise<FinetuneSession> {
     await finetune.session.stop();
     finetune.session.destroy();
   }
-  finetune = { session, tokenizer: base.tokenizer, ...start };
+  finetune = { ...start, session, tokenizer: base.tokenizer };
   // Only now: a page told "paused" may press Continue at once, and must find this session.
   if (restore) session.report();
   return session;
@@ -420,7 +420,8 @@ export const finetuneApi = {
     finetune = undefined;
     if (!lost.savedAs.id) return { lostAtSteps, restoredSteps: null };
     const parts = decodeFinetuneCheckpoint(await (await runs()).load(lost.savedAs.id));
-    const session = await openFinetune({ ...lost, restore: parts, onProgress, onSaved });
+    const { session: _, tokenizer: __, ...start } = lost;
+    const session = await openFinetune({ ...start, restore: parts, onProgress, onSaved });
     return { lostAtSteps, restoredSteps: session.stepsDone };
   },
 
