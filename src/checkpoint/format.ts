@@ -21,11 +21,11 @@ import { crc32 } from './crc32';
 export const CHECKPOINT_MAGIC = 'STUDCKPT';
 export const CHECKPOINT_VERSION = 1;
 /** The headers a real run writes are a few hundred kB (history); 64 MiB means a damaged length. */
-const MAX_HEADER_BYTES = 64 * 2 ** 20;
+export const MAX_HEADER_BYTES = 64 * 2 ** 20;
 /** Above the largest model the studio trains (params + two moments of ~125M floats is 1.5 GB). */
 export const DEFAULT_MAX_CHECKPOINT_BYTES = 4 * 2 ** 30;
-const PREFIX_BYTES = 16;
-const CRC_BYTES = 4;
+export const PREFIX_BYTES = 16;
+export const CRC_BYTES = 4;
 
 /** Every checkpoint holds these three flat f32 tensors, each laid out by the parameter table. */
 export const CHECKPOINT_TENSORS = ['params', 'adam.m', 'adam.v'] as const;
@@ -120,7 +120,7 @@ export class CheckpointError extends Error {
   }
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
+export const count = (n: number) => n.toLocaleString('en-US');
 
 /** The flat tensor length every checkpoint tensor of this model has (padding included). */
 export function checkpointTensorLength(model: GPTConfig): number {
@@ -279,15 +279,15 @@ export function decodeCheckpoint(bytes: Uint8Array, options: DecodeOptions = {})
   };
 }
 
-const hex = (n: number) => n.toString(16).padStart(8, '0');
+export const hex = (n: number) => n.toString(16).padStart(8, '0');
 
-function truncated(expected: number, got: number, atLeast: string): CheckpointError {
+export function truncated(expected: number, got: number, atLeast: string): CheckpointError {
   return new CheckpointError(
     `This checkpoint is truncated: expected ${atLeast}${count(expected)} bytes, got ${count(got)}.`,
   );
 }
 
-function floatsAt(bytes: Uint8Array, at: number, length: number): Float32Array {
+export function floatsAt(bytes: Uint8Array, at: number, length: number): Float32Array {
   const start = bytes.byteOffset + at;
   if (start % 4 === 0) return new Float32Array(bytes.buffer, start, length);
   return new Float32Array(bytes.slice(at, at + length * 4).buffer);
@@ -295,29 +295,35 @@ function floatsAt(bytes: Uint8Array, at: number, length: number): Float32Array {
 
 // ---- header shape ----
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function damaged(what: string): CheckpointError {
+export function damaged(what: string): CheckpointError {
   return new CheckpointError(`This checkpoint's header is malformed: ${what}.`);
 }
 
 // Own properties only: a key such as "constructor" must not find Object.prototype's.
-const own = (o: Json, key: string): unknown => (Object.hasOwn(o, key) ? o[key] : undefined);
+export const own = (o: Json, key: string): unknown => (Object.hasOwn(o, key) ? o[key] : undefined);
 
-function object(v: unknown, path: string): Json {
+export function object(v: unknown, path: string): Json {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw damaged(`${path} is not an object`);
   return v as Json;
 }
 
-function finite(o: Json, key: string, path: string): number {
+export function finite(o: Json, key: string, path: string): number {
   const v = own(o, key);
   if (typeof v !== 'number' || !Number.isFinite(v))
     throw damaged(`${path}.${key} is not a finite number`);
   return v;
 }
 
-function whole(o: Json, key: string, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function whole(
+  o: Json,
+  key: string,
+  path: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const v = finite(o, key, path);
   if (!Number.isInteger(v) || v < min)
     throw damaged(`${path}.${key} (${v}) is not a whole number of at least ${min}`);
@@ -328,13 +334,13 @@ function whole(o: Json, key: string, path: string, min = 0, max = Number.MAX_SAF
   return v;
 }
 
-function string(o: Json, key: string, path: string): string {
+export function string(o: Json, key: string, path: string): string {
   const v = own(o, key);
   if (typeof v !== 'string') throw damaged(`${path}.${key} is not a string`);
   return v;
 }
 
-function array(o: Json, key: string, path: string): unknown[] {
+export function array(o: Json, key: string, path: string): unknown[] {
   const v = own(o, key);
   if (!Array.isArray(v)) throw damaged(`${path}.${key} is not a list`);
   return v;
@@ -353,9 +359,8 @@ const MODEL_LIMITS = {
   nEmbd: 65_536,
 } as const;
 
-function checkModel(v: unknown): GPTConfig {
-  const o = object(v, 'settings.model');
-  const p = 'settings.model';
+export function checkModel(v: unknown, p = 'settings.model'): GPTConfig {
+  const o = object(v, p);
   const field = (key: keyof GPTConfig) => whole(o, key, p, 1, MODEL_LIMITS[key]);
   return {
     blockSize: field('blockSize'),

@@ -15,6 +15,8 @@ export interface RunMeta {
   preset: string | null;
   /** Checkpoint size in bytes. */
   size: number;
+  /** A fine-tune's checkpoint (finetuneFormat.ts); absent: a pretraining run's (format.ts). */
+  kind?: 'finetune';
 }
 
 export interface SaveRequest {
@@ -23,6 +25,7 @@ export interface SaveRequest {
   name: string;
   step: number;
   preset: string | null;
+  kind?: 'finetune';
 }
 
 export type StoreBackend = 'opfs' | 'indexeddb';
@@ -121,6 +124,7 @@ export class CheckpointStore {
       step: request.step,
       preset: request.preset,
       size: bytes.length,
+      ...(request.kind ? { kind: request.kind } : {}),
     };
     try {
       await this.backend.writeRun(meta, bytes);

@@ -5,6 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { crc32 } from '../checkpoint/crc32';
 import {
+  baseDifferences,
+  decodeFinetuneCheckpoint,
+  encodeFinetuneCheckpoint,
+  type FinetuneCheckpointParts,
+  type FinetuneRunSettings,
+  finetuneTensorLayout,
+} from '../checkpoint/finetuneFormat';
+import {
   CheckpointError,
   type CheckpointParts,
   decodeCheckpoint,
@@ -23,6 +31,7 @@ import { ScheduleMirror } from '../lfr/stream';
 import type { GPTConfig } from '../model/config';
 import { PRESETS } from '../model/config';
 import { buildParamTable } from '../model/params';
+import type { LoraOptimizerKind } from '../optim/loraOptimizer';
 import type { FinetuneRecording } from '../replay/finetuneFormat';
 import { isFinetuneRecording, parseRecording, RecordingError } from '../replay/format';
 import { applyFinetuneProgress, initialFinetune } from '../store/finetuneSlice';
@@ -196,6 +205,86 @@ const checkpoint: FuzzTarget = {
   run: (input) => restoreSchedule(decodeCheckpoint(asBytes(input))),
 };
 
+// ---- fine-tune checkpoints, and the base check a resume makes ----
+
+const FT_MODEL: GPTConfig = { blockSize: 4, vocabSize: 16, nLayer: 1, nHead: 1, nEmbd: 4 };
+
+function finetuneParts(): FinetuneCheckpointParts {
+  const settings: FinetuneRunSettings = {
+    lora: { rank: 2, alpha: 4, targets: ['attn.c_attn', 'mlp.c_proj'] },
+    optimizers: ['adam', 'rite'],
+    lr: 1e-3,
+    riteLr: 2e-2,
+    warmupSteps: 1,
+    decay: 'cosine',
+    steps: 20,
+    batchSize: 2,
+    escapedMass: true,
+    seed: 3,
+    order: 'interleaved',
+  };
+  const layout = finetuneTensorLayout(FT_MODEL, settings);
+  const values = (length: number) => Float32Array.from({ length }, (_, i) => (i % 11) * 0.01);
+  const tensorsOf = (kind: LoraOptimizerKind) => {
+    const mine = layout.filter((t) => t.kind === kind);
+    return { adapters: values(mine[0].length), state: mine.slice(1).map((t) => values(t.length)) };
+  };
+  const sampler = { seed: 3, epoch: 0, cursor: 4, blocks: 9 };
+  const losses = [{ step: 1, loss: 2.5 }];
+  return {
+    base: {
+      source: 'run',
+      runId: 'run-x',
+      name: 'tiny',
+      step: 12,
+      model: FT_MODEL,
+      tokenizer: 'byte',
+      paramsSha256: '0f'.repeat(32),
+    },
+    data: { text: 'heldout', name: 'openwebtext' },
+    settings,
+    optimizers: [
+      { kind: 'adam', step: 2, sampler, losses },
+      { kind: 'rite', step: 2, sampler, losses },
+    ],
+    savedAt: '2026-01-01T00:00:00.000Z',
+    tensors: { adam: tensorsOf('adam'), rite: tensorsOf('rite') },
+  };
+}
+
+const FINETUNE_CHECKPOINT = encodeFinetuneCheckpoint(finetuneParts());
+
+const finetuneCheckpoint: FuzzTarget = {
+  name: 'fine-tune checkpoint decode + base check',
+  refusals: [CheckpointError],
+  testCases: 400,
+  *fixed() {
+    const H = new DataView(FINETUNE_CHECKPOINT.buffer).getUint32(12, true);
+    for (let at = 0; at < FINETUNE_CHECKPOINT.length; at += at < H + 64 ? 1 : 17)
+      yield truncate(FINETUNE_CHECKPOINT, at);
+  },
+  mutate(rng) {
+    if (rng.int(4) === 0) return mutateBytes(rng, FINETUNE_CHECKPOINT);
+    const edit = mutateJson(rng, checkpointHeader(FINETUNE_CHECKPOINT));
+    return {
+      value: withCheckpointHeader(FINETUNE_CHECKPOINT, edit.value),
+      what: `header: ${edit.what}`,
+    };
+  },
+  run(input) {
+    const parts = decodeFinetuneCheckpoint(asBytes(input));
+    baseDifferences(parts.base, finetuneParts().base);
+    // What a resume hands the trainer: every tensor of every optimizer, of the layout's length.
+    const layout = finetuneTensorLayout(parts.base.model, parts.settings);
+    const got = parts.settings.optimizers.flatMap((k) => {
+      const t = parts.tensors[k];
+      return t ? [t.adapters.length, ...t.state.map((s) => s.length)] : [];
+    });
+    if (got.join() !== layout.map((t) => t.length).join())
+      throw new Error(`accepted tensors of ${got.join()} floats, not the layout's`);
+  },
+};
+
 // ---- recordings, and the views fed from them ----
 
 const shippedRecording = (f: string) => readFileSync(fixture(`public/recordings/${f}`), 'utf8');
@@ -362,6 +451,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   safetensors,
   hfConfig,
   checkpoint,
+  finetuneCheckpoint,
   recording,
   finetuneRecording,
   link,

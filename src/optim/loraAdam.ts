@@ -47,6 +47,8 @@ export async function createLoraAdam(
   return {
     kind: 'adam',
     status,
+    // The clip scale in `norm` is rewritten by every step (clipNorm > 0) or stays 1: not state.
+    state: [m, v],
     commands: () => commands,
     setStep: (t, lr) => step.setStep(hp(t, lr)),
     destroy() {

@@ -136,6 +136,22 @@ export function decodeNonFinite(
   };
 }
 
+/** r x r slots per pair: one (r, r) matrix and one scalar per side. */
+export function smallSlot(r: number): number {
+  return 2 * (r * r + 1);
+}
+
+/**
+ * Floats of each buffer of LoraOptimizer.state for these pairs: Adam's two moments over the flat
+ * layout; RITE's one buffer of M and the stored bases (each the layout's length) then V and rho
+ * (every pair's r x r slots).
+ */
+export function loraStateLengths(kind: LoraOptimizerKind, shapes: readonly LoraShape[]): number[] {
+  const L = loraLayout(shapes).length;
+  if (kind === 'adam') return [L, L];
+  return [2 * L + shapes.reduce((sum, { r }) => sum + smallSlot(r), 0)];
+}
+
 export interface LoraOptimizer {
   readonly kind: LoraOptimizerKind;
   /** The step's optimizer work, appended to the trainer's single submission. */
@@ -147,5 +163,10 @@ export interface LoraOptimizer {
    * decodeNonFinite). The trainer copies it into its readback (COPY_SRC).
    */
   readonly status: GPUBuffer;
+  /**
+   * Every buffer whose contents carry from one step to the next, in the order of
+   * loraStateLengths: a checkpoint saves exactly these and a resume writes them back.
+   */
+  readonly state: readonly GPUBuffer[];
   destroy(): void;
 }

@@ -90,6 +90,8 @@ export async function createLoraRite(
   return {
     kind: 'rite',
     status,
+    // Scratch is rewritten by every step's split; M, the stored bases, V and rho carry over.
+    state: [state],
     commands: () => commands,
     setStep: (t, lr) => writeUniform(ctx, step.params, u32, sideF32(settings, t, lr)),
     destroy() {

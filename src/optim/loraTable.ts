@@ -4,15 +4,10 @@
 
 import { createStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
-import { type LoraLayout, type LoraPairBuffers, loraLayout } from './loraOptimizer';
+import { type LoraLayout, type LoraPairBuffers, loraLayout, smallSlot } from './loraOptimizer';
 
 /** u32 words per pair: m, n, r, offset of A, offset of B, offset of the pair's r x r slots. */
 export const TABLE_WORDS = 6;
-
-/** r x r slots per pair: one (r, r) matrix and one scalar per side. */
-export function smallSlot(r: number): number {
-  return 2 * (r * r + 1);
-}
 
 export interface LoraTable {
   buffer: GPUBuffer;

@@ -3,7 +3,7 @@
 import type { LoraTarget } from '../model/lora';
 import { callback } from '../worker/client';
 import { errorMessage as message } from '../worker/errorMessage';
-import type { FinetuneProgress } from '../worker/protocol';
+import type { FinetuneProgress, FinetuneRequest, SaveNews } from '../worker/protocol';
 import { currentWorker } from './actions';
 import {
   applyFinetuneProgress,
@@ -16,6 +16,7 @@ import {
   selectFinetuneReady,
 } from './finetuneSlice';
 import { streamedStep } from './invarianceSteps';
+import { parseAutosave } from './runsSlice';
 import { settingsFromForm } from './settingsForm';
 import { useStudio } from './store';
 
@@ -75,35 +76,67 @@ export const toggleFinetuneTarget = (target: LoraTarget, on: boolean) =>
 // Events of an earlier run (e.g. the final one of a stopped run) must not reach a newer run's chart.
 let runId = 0;
 
+/** A save's news: the runs list shows the fine-tune as saved, or the message why not. */
+function applyFinetuneSave(news: SaveNews): void {
+  useStudio.setState((s) =>
+    news.ok
+      ? {
+          finetuneSave: {
+            ...s.finetuneSave,
+            runId: news.run.id,
+            lastSteps: news.run.step,
+            error: undefined,
+          },
+          runs: [news.run, ...s.runs.filter((r) => r.id !== news.run.id)],
+        }
+      : {
+          finetuneSave: {
+            ...s.finetuneSave,
+            error: `Step ${news.step} was not saved. ${news.message}`,
+          },
+        },
+  );
+}
+
+/** The page's fine-tune view reset for a new or resumed run; its progress listener. */
+function beginFinetuneRun(steps: number): (p: FinetuneProgress) => void {
+  const id = ++runId;
+  useStudio.setState((s) => ({
+    finetuneRun: { ...initialFinetuneRun, phase: 'starting', steps },
+    finetuneCurves: { adam: [], rite: [] },
+    finetuneVersion: s.finetuneVersion + 1,
+    finetuneSample: { busy: false, kind: undefined, text: undefined, error: undefined },
+    finetuneExportError: undefined,
+    finetuneSave: { ...s.finetuneSave, runId: undefined, lastSteps: undefined, error: undefined },
+  }));
+  // After a worker crash the run has failed (finetuneCrash.ts), whatever the worker still sends.
+  return (p: FinetuneProgress) => {
+    if (id === runId && !useStudio.getState().workerCrash)
+      useStudio.setState((st) => applyFinetuneProgress(st, p));
+  };
+}
+
 /** Starts the side-by-side run from the form; resolves once it started (true) or was refused. */
 export async function startFinetune(): Promise<boolean> {
   await checkFinetune();
   const s = useStudio.getState();
   if (!selectFinetuneReady(s)) return false;
-  const id = ++runId;
   const request = requestFromForm(s.finetuneForm);
-  useStudio.setState({
-    finetuneRun: { ...initialFinetuneRun, phase: 'starting', steps: request.steps },
-    finetuneCurves: { adam: [], rite: [] },
-    finetuneVersion: s.finetuneVersion + 1,
-    finetuneSample: { busy: false, kind: undefined, text: undefined, error: undefined },
-    finetuneExportError: undefined,
-  });
-  // After a worker crash the run has failed (finetuneCrash.ts), whatever the worker still sends.
-  const onProgress = (p: FinetuneProgress) => {
-    if (id === runId && !useStudio.getState().workerCrash)
-      useStudio.setState((st) => applyFinetuneProgress(st, p));
-  };
+  const onProgress = beginFinetuneRun(request.steps);
   try {
+    await applyFinetuneAutosave();
     const started = await currentWorker().startFinetune(
       request,
       s.finetuneForm.text,
       callback(onProgress),
+      callback(applyFinetuneSave),
     );
     if (!started.ok) {
       useStudio.setState({ finetuneRun: { ...initialFinetuneRun, error: started.message } });
       return false;
     }
+    // A run's base was saved as the fine-tune started (so it can be found again): list it.
+    useStudio.setState({ runs: await currentWorker().listRuns() });
     return true;
   } catch (e) {
     useStudio.setState({ finetuneRun: { ...initialFinetuneRun, error: message(e) } });
@@ -111,9 +144,151 @@ export async function startFinetune(): Promise<boolean> {
   }
 }
 
-export async function stopFinetune(): Promise<void> {
+/** A control of the running fine-tune; a refusal shows as the run's error. */
+async function control(work: () => Promise<void>): Promise<void> {
   try {
-    await currentWorker().stopFinetune();
+    await work();
+  } catch (e) {
+    useStudio.setState((s) => ({ finetuneRun: { ...s.finetuneRun, error: message(e) } }));
+  }
+}
+
+export const stopFinetune = () => control(() => currentWorker().stopFinetune());
+export const pauseFinetune = () => control(() => currentWorker().pauseFinetune());
+export const continueFinetune = () => control(() => currentWorker().continueFinetune());
+export const stepFinetune = () => control(() => currentWorker().stepFinetune());
+
+async function applyFinetuneAutosave(): Promise<void> {
+  const parsed = parseAutosave(useStudio.getState().finetuneSave.autosave);
+  if (parsed.ok) await currentWorker().setFinetuneAutosave(parsed.every);
+}
+
+/** The fine-tune's autosave field as typed; a valid period applies at once. */
+export async function editFinetuneAutosave(text: string): Promise<void> {
+  useStudio.setState((s) => ({ finetuneSave: { ...s.finetuneSave, autosave: text } }));
+  await applyFinetuneAutosave();
+}
+
+/** Checkpoints the fine-tune into the runs list now; a full disk is reported, the run goes on. */
+export async function saveFinetuneNow(): Promise<void> {
+  try {
+    applyFinetuneSave({ ok: true, run: await currentWorker().saveFinetuneNow() });
+  } catch (e) {
+    useStudio.setState((s) => ({ finetuneSave: { ...s.finetuneSave, error: message(e) } }));
+  }
+}
+
+/** The fine-tune's checkpoint file, handed to `save` (the page downloads it). */
+export async function exportFinetuneCheckpoint(
+  save: (name: string, data: Uint8Array) => void,
+): Promise<void> {
+  try {
+    save('finetune.ckpt', await currentWorker().exportFinetuneCheckpoint());
+  } catch (e) {
+    useStudio.setState((s) => ({ finetuneSave: { ...s.finetuneSave, error: message(e) } }));
+  }
+}
+
+/** The form showing a resumed fine-tune's settings. */
+function formWith(form: FinetuneForm, request: FinetuneRequest, text: FinetuneForm['text']) {
+  const both = request.optimizers.length === 2;
+  return {
+    ...form,
+    text,
+    targets: [...request.lora.targets],
+    optimizer: both ? ('both' as const) : request.optimizers[0],
+    order: request.order,
+    escapedMass: request.escapedMass,
+    decay: request.decay,
+    separateRates: request.riteLr !== undefined,
+    values: {
+      ...form.values,
+      rank: String(request.lora.rank),
+      alpha: String(request.lora.alpha),
+      lr: String(request.lr),
+      riteLr: String(request.riteLr ?? form.values.riteLr),
+      warmup: String(request.warmupSteps),
+      steps: String(request.steps),
+      batchSize: String(request.batchSize),
+      seed: String(request.seed),
+    },
+  };
+}
+
+/**
+ * Makes a saved fine-tune the current one and continues it; `rates` lowers the peak rates (after
+ * a non-finite pause). Resolves true once it runs; a refusal is shown in the runs list.
+ */
+export async function resumeFinetune(
+  id: string,
+  rates?: { lr: number; riteLr?: number },
+): Promise<boolean> {
+  const saved = useStudio.getState().runs.find((r) => r.id === id);
+  const onProgress = beginFinetuneRun(0);
+  try {
+    await applyFinetuneAutosave();
+    const result = await currentWorker().resumeFinetuneRun(
+      id,
+      callback(onProgress),
+      callback(applyFinetuneSave),
+      rates,
+    );
+    if (!result.ok) {
+      useStudio.setState({
+        runsError: result.message,
+        finetuneRun: { ...initialFinetuneRun, error: result.message },
+      });
+      return false;
+    }
+    useStudio.setState((s) => ({
+      runsError: undefined,
+      finetuneForm: formWith(s.finetuneForm, result.request, result.text),
+      finetuneSave: { ...s.finetuneSave, runId: id, lastSteps: saved?.step },
+    }));
+    return true;
+  } catch (e) {
+    useStudio.setState({ finetuneRun: { ...initialFinetuneRun, error: message(e) } });
+    return false;
+  }
+}
+
+/**
+ * After a non-finite pause: the fine-tune's last checkpoint again, at the form's (lowered) rates.
+ */
+export async function resumeFinetuneWithFormRates(): Promise<boolean> {
+  const s = useStudio.getState();
+  const id = s.finetuneSave.runId;
+  if (!id) {
+    useStudio.setState({
+      finetuneRun: {
+        ...s.finetuneRun,
+        error: 'This fine-tune was never saved: start it again with a lower learning rate.',
+      },
+    });
+    return false;
+  }
+  const { lr, riteLr } = requestFromForm(s.finetuneForm);
+  return resumeFinetune(id, riteLr === undefined ? { lr } : { lr, riteLr });
+}
+
+/** After a device loss: the fine-tune again from its last checkpoint, paused. */
+export async function recoverFinetune(): Promise<void> {
+  const before = useStudio.getState();
+  const onProgress = beginFinetuneRun(before.finetuneRun.steps);
+  useStudio.setState({ finetuneSave: before.finetuneSave });
+  try {
+    const r = await currentWorker().recoverFinetune(
+      callback(onProgress),
+      callback(applyFinetuneSave),
+    );
+    if (r.restoredSteps === null)
+      useStudio.setState((s) => ({
+        finetuneRun: {
+          ...s.finetuneRun,
+          phase: 'failed',
+          error: `The GPU was lost after ${r.lostAtSteps} steps and the fine-tune had no checkpoint: start it again.`,
+        },
+      }));
   } catch (e) {
     useStudio.setState((s) => ({ finetuneRun: { ...s.finetuneRun, error: message(e) } }));
   }

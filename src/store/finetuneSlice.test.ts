@@ -3,8 +3,10 @@ import { type FakeVerbs, fakeRemote } from '../test/fakeWorker';
 import type {
   FinetuneProgress,
   FinetuneRequest,
+  FinetuneResume,
   InvarianceSeries,
   InvarianceStep,
+  SaveNews,
   StartResult,
 } from '../worker/protocol';
 import { setWorkerFactory } from './actions';
@@ -12,6 +14,8 @@ import {
   checkFinetune,
   editFinetuneField,
   refreshFinetuneBase,
+  resumeFinetune,
+  resumeFinetuneWithFormRates,
   runInvarianceDemo,
   startFinetune,
   toggleFinetuneTarget,
@@ -48,17 +52,30 @@ const progress = (over: Partial<FinetuneProgress>): FinetuneProgress => ({
 /** An in-thread worker: checks as told, a run that reports what the test hands it. */
 function fakeWorker(options: {
   check?: (r: FinetuneRequest) => string[] | Promise<string[]>;
-  start?: (onProgress: (p: FinetuneProgress) => void) => StartResult;
+  start?: (
+    onProgress: (p: FinetuneProgress) => void,
+    onSaved: (n: SaveNews) => void,
+  ) => StartResult;
   demo?: (onStep: (s: InvarianceStep) => void) => InvarianceSeries[];
+  resume?: (rates?: { lr: number; riteLr?: number }) => FinetuneResume;
 }) {
   const fake: FakeVerbs = {
     finetuneBase: () => base,
     checkFinetune: (r: FinetuneRequest) => (options.check ?? (() => []))(r),
+    setFinetuneAutosave: () => undefined,
+    listRuns: async () => [],
     startFinetune: async (
       _r: FinetuneRequest,
       _t: string,
       onProgress: (p: FinetuneProgress) => void,
-    ) => (options.start ?? (() => ({ ok: true })))(onProgress),
+      onSaved: (n: SaveNews) => void = () => undefined,
+    ) => (options.start ?? (() => ({ ok: true })))(onProgress, onSaved),
+    resumeFinetuneRun: async (
+      _id: string,
+      _p: unknown,
+      _s: unknown,
+      rates?: { lr: number; riteLr?: number },
+    ) => (options.resume ?? (() => ({ ok: false, message: 'no' })))(rates),
     runInvariance: async (_r: unknown, _t: string, onStep: (s: InvarianceStep) => void) => ({
       ok: true as const,
       series: (options.demo ?? (() => []))(onStep),
@@ -183,6 +200,63 @@ describe('fine-tune actions', () => {
     const s = useStudio.getState();
     expect(s.finetuneCurves.rite).toEqual([]);
     expect(s.finetuneRun.phase).toBe('starting');
+  });
+
+  it('lists each save of the fine-tune in the runs list, and says why a save failed', async () => {
+    let saved: ((n: SaveNews) => void) | undefined;
+    fakeWorker({
+      start: (_p, onSaved) => {
+        saved = onSaved;
+        return { ok: true };
+      },
+    });
+    await refreshFinetuneBase();
+    expect(await startFinetune()).toBe(true);
+    const run = {
+      id: 'ft-1',
+      name: 'fine-tune',
+      created: 1,
+      updated: 2,
+      step: 4,
+      preset: null,
+      size: 9,
+    };
+    saved?.({ ok: true, run: { ...run, kind: 'finetune' } });
+    let s = useStudio.getState();
+    expect(s.runs.map((r) => r.id)).toEqual(['ft-1']);
+    expect(s.finetuneSave).toMatchObject({ runId: 'ft-1', lastSteps: 4, error: undefined });
+    saved?.({ ok: false, step: 6, message: 'Not enough storage.' });
+    s = useStudio.getState();
+    expect(s.finetuneSave.error).toBe('Step 6 was not saved. Not enough storage.');
+    expect(s.finetuneSave.runId).toBe('ft-1');
+  });
+
+  it('resumes a saved fine-tune with its settings in the form, and at the form’s lowered rates after a non-finite pause', async () => {
+    const asked: ({ lr: number; riteLr?: number } | undefined)[] = [];
+    const request = { ...requestFromForm(defaultFinetuneForm()), lr: 2e-3, riteLr: 5e-2 };
+    fakeWorker({
+      resume: (rates) => {
+        asked.push(rates);
+        return {
+          ok: true,
+          run: { id: 'ft-1', name: 'ft', created: 1, updated: 2, step: 6, preset: null, size: 9 },
+          request: { ...request, ...rates },
+          text: 'heldout',
+        };
+      },
+    });
+    expect(await resumeFinetune('ft-1')).toBe(true);
+    let s = useStudio.getState();
+    expect(s.finetuneForm.values.lr).toBe('0.002');
+    expect(s.finetuneForm.separateRates).toBe(true);
+    expect(s.finetuneSave.runId).toBe('ft-1');
+    useStudio.setState((st) => ({
+      finetuneForm: { ...st.finetuneForm, values: { ...st.finetuneForm.values, lr: '1e-4' } },
+    }));
+    expect(await resumeFinetuneWithFormRates()).toBe(true);
+    expect(asked).toEqual([undefined, { lr: 1e-4, riteLr: 5e-2 }]);
+    s = useStudio.getState();
+    expect(s.finetuneForm.values.lr).toBe('0.0001');
   });
 
   it('shows why a run was refused', async () => {

@@ -161,7 +161,20 @@ export interface FinetuneSlice {
   finetuneSample: FinetuneSample;
   finetuneExportError: string | undefined;
   invariance: InvarianceView;
+  /** The fine-tune's checkpoints: the autosave period as typed, the last save, why one failed. */
+  finetuneSave: FinetuneSaveView;
 }
+
+export interface FinetuneSaveView {
+  autosave: string;
+  /** The saved run the fine-tune writes to, once it was saved (or resumed from). */
+  runId: string | undefined;
+  lastSteps: number | undefined;
+  error: string | undefined;
+}
+
+/** Fine-tunes are short: a checkpoint every 10 steps of each optimizer costs little. */
+export const DEFAULT_FINETUNE_AUTOSAVE = '10';
 
 export const initialFinetuneRun: FinetuneRunView = {
   phase: 'idle',
@@ -185,6 +198,12 @@ export function initialFinetune(): FinetuneSlice {
     finetuneSample: { busy: false, kind: undefined, text: undefined, error: undefined },
     finetuneExportError: undefined,
     invariance: { status: 'idle', series: [], error: undefined },
+    finetuneSave: {
+      autosave: DEFAULT_FINETUNE_AUTOSAVE,
+      runId: undefined,
+      lastSteps: undefined,
+      error: undefined,
+    },
   };
 }
 
@@ -207,6 +226,13 @@ export function applyFinetuneProgress(
     finetuneVersion: s.finetuneVersion + (p.points.length > 0 ? 1 : 0),
   };
 }
+
+/** Save now and export need a fine-tune that exists and did not fail or diverge. */
+export const selectFinetuneSavable = (s: FinetuneSlice) =>
+  s.finetuneRun.phase !== 'idle' &&
+  s.finetuneRun.phase !== 'starting' &&
+  s.finetuneRun.phase !== 'failed' &&
+  !s.finetuneRun.nonFinite;
 
 /** A run or the demo is using the GPU (the form waits for it). */
 export const selectFinetuneBusy = (s: FinetuneSlice) =>

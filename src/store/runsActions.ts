@@ -5,6 +5,7 @@ import { callback, onWorkerCrash, restartWorker } from '../worker/client';
 import { errorMessage as message } from '../worker/errorMessage';
 import type { ModelFiles, RunProgress, TrainSettings } from '../worker/protocol';
 import { applySave, currentWorker, progressListener, resumeTraining } from './actions';
+import { recoverFinetune } from './finetuneActions';
 import { connectGpu } from './gpuActions';
 import { parseAutosave, smallerPreset } from './runsSlice';
 import { revalidate, selectPreset } from './settingsActions';
@@ -124,6 +125,8 @@ export async function recoverFromDeviceLoss(): Promise<void> {
     }));
     return;
   }
+  // A fine-tune on the lost device comes back too, from its own last checkpoint.
+  if (useStudio.getState().finetuneRun.phase !== 'idle') await recoverFinetune();
   useStudio.setState((s) => ({
     gpu: result.gpu,
     deviceLost: undefined,

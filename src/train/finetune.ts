@@ -29,8 +29,10 @@ import {
   decodeNonFinite,
   type LoraOptimizer,
   type LoraOptimizerSettings,
+  loraStateLengths,
   type NonFiniteReport,
 } from '../optim/loraOptimizer';
+
 import { StepPipeline } from './stepPipeline';
 import { type BatchSource, ForwardLoss } from './trainer';
 
@@ -42,6 +44,16 @@ export interface FinetuneSettings {
   batchSize: number;
   /** Seeds the adapters' init (A = 0, B random); the data order is the BatchSource's. */
   seed: number;
+}
+
+/** A trainer's whole state between two steps: what a fine-tune checkpoint keeps of each optimizer. */
+export interface FinetuneTrainerState {
+  /** Optimizer steps taken (the schedule's position and the optimizer's bias correction). */
+  step: number;
+  /** Every A and B, in the LoRA table's layout. */
+  adapters: Float32Array;
+  /** The optimizer's state buffers, in the order of loraStateLengths. */
+  optimizer: Float32Array[];
 }
 
 /** What one fine-tuning step measured, read back from the GPU a few steps later. */
@@ -115,16 +127,20 @@ export class FinetuneTrainer {
     base: Float32Array,
     settings: FinetuneSettings,
     adapters?: Float32Array,
+    restore?: FinetuneTrainerState,
   ): Promise<FinetuneTrainer> {
     const errors = validateLora(config, settings.lora, { params: base });
+    if (restore)
+      errors.push(...stateProblems(buildLoraTable(config, settings.lora), settings, restore));
     if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1)
       errors.push(`Batch size (${settings.batchSize}) must be a whole number from 1.`);
     if (errors.length > 0) throw new Error(errors.join('\n'));
     const table = buildLoraTable(config, settings.lora);
-    const initial = adapters ?? initLora(table, settings.seed);
+    const initial = restore?.adapters ?? adapters ?? initLora(table, settings.seed);
     const t = new FinetuneTrainer(ctx, config, settings, table, base, initial);
     try {
       await t.prepare();
+      if (restore) t.restoreOptimizer(restore);
     } catch (e) {
       t.destroy();
       throw e;
@@ -232,6 +248,24 @@ export class FinetuneTrainer {
     return this.evalLoss.mean(source, batches);
   }
 
+  /** The state after every queued step: resuming from it continues bit-identically. */
+  async exportState(): Promise<FinetuneTrainerState> {
+    await this.drain();
+    const [adapters, ...optimizer] = await Promise.all([
+      readFloats(this.ctx, this.lora.weights, this.table.totalLength),
+      ...this.optimizer.state.map((b) => readFloats(this.ctx, b, b.size / 4)),
+    ]);
+    return { step: this.step, adapters, optimizer };
+  }
+
+  private restoreOptimizer(state: FinetuneTrainerState): void {
+    const queue = this.ctx.device.queue;
+    this.optimizer.state.forEach((b, i) => {
+      queue.writeBuffer(b, 0, state.optimizer[i] as Float32Array<ArrayBuffer>);
+    });
+    this.step = state.step;
+  }
+
   /** Every adapter's A and B, in the LoRA table's layout. */
   async readAdapters(): Promise<Float32Array> {
     await this.drain();
@@ -269,6 +303,31 @@ export class FinetuneTrainer {
     this.model.destroy();
     for (const b of [this.tokens, this.targets, this.stepOut]) b.destroy();
   }
+}
+
+/** What is wrong with a saved state for these adapters and this optimizer (lengths, step). */
+function stateProblems(
+  table: LoraTable,
+  settings: FinetuneSettings,
+  state: FinetuneTrainerState,
+): string[] {
+  const kind = settings.optimizer.kind;
+  const errors: string[] = [];
+  if (state.adapters.length !== table.totalLength)
+    errors.push(
+      `The saved adapters have ${state.adapters.length} floats; these LoRA settings need ${table.totalLength}.`,
+    );
+  const lengths = loraStateLengths(kind, table.pairs);
+  if (
+    state.optimizer.length !== lengths.length ||
+    lengths.some((n, i) => state.optimizer[i].length !== n)
+  )
+    errors.push(
+      `The saved ${kind} state has ${state.optimizer.map((a) => a.length).join(' + ')} floats; these LoRA settings need ${lengths.join(' + ')}.`,
+    );
+  if (!Number.isInteger(state.step) || state.step < 0)
+    errors.push(`The saved step ${state.step} is not a whole number of at least 0.`);
+  return errors;
 }
 
 /**

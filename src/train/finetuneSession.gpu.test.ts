@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFinetuneCheckpoint } from '../checkpoint/finetuneFormat';
 import { BatchSampler } from '../data/blocks';
 import { acquireGpu, type GpuContext } from '../gpu/device';
 import { initParams } from '../model/init';
@@ -10,6 +11,7 @@ import {
   type FinetuneProgress,
   type FinetuneRequest,
   FinetuneSession,
+  type FinetuneSessionOptions,
   finetuneProblems,
   finetuneRateAt,
   type InvarianceSeries,
@@ -191,5 +193,103 @@ describe('FinetuneSession', () => {
     // The spec's f32 bound for RITE is ~1e-5 cond(S); Adam's gap is of order one.
     expect(Math.max(...rite.diffs)).toBeLessThan(1e-5 * rite.cond);
     expect(Math.min(...adam.diffs)).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('FinetuneSession checkpoints', () => {
+  let ctx: GpuContext;
+  let base: Float32Array;
+  beforeAll(async () => {
+    ctx = await acquireGpu();
+    base = initParams(config, buildParamTable(config), 3);
+  });
+  afterAll(() => ctx.device.destroy());
+
+  const record = {
+    base: {
+      source: 'run' as const,
+      runId: null,
+      name: 'random base',
+      step: 0,
+      model: config,
+      tokenizer: 'byte' as const,
+      paramsSha256: '00'.repeat(32),
+    },
+    data: { text: 'heldout' as const, name: 'fixture' },
+  };
+  // Warmup then cosine: the resumed steps must also pick up the schedule where it was.
+  const long = request({ steps: 6, warmupSteps: 2, decay: 'cosine', riteLr: 5e-2 });
+
+  /** Every loss of each optimizer of a session run to its end (restored ones included). */
+  async function lossesOf(options: FinetuneSessionOptions) {
+    const events: FinetuneProgress[] = [];
+    const session = await FinetuneSession.create(
+      ctx,
+      config,
+      base,
+      blocks,
+      long,
+      (p) => events.push(p),
+      options,
+    );
+    session.start();
+    await session.settled();
+    session.destroy();
+    const points = events.flatMap((e) => e.points);
+    const of = (kind: string) => points.filter((p) => p.kind === kind).map((p) => p.loss);
+    return { adam: of('adam'), rite: of('rite'), last: events[events.length - 1] };
+  }
+
+  it('resumes from a mid-run checkpoint with the same losses, bit for bit, Adam and RITE', async () => {
+    const saves: Uint8Array[] = [];
+    const straight = await lossesOf({
+      record,
+      autosaveEvery: 3,
+      onAutosave: async (bytes) => {
+        saves.push(bytes);
+      },
+    });
+    expect(straight.last.state).toBe('done');
+    expect(saves).toHaveLength(2);
+    const parts = decodeFinetuneCheckpoint(saves[0]);
+    expect(parts.optimizers.map((o) => o.step)).toEqual([3, 3]);
+    const resumed = await lossesOf({ record, restore: parts });
+    expect(resumed.last.state).toBe('done');
+    expect(resumed.adam).toEqual(straight.adam);
+    expect(resumed.rite).toEqual(straight.rite);
+    expect(straight.adam).toHaveLength(6);
+
+    // The check can fail: without the optimizers' state (moments, RITE's bases) the losses differ.
+    const { adam, rite } = parts.tensors;
+    const amnesia = {
+      ...parts,
+      tensors: {
+        adam: { ...adam!, state: adam!.state.map((s) => new Float32Array(s.length)) },
+        rite: { ...rite!, state: rite!.state.map((s) => new Float32Array(s.length)) },
+      },
+    };
+    const forgot = await lossesOf({ record, restore: amnesia });
+    expect(forgot.adam.slice(3)).not.toEqual(straight.adam.slice(3));
+    expect(forgot.rite.slice(3)).not.toEqual(straight.rite.slice(3));
+  });
+
+  it('pauses, takes single steps and resumes with the losses of an uninterrupted run', async () => {
+    const straight = await lossesOf({});
+    const events: FinetuneProgress[] = [];
+    const session = await FinetuneSession.create(ctx, config, base, blocks, long, (p) =>
+      events.push(p),
+    );
+    session.start();
+    await session.pause();
+    expect(events[events.length - 1].state).toBe('paused');
+    await session.stepOnce();
+    await session.stepOnce();
+    session.start();
+    await session.settled();
+    session.destroy();
+    const points = events.flatMap((e) => e.points);
+    expect(points.filter((p) => p.kind === 'adam').map((p) => p.loss)).toEqual(straight.adam);
+    expect(points.filter((p) => p.kind === 'rite').map((p) => p.loss)).toEqual(straight.rite);
+    expect(events[events.length - 1].state).toBe('done');
   });
 });

@@ -1,6 +1,13 @@
 // The fine-tuning analogue of TrainingSession: Adam and LoRA-RITE side by side on the same base,
 // seed and batches (interleaved step by step, or one after the other), progress batched for the
 // page, a non-finite step pausing the run with its pair and quantity; and the invariance demo.
+import {
+  encodeFinetuneCheckpoint,
+  type FinetuneBaseRecord,
+  type FinetuneCheckpointParts,
+  type FinetuneDataRecord,
+  type FinetuneOptimizerRecord,
+} from '../checkpoint/finetuneFormat';
 import { BatchSampler, type Blocks } from '../data/blocks';
 import { exportPeftLora } from '../export/peftLora';
 import type { GpuContext } from '../gpu/device';
@@ -199,9 +206,36 @@ function stepOrder(request: FinetuneRequest): LoraOptimizerKind[] {
 interface OptimizerRun {
   trainer: FinetuneTrainer;
   source: BatchSampler;
-  /** Steps queued, and steps whose loss came back. */
-  queued: number;
+  /** Steps whose result came back (the trainer counts those queued). */
   done: number;
+  /** Every loss so far, restored ones included: what a checkpoint carries. */
+  losses: { step: number; loss: number }[];
+}
+
+/** What a session needs beyond the request: what it checkpoints, and how it continues one. */
+export interface FinetuneSessionOptions {
+  /** The base's and the text's identity, written into every checkpoint (none: cannot save). */
+  record?: { base: FinetuneBaseRecord; data: FinetuneDataRecord };
+  /** Continues this checkpoint's run (its request is the session's); the session waits, paused. */
+  restore?: FinetuneCheckpointParts;
+  /** Checkpoints every N steps of each optimizer (0 or absent: never), between steps. */
+  autosaveEvery?: number;
+  /** Stores an autosave; a rejection goes to onAutosaveError and the run goes on. */
+  onAutosave?: (bytes: Uint8Array, steps: number) => Promise<void>;
+  onAutosaveError?: (e: unknown, steps: number) => void;
+}
+
+/** Every step of the order, less the first `taken[kind]` of each optimizer (a resumed run's). */
+function remainingOrder(
+  request: FinetuneRequest,
+  taken: ReadonlyMap<LoraOptimizerKind, number>,
+): LoraOptimizerKind[] {
+  const skip = new Map(taken);
+  return stepOrder(request).filter((kind) => {
+    const left = skip.get(kind) ?? 0;
+    skip.set(kind, left - 1);
+    return left <= 0;
+  });
 }
 
 /**
@@ -210,13 +244,20 @@ interface OptimizerRun {
  */
 export class FinetuneSession {
   state: FinetuneState = 'running';
+  autosaveEvery: number;
   private outbox: FinetunePoint[] = [];
   private lastFlush = 0;
   private startedAt = 0;
-  private completed = 0;
+  /** Steps timed since the last (re)start, for msPerStep. */
+  private timed = 0;
   private loop: Promise<void> | null = null;
+  private pending: Promise<void>[] = [];
+  private captures: { resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
   private error: string | undefined;
   private nonFinite: FinetunePause | undefined;
+  /** The steps not yet queued, in the order they are taken. */
+  private readonly order: LoraOptimizerKind[];
+  private cursor = 0;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -224,9 +265,17 @@ export class FinetuneSession {
     readonly request: FinetuneRequest,
     private readonly runs: ReadonlyMap<LoraOptimizerKind, OptimizerRun>,
     private readonly onProgress: (p: FinetuneProgress) => void,
-  ) {}
+    private readonly options: FinetuneSessionOptions,
+  ) {
+    this.autosaveEvery = options.autosaveEvery ?? 0;
+    const taken = new Map([...runs].map(([kind, run]) => [kind, run.trainer.step]));
+    this.order = remainingOrder(request, taken);
+  }
 
-  /** Checks the request against the base (nothing is built when it is refused), then builds. */
+  /**
+   * Checks the request against the base (nothing is built when it is refused), then builds.
+   * With options.restore the request must be the checkpoint's, and so must the blocks' data.
+   */
   static async create(
     ctx: GpuContext,
     config: GPTConfig,
@@ -234,36 +283,62 @@ export class FinetuneSession {
     blocks: Blocks,
     request: FinetuneRequest,
     onProgress: (p: FinetuneProgress) => void,
+    options: FinetuneSessionOptions = {},
   ): Promise<FinetuneSession> {
     const errors = finetuneProblems(config, request, base);
     if (errors.length > 0) throw new Error(errors.join('\n'));
+    const { restore } = options;
     const runs = new Map<LoraOptimizerKind, OptimizerRun>();
     try {
-      for (const kind of request.optimizers) {
-        const source = new BatchSampler(blocks, request.batchSize, request.seed);
+      for (const [i, kind] of request.optimizers.entries()) {
+        const saved = restore?.optimizers[i];
+        const tensors = restore?.tensors[kind];
+        const source = new BatchSampler(blocks, request.batchSize, request.seed, saved?.sampler);
+        const state = saved &&
+          tensors && { step: saved.step, adapters: tensors.adapters, optimizer: tensors.state };
         const trainer = await FinetuneTrainer.create(
           ctx,
           config,
           base,
           trainerSettings(kind, request),
+          undefined,
+          state,
         );
-        runs.set(kind, { trainer, source, queued: 0, done: 0 });
+        runs.set(kind, { trainer, source, done: trainer.step, losses: [...(saved?.losses ?? [])] });
       }
     } catch (e) {
       for (const run of runs.values()) run.trainer.destroy();
       throw e;
     }
-    return new FinetuneSession(ctx, config, request, runs, onProgress);
+    const session = new FinetuneSession(ctx, config, request, runs, onProgress, options);
+    if (restore) {
+      // The restored run waits, paused, with its curves, until it is continued; report() or its
+      // first step's progress draws them.
+      session.state = session.cursor < session.order.length ? 'paused' : 'done';
+      for (const [kind, run] of runs)
+        session.outbox.push(...run.losses.map((p) => ({ kind, ...p })));
+    }
+    return session;
   }
 
-  /** Trains every optimizer for the request's steps, until done, a stop or a non-finite step. */
+  /** Trains every optimizer to the request's steps, until a pause, a stop or a non-finite step. */
   start(): void {
+    if (this.loop && this.state !== 'paused') return;
+    if (this.nonFinite) return;
+    this.state = 'running';
     this.startedAt = performance.now();
+    this.timed = 0;
     this.loop = this.run().catch((e: unknown) => {
       this.state = 'failed';
       this.error = e instanceof Error ? e.message : String(e);
+      for (const request of this.captures.splice(0)) request.reject(e);
       this.flush();
     });
+  }
+
+  /** Sends the run's state and any points not yet sent (a restored run's curves). */
+  report(): void {
+    this.flush();
   }
 
   /** Resolves when the run's loop has ended. */
@@ -272,23 +347,71 @@ export class FinetuneSession {
   }
 
   /** Stops queuing steps; resolves once the queued ones have come back. */
-  async stop(): Promise<void> {
-    if (this.state === 'running') this.state = 'stopped';
+  async pause(): Promise<void> {
+    if (this.state === 'running') this.state = 'paused';
     await this.loop;
     this.flush();
   }
 
+  /** Ends the run for good; resolves once the queued steps have come back. */
+  async stop(): Promise<void> {
+    if (this.state === 'running' || this.state === 'paused') this.state = 'stopped';
+    await this.loop;
+    this.flush();
+  }
+
+  /** One step of the next optimizer in the order, while paused (for teaching: watch one update). */
+  async stepOnce(): Promise<void> {
+    if (this.state !== 'paused' || this.nonFinite || this.cursor >= this.order.length) return;
+    await this.loop;
+    // As the loop's: a checkpoint asked for meanwhile waits for the step's result.
+    this.loop = this.stepNext();
+    await this.loop;
+  }
+
+  private async stepNext(): Promise<void> {
+    this.startedAt = performance.now();
+    this.timed = 0;
+    const kind = this.order[this.cursor];
+    const run = this.runs.get(kind)!;
+    const queued = await this.queue(run);
+    if (queued) {
+      this.cursor++;
+      this.record(kind, run, await queued.result);
+    }
+    if (this.cursor >= this.order.length && this.state === 'paused') this.state = 'done';
+    this.flush();
+  }
+
+  /** Steps queued so far, every optimizer together. */
+  private stepsQueued(): number {
+    let n = 0;
+    for (const run of this.runs.values()) n += run.trainer.step;
+    return n;
+  }
+
   private async run(): Promise<void> {
-    const pending: Promise<void>[] = [];
-    for (const kind of stepOrder(this.request)) {
-      if (this.state !== 'running') break;
+    const period = this.autosaveEvery * this.runs.size;
+    while (this.state === 'running' && this.cursor < this.order.length) {
+      const kind = this.order[this.cursor];
       const run = this.runs.get(kind)!;
       const queued = await this.queue(run);
       if (!queued) break;
-      pending.push(queued.result.then((r) => this.record(kind, run, r)));
+      this.cursor++;
+      this.pending.push(queued.result.then((r) => this.record(kind, run, r)));
+      const autosave = period > 0 && this.stepsQueued() % period === 0;
+      if (autosave || this.captures.length > 0) {
+        // Between two steps: the queued ones come back first, so the checkpoint is whole steps.
+        await Promise.all(this.pending.splice(0));
+        for (const request of this.captures.splice(0))
+          await this.capture().then(request.resolve, request.reject);
+        if (autosave && !this.nonFinite) await this.autosave();
+      }
     }
-    await Promise.all(pending);
-    if (this.state === 'running') this.state = 'done';
+    await Promise.all(this.pending.splice(0));
+    if (this.state === 'running' && this.cursor >= this.order.length) this.state = 'done';
+    for (const request of this.captures.splice(0))
+      await this.capture().then(request.resolve, request.reject);
     this.flush();
   }
 
@@ -297,7 +420,11 @@ export class FinetuneSession {
   private async queue(run: OptimizerRun): Promise<{ result: Promise<FinetuneStepResult> } | null> {
     if (run.trainer.paused) return null;
     try {
-      const lr = finetuneRateAt(run.trainer.settings.optimizer.kind, run.queued++, this.request);
+      const lr = finetuneRateAt(
+        run.trainer.settings.optimizer.kind,
+        run.trainer.step,
+        this.request,
+      );
       return await run.trainer.queueStep(run.source, lr);
     } catch (e) {
       if (run.trainer.paused) return null;
@@ -314,9 +441,67 @@ export class FinetuneSession {
       return;
     }
     run.done++;
-    this.completed++;
-    this.outbox.push({ kind, step: r.step + 1, loss: r.loss });
+    this.timed++;
+    const point = { step: r.step + 1, loss: r.loss };
+    run.losses.push(point);
+    this.outbox.push({ kind, ...point });
     if (performance.now() - this.lastFlush >= PROGRESS_INTERVAL_MS) this.flush();
+  }
+
+  /**
+   * The run as fine-tune checkpoint bytes, taken between two steps: a running session captures
+   * at its next step boundary and goes on; otherwise at once.
+   */
+  async checkpoint(): Promise<Uint8Array> {
+    if (this.state === 'running')
+      return new Promise((resolve, reject) => this.captures.push({ resolve, reject }));
+    await this.loop;
+    return this.capture();
+  }
+
+  /** Steps whose result came back, every optimizer together (what an autosave reports). */
+  get stepsDone(): number {
+    let n = 0;
+    for (const run of this.runs.values()) n += run.done;
+    return n;
+  }
+
+  private async autosave(): Promise<void> {
+    const steps = this.stepsDone;
+    try {
+      await this.options.onAutosave?.(await this.capture(), steps);
+    } catch (e) {
+      this.options.onAutosaveError?.(e, steps);
+    }
+  }
+
+  private async capture(): Promise<Uint8Array> {
+    const { record } = this.options;
+    if (!record)
+      throw new Error('This fine-tune was built without its base record: it cannot be saved.');
+    if (this.nonFinite)
+      throw new Error(
+        `This fine-tune paused on a non-finite value at ${this.nonFinite.kind} step ${this.nonFinite.step}: its state is not worth saving. Resume its last checkpoint with a lower learning rate.`,
+      );
+    const optimizers: FinetuneOptimizerRecord[] = [];
+    const tensors: FinetuneCheckpointParts['tensors'] = {};
+    for (const [kind, run] of this.runs) {
+      const state = await run.trainer.exportState();
+      tensors[kind] = { adapters: state.adapters, state: state.optimizer };
+      optimizers.push({
+        kind,
+        step: state.step,
+        sampler: run.source.state,
+        losses: [...run.losses],
+      });
+    }
+    return encodeFinetuneCheckpoint({
+      ...record,
+      settings: this.request,
+      optimizers,
+      savedAt: new Date().toISOString(),
+      tensors,
+    });
   }
 
   private flush(): void {
@@ -332,7 +517,7 @@ export class FinetuneSession {
       done,
       steps: this.request.steps,
       points: this.outbox.splice(0),
-      msPerStep: this.completed > 0 ? (this.lastFlush - this.startedAt) / this.completed : 0,
+      msPerStep: this.timed > 0 ? (this.lastFlush - this.startedAt) / this.timed : 0,
       rates,
       nonFinite: this.nonFinite,
       error: this.error,

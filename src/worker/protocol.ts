@@ -205,6 +205,11 @@ export type InvarianceResult =
   | { ok: true; series: InvarianceSeries[] }
   | { ok: false; message: string };
 
+/** A saved fine-tune made the current one: its run, its form (rates as resumed), its text. */
+export type FinetuneResume =
+  | { ok: true; run: SavedRun; request: FinetuneRequest; text: FinetuneText }
+  | { ok: false; message: string };
+
 /** A PEFT LoRA adapter: adapter_model.safetensors and adapter_config.json. */
 export interface PeftFiles {
   safetensors: Uint8Array;

@@ -1,6 +1,7 @@
 // Saved runs: the list (OPFS, else IndexedDB), saving, resuming, recovering after a device loss,
 // and checkpoint files in and out.
 import * as Comlink from 'comlink';
+import { decodeFinetuneCheckpoint, isFinetuneCheckpoint } from '../checkpoint/finetuneFormat';
 import { decodeCheckpoint } from '../checkpoint/format';
 import {
   dropLostSession,
@@ -118,6 +119,8 @@ export const runsApi = {
     try {
       const store = await runs();
       const meta = (await store.list()).find((r) => r.id === id);
+      if (meta?.kind === 'finetune')
+        throw new Error(`"${meta.name}" is a fine-tune: resume it in the fine-tuning view.`);
       const bytes = await store.load(id);
       return await openCheckpoint(bytes, { id, name: meta?.name ?? id }, onProgress, onSaved, true);
     } catch (e) {
@@ -158,8 +161,14 @@ export const runsApi = {
 
   /** Checks a checkpoint file in full and adds it to the runs list; the current run is untouched. */
   async importCheckpoint(bytes: Uint8Array, fileName: string): Promise<SavedRun> {
-    const parts = decodeCheckpoint(bytes);
     const name = fileName.replace(/\.[^.]*$/, '') || 'imported run';
+    if (isFinetuneCheckpoint(bytes)) {
+      // Its base is checked when it is resumed: the base may be imported after the fine-tune.
+      const parts = decodeFinetuneCheckpoint(bytes);
+      const step = parts.optimizers.reduce((sum, o) => sum + o.step, 0);
+      return (await runs()).save(bytes, { name, step, preset: null, kind: 'finetune' });
+    }
+    const parts = decodeCheckpoint(bytes);
     return (await runs()).save(bytes, { name, step: parts.step, preset: parts.settings.preset });
   },
 };

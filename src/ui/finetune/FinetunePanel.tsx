@@ -1,13 +1,27 @@
 import { useEffect, useState } from 'react';
-import { refreshFinetuneBase, startFinetune, stopFinetune } from '../../store/finetuneActions';
+import {
+  continueFinetune,
+  editFinetuneAutosave,
+  exportFinetuneCheckpoint,
+  pauseFinetune,
+  refreshFinetuneBase,
+  resumeFinetuneWithFormRates,
+  saveFinetuneNow,
+  startFinetune,
+  stepFinetune,
+  stopFinetune,
+} from '../../store/finetuneActions';
 import {
   OPTIMIZER_LABEL,
   selectFinetuneBusy,
   selectFinetuneReady,
+  selectFinetuneSavable,
 } from '../../store/finetuneSlice';
+import { parseAutosave } from '../../store/runsSlice';
 import { useStudio } from '../../store/store';
 import { isSectionHidden } from '../../store/urlSettings';
 import type { FinetuneBase, FinetunePause } from '../../worker/protocol';
+import { downloadBytes } from '../runs/download';
 import { FinetuneOutputs } from './FinetuneOutputs';
 import { FinetuneSettings } from './FinetuneSettings';
 import { InvarianceDemo } from './InvarianceDemo';
@@ -35,8 +49,108 @@ function describeBase(base: FinetuneBase | null | undefined): string {
   return `Base: the model trained above, at step ${base.step} (${shape}).${busy}`;
 }
 
-function pauseText(p: FinetunePause): string {
-  return `Paused: ${OPTIMIZER_LABEL[p.kind]}’s step ${p.step} produced a non-finite ${p.quantity} in ${p.pair}. Start again with a lower learning rate.`;
+function pauseText(p: FinetunePause, saved: boolean): string {
+  const next = saved
+    ? 'Lower the learning rate in the form, then resume from the last checkpoint.'
+    : 'It was never saved: start again with a lower learning rate.';
+  return `Paused: ${OPTIMIZER_LABEL[p.kind]}’s step ${p.step} produced a non-finite ${p.quantity} in ${p.pair}. ${next}`;
+}
+
+/** Pause, Continue and Step between steps, as for pretraining. */
+function RunControls() {
+  const run = useStudio((s) => s.finetuneRun);
+  const stepping = run.phase === 'paused' && !run.nonFinite;
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary"
+        data-testid="finetune-pause"
+        disabled={run.phase !== 'running'}
+        onClick={() => void pauseFinetune()}
+      >
+        Pause
+      </button>
+      <button
+        type="button"
+        className="secondary"
+        data-testid="finetune-continue"
+        disabled={!stepping}
+        onClick={() => void continueFinetune()}
+      >
+        Continue
+      </button>
+      <button
+        type="button"
+        className="secondary"
+        data-testid="finetune-step"
+        disabled={!stepping}
+        title="One step of the next optimizer"
+        onClick={() => void stepFinetune()}
+      >
+        Step
+      </button>
+    </>
+  );
+}
+
+/** The fine-tune's checkpoints: autosave, Save now, the file, and what the last save did. */
+function SaveControls() {
+  const save = useStudio((s) => s.finetuneSave);
+  const savable = useStudio(selectFinetuneSavable);
+  const parsed = parseAutosave(save.autosave);
+  return (
+    <div className="toolbar">
+      <div className="field autosave">
+        <label htmlFor="finetune-autosave">autosave every N steps of each optimizer</label>
+        <input
+          id="finetune-autosave"
+          data-testid="finetune-autosave"
+          type="text"
+          inputMode="numeric"
+          value={save.autosave}
+          aria-invalid={!parsed.ok}
+          onChange={(e) => void editFinetuneAutosave(e.target.value)}
+        />
+        {!parsed.ok && (
+          <span className="alert" role="alert">
+            {parsed.error}
+          </span>
+        )}
+      </div>
+      <button
+        type="button"
+        data-testid="finetune-save-now"
+        disabled={!savable}
+        onClick={() => void saveFinetuneNow()}
+      >
+        Save now
+      </button>
+      <button
+        type="button"
+        className="secondary"
+        data-testid="finetune-export-checkpoint"
+        disabled={!savable}
+        onClick={() =>
+          void exportFinetuneCheckpoint((name, bytes) =>
+            downloadBytes(name, bytes, 'application/octet-stream'),
+          )
+        }
+      >
+        Export checkpoint
+      </button>
+      {save.lastSteps !== undefined && (
+        <span className="muted" data-testid="finetune-last-save" data-steps={save.lastSteps}>
+          Saved in the runs list at {save.lastSteps} steps (all optimizers together).
+        </span>
+      )}
+      {save.error && (
+        <span className="alert" role="alert" data-testid="finetune-save-error">
+          <strong>The fine-tune was not saved; it goes on.</strong> {save.error}
+        </span>
+      )}
+    </div>
+  );
 }
 
 function Status() {
@@ -57,6 +171,7 @@ function Body() {
   const run = useStudio((s) => s.finetuneRun);
   const busy = useStudio(selectFinetuneBusy);
   const ready = useStudio(selectFinetuneReady);
+  const savedId = useStudio((s) => s.finetuneSave.runId);
   // The base changes with the training run (a new run, a pause, a stop) and with an import.
   useEffect(() => {
     void refreshFinetuneBase();
@@ -89,11 +204,12 @@ function Body() {
           type="button"
           className="secondary"
           data-testid="finetune-stop"
-          disabled={run.phase !== 'running'}
+          disabled={run.phase !== 'running' && run.phase !== 'paused'}
           onClick={() => void stopFinetune()}
         >
           Stop
         </button>
+        <RunControls />
         <Status />
       </div>
       {run.error && (
@@ -102,9 +218,19 @@ function Body() {
           {run.error}
         </p>
       )}
+      <SaveControls />
       {run.nonFinite && (
         <p className="alert" role="alert" data-testid="finetune-nonfinite">
-          {pauseText(run.nonFinite)}
+          {pauseText(run.nonFinite, savedId !== undefined)}{' '}
+          {savedId !== undefined && (
+            <button
+              type="button"
+              data-testid="finetune-resume-lower"
+              onClick={() => void resumeFinetuneWithFormRates()}
+            >
+              Resume from the last checkpoint
+            </button>
+          )}
         </p>
       )}
       <LossCurves />

@@ -1,5 +1,6 @@
 import './runs.css';
 import { useEffect, useState } from 'react';
+import { resumeFinetune } from '../../store/finetuneActions';
 import {
   deleteRun,
   editAutosave,
@@ -119,12 +120,20 @@ function RunRow({ run }: { run: SavedRun }) {
   const [pending, setPending] = useState<Pending>(null);
   const current = useStudio((s) => s.currentRunId === run.id);
   const live = useStudio(selectRunLive);
+  const finetuneCurrent = useStudio((s) => s.finetuneSave.runId === run.id);
+  const finetune = run.kind === 'finetune';
   const resume = () => {
     setPending(null);
-    void resumeRun(run.id);
+    void (finetune ? resumeFinetune(run.id) : resumeRun(run.id));
   };
   return (
-    <tr data-testid="run-row" data-run-id={run.id} data-step={run.step} data-current={current}>
+    <tr
+      data-testid="run-row"
+      data-run-id={run.id}
+      data-step={run.step}
+      data-current={finetune ? finetuneCurrent : current}
+      data-kind={run.kind ?? 'pretrain'}
+    >
       <td>
         {pending?.kind === 'rename' ? (
           <form
@@ -150,10 +159,11 @@ function RunRow({ run }: { run: SavedRun }) {
         ) : (
           <span data-testid="run-name">{run.name}</span>
         )}
-        {current && <span className="muted"> (current)</span>}
+        {(finetune ? finetuneCurrent : current) && <span className="muted"> (current)</span>}
       </td>
+      {/* A fine-tune's steps are every optimizer's together. */}
       <td className="num">{run.step}</td>
-      <td>{run.preset ?? 'custom'}</td>
+      <td>{finetune ? 'LoRA fine-tune' : (run.preset ?? 'custom')}</td>
       <td className="num">{formatBytes(run.size)}</td>
       <td>{when(run.updated)}</td>
       <td className="run-actions">
@@ -186,7 +196,7 @@ function RunRow({ run }: { run: SavedRun }) {
             <button
               type="button"
               data-testid="run-resume"
-              onClick={() => (live ? setPending({ kind: 'resume' }) : resume())}
+              onClick={() => (live && !finetune ? setPending({ kind: 'resume' }) : resume())}
             >
               Resume
             </button>
@@ -204,7 +214,7 @@ function RunRow({ run }: { run: SavedRun }) {
             >
               Delete
             </button>
-            <ExportPytorchButton run={run} />
+            {!finetune && <ExportPytorchButton run={run} />}
           </>
         )}
       </td>
