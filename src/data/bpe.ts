@@ -3,7 +3,7 @@
 // the lowest-ranked token is merged, the leftmost on a tie, until no pair is a token. The package
 // finds that pair by scanning all parts after every merge, O(n^2) per piece; here a min-heap of
 // candidate pairs over a linked list of parts makes it O(n log n), with the same result.
-import { MinHeap } from './bpeHeap';
+import { MinHeap, type PairHeap } from './bpeHeap';
 
 /** A heap key is rank * 2^32 + the pair's left part's byte position: exact in a float64. */
 const POSITION_SCALE = 2 ** 32;
@@ -24,8 +24,6 @@ export interface SpecialToken {
  * entry i is token i's text, or its bytes when they are not valid UTF-8.
  */
 export class BytePairEncoder {
-  /** The heap of candidate pairs; its `steps` count the merge's work. */
-  readonly heap = new MinHeap();
   private readonly byteToken = new Int32Array(256).fill(EMPTY);
   /** Every token's text that is valid UTF-8, as the package keys its whole-piece lookup. */
   private readonly textTokens = new Map<string, number>();
@@ -43,7 +41,12 @@ export class BytePairEncoder {
   private token = new Int32Array(0);
   private rank = new Int32Array(0);
 
-  constructor(vocabulary: readonly (string | readonly number[])[], specials: SpecialToken[]) {
+  /** `heap` holds the candidate pairs; its `steps` count the merge's work. */
+  constructor(
+    vocabulary: readonly (string | readonly number[])[],
+    specials: SpecialToken[],
+    readonly heap: PairHeap = new MinHeap(),
+  ) {
     const size = Math.max(vocabulary.length, ...specials.map((s) => s.id + 1));
     if (size > 0x10000) throw new Error(`BPE vocabulary of ${size} tokens: at most 65536 fit`);
     const encoder = new TextEncoder();

@@ -1,7 +1,18 @@
 // A binary min-heap of numbers in one growable Float64Array: the BPE merge keeps its candidate
 // pairs here, a number each (rank and position packed), so a merge costs O(log n), not a scan.
 
-export class MinHeap {
+/** What the merge needs of its heap; a test swaps in a slow one to show the step count sees it. */
+export interface PairHeap {
+  readonly size: number;
+  /** Work done since construction, in steps of O(1). */
+  readonly steps: number;
+  clear(): void;
+  push(key: number): void;
+  /** The smallest key, removed; the heap must not be empty. */
+  pop(): number;
+}
+
+export class MinHeap implements PairHeap {
   private keys = new Float64Array(64);
   size = 0;
   /**
@@ -32,7 +43,6 @@ export class MinHeap {
     keys[i] = key;
   }
 
-  /** The smallest key, removed; the heap must not be empty. */
   pop(): number {
     const keys = this.keys;
     const top = keys[0];
