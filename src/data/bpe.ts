@@ -19,6 +19,31 @@ export interface SpecialToken {
   text: string;
 }
 
+/** Where encodePiece appends ids: an IdList, or a number[] in tests. */
+export interface IdSink {
+  push(id: number): void;
+}
+
+/** A growable list of ids in a Uint32Array: a number[] of millions of ids is slower to grow. */
+export class IdList implements IdSink {
+  private data = new Uint32Array(1024);
+  length = 0;
+
+  push(id: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = id;
+  }
+
+  /** The ids pushed, in a copy of their exact size. */
+  toArray(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
 /**
  * Encodes pre-tokenized pieces and decodes ids, over a vocabulary in the package's shipped format:
  * entry i is token i's text, or its bytes when they are not valid UTF-8.
@@ -88,7 +113,7 @@ export class BytePairEncoder {
   }
 
   /** Appends the ids of one pre-tokenized piece to `out`. */
-  encodePiece(piece: string, out: number[]): void {
+  encodePiece(piece: string, out: IdSink): void {
     // As the package (and tiktoken): a piece that is a token is that token, merged or not.
     const whole = this.textTokens.get(piece);
     if (whole !== undefined) {

@@ -18,7 +18,7 @@ const mergedAlone = (chunks: readonly string[]) => {
 };
 
 /** Where two id lists first differ (-1 if they are equal): quick on a million ids, unlike toEqual. */
-function firstDifference(a: readonly number[], b: readonly number[]): number {
+function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
   return -1;
 }
@@ -43,7 +43,7 @@ describe('GPT-2 encoding', { timeout: 120_000 }, () => {
   it('gives the package ids on 300 seeded adversarial texts, and decodes them back', () => {
     for (const text of adversarialTexts(4, 300, 400)) {
       const ids = encodeGpt2(text);
-      expect(ids).toEqual(encode(text, plainText));
+      expect(Array.from(ids)).toEqual(encode(text, plainText));
       expect(gpt2Tokenizer.decode(ids)).toBe(
         new TextDecoder().decode(new TextEncoder().encode(text)),
       );
@@ -57,16 +57,18 @@ describe('GPT-2 encoding', { timeout: 120_000 }, () => {
 
   it('merges a piece up to MAX_PIECE_CHARS whole, and a longer one in chunks of that size', () => {
     const word = 'ab'.repeat(50_000);
-    expect(encodeGpt2(` ${word}.`)).toEqual(mergedAlone([` ${word}`, '.']));
+    expect(Array.from(encodeGpt2(` ${word}.`))).toEqual(mergedAlone([` ${word}`, '.']));
     const long = 'x'.repeat(MAX_PIECE_CHARS + 5);
-    expect(encodeGpt2(long)).toEqual(mergedAlone([long.slice(0, MAX_PIECE_CHARS), 'xxxxx']));
+    expect(Array.from(encodeGpt2(long))).toEqual(
+      mergedAlone([long.slice(0, MAX_PIECE_CHARS), 'xxxxx']),
+    );
   });
 
   it('never cuts a surrogate pair', () => {
     // One piece of punctuation: its first chunk would end between the two halves of an emoji,
     // so it takes the second half too.
     const text = `!${'🙂'.repeat(MAX_PIECE_CHARS / 2 + 3)}`;
-    expect(encodeGpt2(text)).toEqual(
+    expect(Array.from(encodeGpt2(text))).toEqual(
       mergedAlone([text.slice(0, MAX_PIECE_CHARS + 1), text.slice(MAX_PIECE_CHARS + 1)]),
     );
     expect(gpt2Tokenizer.decode(encodeGpt2(text))).toBe(text);
@@ -85,7 +87,7 @@ describe('GPT-2 encoding', { timeout: 120_000 }, () => {
   it('keeps a byte-order mark and a literal <|endoftext|> as text', () => {
     const text = `\ufeffa${END_OF_TEXT}b`;
     const ids = encodeGpt2(text);
-    expect(ids).toEqual(encode(text, plainText));
+    expect(Array.from(ids)).toEqual(encode(text, plainText));
     expect(ids).not.toContain(gpt2Tokenizer.eosId);
     expect(gpt2Tokenizer.decode(ids)).toBe(text);
   });

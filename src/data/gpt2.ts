@@ -2,7 +2,7 @@
 // then our own heap merge (bpe.ts) over the package's shipped vocabulary, so it runs offline in a
 // worker and in node. Kept out of tokenizer.ts so the byte path never loads the ranks.
 import vocabulary from 'gpt-tokenizer/bpeRanks/r50k_base';
-import { BytePairEncoder } from './bpe';
+import { BytePairEncoder, IdList } from './bpe';
 import { END_OF_TEXT, type Tokenizer, VOCAB_SIZES } from './tokenizerTypes';
 
 const GPT2_EOS = 50256;
@@ -17,44 +17,30 @@ export const GPT2_PIECES =
  * for memory: a piece's merge holds about 40 bytes per UTF-8 byte.
  */
 export const MAX_PIECE_CHARS = 2 ** 18;
-/** Pieces up to this long keep their ids in a cache, as ordinary text repeats its words. */
-const CACHED_PIECE_CHARS = 32;
-const CACHE_ENTRIES = 100_000;
-
 export const gpt2Bpe = new BytePairEncoder(vocabulary, [{ id: GPT2_EOS, text: END_OF_TEXT }]);
-const cache = new Map<string, number[]>();
 // ignoreBOM: a text that starts with U+FEFF decodes to itself.
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-function encodeCached(piece: string, ids: number[]): void {
-  const known = cache.get(piece);
-  if (known !== undefined) {
-    for (const id of known) ids.push(id);
-    return;
-  }
-  const start = ids.length;
-  gpt2Bpe.encodePiece(piece, ids);
-  if (cache.size >= CACHE_ENTRIES) cache.clear();
-  cache.set(piece, ids.slice(start));
-}
-
 /** The package's encoding of `text` (no special tokens), in time O(n log n) in its length. */
-export function encodeGpt2(text: string): number[] {
-  const ids: number[] = [];
-  for (const [piece] of text.matchAll(GPT2_PIECES)) {
-    if (piece.length <= CACHED_PIECE_CHARS) {
-      encodeCached(piece, ids);
+export function encodeGpt2(text: string): Uint32Array {
+  const ids = new IdList();
+  // A private copy: exec() moves lastIndex, and encode may run inside another encode's loop.
+  const pieces = new RegExp(GPT2_PIECES);
+  for (let match = pieces.exec(text); match !== null; match = pieces.exec(text)) {
+    const piece = match[0];
+    if (piece.length <= MAX_PIECE_CHARS) {
+      gpt2Bpe.encodePiece(piece, ids);
       continue;
     }
     for (let i = 0; i < piece.length; ) {
       let end = Math.min(piece.length, i + MAX_PIECE_CHARS);
       const last = piece.charCodeAt(end - 1);
       if (end < piece.length && last >= 0xd800 && last <= 0xdbff) end++;
-      gpt2Bpe.encodePiece(end - i === piece.length ? piece : piece.slice(i, end), ids);
+      gpt2Bpe.encodePiece(piece.slice(i, end), ids);
       i = end;
     }
   }
-  return ids;
+  return ids.toArray();
 }
 
 export const gpt2Tokenizer: Tokenizer = {
