@@ -114,7 +114,8 @@ export class BytePairEncoder {
 
   /** Appends the ids of one pre-tokenized piece to `out`. */
   encodePiece(piece: string, out: IdSink): void {
-    // As the package (and tiktoken): a piece that is a token is that token, merged or not.
+    // As the package (and tiktoken): a piece that is a token is that token. Every r50k token
+    // merges to itself anyway, so for GPT-2 this is only a shortcut.
     const whole = this.textTokens.get(piece);
     if (whole !== undefined) {
       out.push(whole);
