@@ -9,8 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { clearMergeCache, encode } from 'gpt-tokenizer/encoding/r50k_base';
 import { runnerImport } from 'vite';
 
-const path = fileURLToPath(new URL('../../src/data/gpt2.ts', import.meta.url));
-const { module: gpt2 } = await runnerImport(path, { configFile: false, logLevel: 'silent' });
+const load = async (file) => {
+  const path = fileURLToPath(new URL(`../../src/data/${file}`, import.meta.url));
+  return (await runnerImport(path, { configFile: false, logLevel: 'silent' })).module;
+};
+const gpt2 = await load('gpt2.ts');
+const { SCRIPT_RANGES } = await load('bpeAdversarial.ts');
 const MiB = 2 ** 20;
 const size = Math.round(Number(process.argv[2] ?? 50) * MiB);
 const train = readFileSync(
@@ -23,19 +27,8 @@ const random = (n) => {
   return Math.floor((seed / 2 ** 32) * n);
 };
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-// [first, last] code points: Latin-1, Greek, Cyrillic, combining marks, Arabic, CJK, Hangul, emoji.
-const SCRIPTS = [
-  [0xa0, 0xff],
-  [0x370, 0x3ff],
-  [0x400, 0x4ff],
-  [0x300, 0x36f],
-  [0x600, 0x6ff],
-  [0x4e00, 0x9fff],
-  [0xac00, 0xd7a3],
-  [0x1f300, 0x1f6ff],
-];
 const unicodeChar = () => {
-  const [first, last] = SCRIPTS[random(SCRIPTS.length)];
+  const [first, last] = SCRIPT_RANGES[random(SCRIPT_RANGES.length)];
   return String.fromCodePoint(first + random(last - first + 1));
 };
 const generate = (char) => {

@@ -7,9 +7,8 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
 const RUN_CHARS = ['a', 'Z', '7', ' ', '\n', '\t', '-', '.', 'é', '日', '🙂', '\u00a0', "'"];
 const SPACES = [' ', ' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\u3000', '\v'];
 const WORDS = ['the', ' cat', "'s", "'ll", " don't", ' 42', '3.14', '!!', ' (x)', 'naïve', ' 東京'];
-// [first, last] code points: Latin-1, Greek, Cyrillic, combining marks, Arabic, CJK, Hangul,
-// emoji, and the surrogate range (a lone surrogate is encoded as U+FFFD).
-const UNICODE_RANGES = [
+/** [first, last] code points of letters of seven scripts, combining marks and emoji. */
+export const SCRIPT_RANGES: readonly (readonly [number, number])[] = [
   [0xa0, 0xff],
   [0x370, 0x3ff],
   [0x400, 0x4ff],
@@ -18,8 +17,9 @@ const UNICODE_RANGES = [
   [0x4e00, 0x9fff],
   [0xac00, 0xd7a3],
   [0x1f300, 0x1f6ff],
-  [0xd800, 0xdfff],
 ];
+// And the surrogate range: a lone surrogate is encoded as U+FFFD.
+const UNICODE_RANGES = [...SCRIPT_RANGES, [0xd800, 0xdfff] as const];
 
 function unicodeChar(rng: Rng): string {
   const [first, last] = UNICODE_RANGES[rng.int(UNICODE_RANGES.length)];
