@@ -1,6 +1,6 @@
 // npm run bench:tokenizer -- [MiB] [inputs]: GPT-2 encoding speed on generated inputs, one JSON line
 // per input: ordinary text (the shipped train slice repeated), one letter, one digit, spaces, a
-// random base64 blob, random lowercase letters, random unicode (letters of eight scripts, combining
+// random base64 blob, random lowercase letters, random unicode (letters of six scripts, combining
 // marks, emoji). Sizes are in MiB of characters (UTF-16 code units). For text and base64 the line
 // also has the package's own encode of the same input (of its first 2 MiB for base64, where the
 // package is slow), for a same-run speedup: our MB/s over the package's.

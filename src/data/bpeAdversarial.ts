@@ -7,7 +7,7 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
 const RUN_CHARS = ['a', 'Z', '7', ' ', '\n', '\t', '-', '.', 'é', '日', '🙂', '\u00a0', "'"];
 const SPACES = [' ', ' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\u3000', '\v'];
 const WORDS = ['the', ' cat', "'s", "'ll", " don't", ' 42', '3.14', '!!', ' (x)', 'naïve', ' 東京'];
-/** [first, last] code points of letters of seven scripts, combining marks and emoji. */
+/** [first, last] code points of letters of six scripts, combining marks and emoji. */
 export const SCRIPT_RANGES: readonly (readonly [number, number])[] = [
   [0xa0, 0xff],
   [0x370, 0x3ff],
