@@ -407,7 +407,11 @@ const userText: FuzzTarget = {
     const name = bytes[0] === 0x7b ? 'data.jsonl' : 'notes.txt';
     const docs = userTextDocuments(bytes, name, 'text');
     userDataset(docs, name, byteTokenizer);
-    for (const doc of docs) gpt2Tokenizer.encode(doc);
+    for (const doc of docs) {
+      if (gpt2Tokenizer.decode(gpt2Tokenizer.encode(doc)) !== doc) {
+        throw new Error('GPT-2 decode(encode(doc)) is not the document');
+      }
+    }
   },
 };
 
