@@ -260,7 +260,8 @@ describe('recording files', () => {
     ).toThrow('run.json: recording.form.values has a key "__proto__", which no recording writes.');
   });
 
-  it('accept an event with 200,000 points', () => {
+  // Big on purpose (no stack overflow); slow only on a loaded machine, so a generous timeout.
+  it('accept an event with 200,000 points', { timeout: 60_000 }, () => {
     const rec = sampleRecording();
     const point = rec.events[0].progress!.points[0];
     rec.events[0].progress!.points = Array.from({ length: 200_000 }, (_, i) => ({
